@@ -1,0 +1,546 @@
+"""Built-in data sets, reading uploaded tables, and turning a table into a ``Dataset``.
+
+Everything here works offline: toy sets are generated, real sets ship with scikit-learn.
+Nothing is fitted here; imputation, encoding and scaling are fitted on the training split
+in :mod:`imbalance_core.preprocessing`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+from .params import Param, resolve_params
+
+__all__ = [
+    "BUILTIN_DATASETS",
+    "BuiltinDataset",
+    "Dataset",
+    "MAX_CLASSES",
+    "MAX_COLUMNS",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "dataset_from_table",
+    "load_builtin",
+    "read_table",
+]
+
+MAX_ROWS = 100_000
+MAX_COLUMNS = 300
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_CLASSES = 20
+MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "<null>", "None", "none", "?", "#N/A", "missing"]
+
+
+@dataclass
+class Dataset:
+    """Raw features plus class labels, ready to be split.
+
+    Attributes
+    ----------
+    name : str
+    features : pandas.DataFrame
+        Raw feature columns (numeric and/or categorical, may hold missing values).
+    labels : numpy.ndarray of str
+        The class label of each row.
+    classes : list of str
+        Class order used for encoding. For binary data the positive class is last,
+        so that ``y == 1`` means "positive".
+    positive_class : str
+        The class binary metrics are about (default: the rarest class).
+    source_rows : numpy.ndarray of int
+        0-based position of each row in the source (file data rows or generated set).
+    notes : list of str
+        Things done to the data that the user should know about.
+    """
+
+    name: str
+    features: pd.DataFrame
+    labels: np.ndarray
+    classes: list[str]
+    positive_class: str
+    target: str = "target"
+    source_rows: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.source_rows is None:
+            self.source_rows = np.arange(len(self.labels))
+        self.features = self.features.reset_index(drop=True)
+
+    @property
+    def y(self) -> np.ndarray:
+        """Labels encoded as integers in ``classes`` order."""
+        return pd.Categorical(self.labels, categories=self.classes).codes.astype(np.int64)
+
+    @property
+    def is_binary(self) -> bool:
+        return len(self.classes) == 2
+
+    @property
+    def positive_index(self) -> int:
+        return self.classes.index(self.positive_class)
+
+    @property
+    def class_counts(self) -> dict[str, int]:
+        values, counts = np.unique(self.labels, return_counts=True)
+        found = dict(zip(values.tolist(), counts.tolist()))
+        return {c: int(found.get(c, 0)) for c in self.classes}
+
+    @property
+    def imbalance_ratio(self) -> float:
+        counts = list(self.class_counts.values())
+        return max(counts) / max(1, min(counts))
+
+    @property
+    def n_features(self) -> int:
+        return self.features.shape[1]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "rows": int(len(self.labels)),
+            "features": int(self.n_features),
+            "classes": list(self.classes),
+            "class_counts": self.class_counts,
+            "positive_class": self.positive_class,
+            "imbalance_ratio": round(self.imbalance_ratio, 2),
+        }
+
+
+# --------------------------------------------------------------------------- built-ins
+
+def _natural_key(label: str) -> tuple:
+    try:
+        return (0, float(label), "")
+    except ValueError:
+        return (1, 0.0, label)
+
+
+def _order_classes(labels: np.ndarray, positive_class: str | None) -> tuple[list[str], str]:
+    values, counts = np.unique(labels, return_counts=True)
+    classes = sorted(values.tolist(), key=_natural_key)
+    if positive_class is None:
+        # rarest class; ties go to the later class in natural order (usually "1")
+        rarest = min(zip(counts.tolist(), [-classes.index(v) for v in values.tolist()], values.tolist()))
+        positive_class = rarest[2]
+    if len(classes) == 2:
+        classes = [c for c in classes if c != positive_class] + [positive_class]
+    return classes, positive_class
+
+
+def _toy_dataset(
+    name: str,
+    make_balanced: Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]],
+    n_samples: int,
+    imbalance_ratio: float,
+    noise: float,
+    seed: int,
+) -> Dataset:
+    rng = np.random.default_rng(seed)
+    n_minority = max(4, int(round(n_samples / (imbalance_ratio + 1.0))))
+    n_majority = max(n_minority, n_samples - n_minority)
+    X, y = make_balanced(n_majority, noise, rng)
+    majority = np.flatnonzero(y == 0)
+    minority = rng.choice(np.flatnonzero(y == 1), size=n_minority, replace=False)
+    keep = rng.permutation(np.concatenate([majority, minority]))
+    features = pd.DataFrame(X[keep].astype(np.float64), columns=["x1", "x2"])
+    labels = y[keep].astype(str).astype(object)
+    ratio_text = f"{n_majority}:{n_minority}"
+    return Dataset(
+        name=name,
+        features=features,
+        labels=np.asarray(labels, dtype=object),
+        classes=["0", "1"],
+        positive_class="1",
+        description=f"{name}: {n_majority + n_minority} points, majority:minority = {ratio_text}",
+    )
+
+
+def _moons(n: int, noise: float, rng: np.random.Generator):
+    from sklearn.datasets import make_moons
+
+    return make_moons(n_samples=(n, n), noise=noise, random_state=int(rng.integers(2**31)))
+
+
+def _circles(n: int, noise: float, rng: np.random.Generator):
+    from sklearn.datasets import make_circles
+
+    # the inner circle (label 1) is the rare class
+    return make_circles(n_samples=(n, n), noise=noise * 0.5, factor=0.5, random_state=int(rng.integers(2**31)))
+
+
+def _blobs(n: int, noise: float, rng: np.random.Generator):
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(
+        n_samples=[n, n],
+        centers=[[-1.0, -1.0], [1.0, 1.0]],
+        cluster_std=0.4 + 2.0 * noise,
+        random_state=int(rng.integers(2**31)),
+    )
+
+
+def _xor(n: int, noise: float, rng: np.random.Generator):
+    X = np.empty((2 * n, 2))
+    y = np.repeat([0, 1], n)
+    # quadrants 1 and 3 hold class 0, quadrants 2 and 4 class 1
+    for label, signs in ((0, [(1, 1), (-1, -1)]), (1, [(1, -1), (-1, 1)])):
+        rows = np.flatnonzero(y == label)
+        quadrant = rng.integers(0, 2, size=rows.size)
+        magnitude = rng.uniform(0.05, 1.0, size=(rows.size, 2))
+        sign = np.array(signs, dtype=float)[quadrant]
+        X[rows] = magnitude * sign
+    X += rng.normal(0.0, noise * 0.5, size=X.shape)
+    return X, y
+
+
+def _spiral(n: int, noise: float, rng: np.random.Generator):
+    t = np.sqrt(rng.uniform(0.02, 1.0, size=2 * n)) * 3.0 * np.pi
+    y = np.repeat([0, 1], n)
+    angle = t + np.pi * y
+    radius = t / (3.0 * np.pi)
+    X = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    X += rng.normal(0.0, noise * 0.15, size=X.shape)
+    return X, y
+
+
+def _toy_params(noise: float) -> tuple[Param, ...]:
+    return (
+        Param("n_samples", "int", 600, "Points", "How many points in all.", low=40, high=5000, step=20),
+        Param(
+            "imbalance_ratio", "float", 10.0, "Imbalance (majority : minority)",
+            "How many majority points there are for each minority point.", low=1.0, high=100.0, step=1.0,
+        ),
+        Param("noise", "float", noise, "Noise", "How much the classes blur into each other.", low=0.0, high=1.0, step=0.05),
+        Param("seed", "int", 0, "Data seed", "Same seed, same points.", low=0, high=100_000, step=1),
+    )
+
+
+def _article_example() -> Dataset:
+    X = np.array([[1, 2], [1, 3], [2, 1], [8, 7], [7, 8], [8, 9], [9, 8], [7, 9]], dtype=float)
+    y = np.array(["0", "0", "0", "1", "1", "1", "1", "1"], dtype=object)
+    return Dataset(
+        name="Article's 8 points",
+        features=pd.DataFrame(X, columns=["x1", "x2"]),
+        labels=y,
+        classes=["1", "0"],
+        positive_class="0",
+        description="The 8-point example from the article: 3 points of class 0 (the rare class), 5 of class 1.",
+    )
+
+
+def _breast_cancer() -> Dataset:
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer(as_frame=True)
+    names = np.asarray(bunch.target_names)[bunch.target.to_numpy()].astype(object)
+    return Dataset(
+        name="Breast cancer (Wisconsin)",
+        features=bunch.data,
+        labels=names,
+        classes=["benign", "malignant"],
+        positive_class="malignant",
+        description="569 tumours, 30 measurements each; 212 malignant (positive) vs 357 benign.",
+    )
+
+
+def _digits_one_vs_rest(digit: int) -> Dataset:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits(as_frame=True)
+    positive = f"digit {digit}"
+    labels = np.where(bunch.target.to_numpy() == digit, positive, "other digits").astype(object)
+    return Dataset(
+        name=f"Digits: {digit} vs the rest",
+        features=bunch.data,
+        labels=labels,
+        classes=["other digits", positive],
+        positive_class=positive,
+        description=f"8x8 handwritten digits (64 pixels); the digit {digit} (~10 %) against all other digits.",
+    )
+
+
+def _wine_thinned(seed: int) -> Dataset:
+    from sklearn.datasets import load_wine
+
+    bunch = load_wine(as_frame=True)
+    target = bunch.target.to_numpy()
+    rng = np.random.default_rng(seed)
+    keep_counts = {0: 24, 1: 71, 2: 10}
+    keep = np.sort(np.concatenate([
+        rng.choice(np.flatnonzero(target == c), size=n, replace=False) for c, n in keep_counts.items()
+    ]))
+    labels = np.asarray(bunch.target_names)[target[keep]].astype(object)
+    return Dataset(
+        name="Wine (thinned, 3 classes)",
+        features=bunch.data.iloc[keep],
+        labels=labels,
+        classes=["class_0", "class_1", "class_2"],
+        positive_class="class_2",
+        source_rows=keep,
+        description="Wine cultivars, 13 chemical measurements; thinned to 24 / 71 / 10 rows, so two classes are rare.",
+    )
+
+
+@dataclass(frozen=True)
+class BuiltinDataset:
+    """A data set that ships with the app: a label, what it shows, its parameters, a loader."""
+
+    key: str
+    label: str
+    description: str
+    params: tuple[Param, ...]
+    loader: Callable[..., Dataset]
+
+    def load(self, **params: Any) -> Dataset:
+        values = resolve_params(self.params, params, owner=f"data set {self.key!r}")
+        return self.loader(**values)
+
+
+def _toy(key: str, label: str, description: str, generator, noise: float) -> BuiltinDataset:
+    return BuiltinDataset(
+        key, label, description, _toy_params(noise),
+        lambda n_samples, imbalance_ratio, noise, seed: _toy_dataset(
+            label, generator, n_samples, imbalance_ratio, noise, seed
+        ),
+    )
+
+
+BUILTIN_DATASETS: dict[str, BuiltinDataset] = {
+    d.key: d
+    for d in [
+        _toy("moons", "Moons", "Two interleaving half-moons; the lower moon is the rare class.", _moons, 0.25),
+        _toy("circles", "Circles", "A rare inner circle inside a common outer ring.", _circles, 0.2),
+        _toy("blobs", "Gaussian blobs", "Two overlapping Gaussian clouds.", _blobs, 0.2),
+        _toy("xor", "XOR", "Four quadrants; the rare class sits in two opposite ones.", _xor, 0.2),
+        _toy("spiral", "Spiral", "Two interleaved spiral arms; the rare arm is thinly sampled.", _spiral, 0.2),
+        BuiltinDataset(
+            "article", "Article's 8 points", "The tiny example from the article the app is built around.",
+            (), _article_example,
+        ),
+        BuiltinDataset(
+            "breast_cancer", "Breast cancer", "Real data (scikit-learn): 30 features, 37 % malignant.",
+            (), _breast_cancer,
+        ),
+        BuiltinDataset(
+            "digits_vs_rest", "Digits: one vs rest", "Real data (scikit-learn): 64 pixels, one digit (~10 %) vs the rest.",
+            (Param("digit", "int", 3, "Rare digit", "The digit that forms the rare class.", low=0, high=9, step=1),),
+            _digits_one_vs_rest,
+        ),
+        BuiltinDataset(
+            "wine_thinned", "Wine (3 classes, thinned)", "Real data (scikit-learn): multi-class with two rare classes.",
+            (Param("seed", "int", 0, "Thinning seed", "Which rows are kept when thinning.", low=0, high=100_000, step=1),),
+            _wine_thinned,
+        ),
+    ]
+}
+
+
+def load_builtin(key: str, **params: Any) -> Dataset:
+    """Load a built-in data set by key, e.g. ``load_builtin("moons", imbalance_ratio=20)``."""
+    if key not in BUILTIN_DATASETS:
+        raise DataError(f"unknown built-in data set {key!r}; choose one of: {', '.join(BUILTIN_DATASETS)}")
+    return BUILTIN_DATASETS[key].load(**params)
+
+
+# --------------------------------------------------------------------------- uploaded tables
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DataError("The file's text encoding could not be read; save it as UTF-8 CSV and try again.")
+
+
+def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
+    """Read a CSV-like table from bytes (or a path) into a DataFrame of raw values.
+
+    Handles comma / semicolon / tab / pipe separators (sniffed), UTF-8 with or without BOM,
+    a Latin-1 fallback, gzip compression and the usual missing-value markers.
+
+    Raises
+    ------
+    DataError
+        With a message written for the user when the input is not a usable table.
+    """
+    if isinstance(data, str):
+        filename = filename or data
+        try:
+            with open(data, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise DataError(f"Cannot open {data!r}: {exc.strerror or exc}.") from None
+    raw = bytes(data)
+    label = f"'{filename}'" if filename else "The file"
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError):
+            raise DataError(f"{label} looks gzip-compressed but could not be decompressed; it may be truncated.") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise DataError(
+            f"{label} is {len(raw) / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB. "
+            "Use a sample of the rows."
+        )
+    if not raw.strip():
+        raise DataError(f"{label} is empty. Upload a CSV with a header row and at least a few data rows.")
+    if raw[:4] == b"PK\x03\x04":
+        raise DataError(f"{label} is a zip archive (or an Excel workbook), not a CSV. Extract or export it as CSV first.")
+    if b"\x00" in raw[:8192]:
+        raise DataError(f"{label} is a binary file, not a text table. Upload a CSV (comma, semicolon or tab separated).")
+    text = _decode(raw)
+    stripped = text.lstrip()
+    if stripped[:1] in "{[":
+        raise DataError(f"{label} looks like JSON, not a CSV table. Export the data as CSV with one row per example.")
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        raise DataError(f"{label} has a header row but no data rows. Add rows of data below the header.")
+    sample = "\n".join(lines[:50])
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            na_values=MISSING_MARKERS,
+            keep_default_na=True,
+            skipinitialspace=True,
+            skip_blank_lines=True,
+            low_memory=False,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).splitlines()[0]
+        raise DataError(f"{label} could not be read as a table ({first}). Check that every row has the same number of separators.") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.shape[0] == 0:
+        raise DataError(f"{label} has a header row but no data rows. Add rows of data below the header.")
+    if frame.shape[0] > MAX_ROWS:
+        raise DataError(f"{label} has {frame.shape[0]:,} rows; the limit is {MAX_ROWS:,}. Use a sample of the rows.")
+    if frame.shape[1] > MAX_COLUMNS:
+        raise DataError(f"{label} has {frame.shape[1]:,} columns; the limit is {MAX_COLUMNS:,}. Keep the columns that matter.")
+    if frame.shape[1] < 2:
+        raise DataError(
+            f"{label} has a single column ({frame.columns[0]!r}), so there is nothing to predict from. "
+            "A table needs feature columns and a class column, separated by commas, semicolons or tabs."
+        )
+    return frame
+
+
+def _label_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def dataset_from_table(
+    frame: pd.DataFrame,
+    *,
+    target: str | None = None,
+    positive_class: str | None = None,
+    features: Sequence[str] | None = None,
+    name: str = "Uploaded table",
+) -> Dataset:
+    """Make a ``Dataset`` from a raw table.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        As returned by :func:`read_table`.
+    target : str, optional
+        The class column; default the last column.
+    positive_class : str, optional
+        The class binary metrics are about; default the rarest class.
+    features : sequence of str, optional
+        Feature columns; default every other column. All-unique text columns (IDs) are dropped
+        with a note.
+    """
+    if frame.shape[1] == 0 or frame.shape[0] == 0:
+        raise DataError("The table is empty.")
+    target = frame.columns[-1] if target is None else target
+    if target not in frame.columns:
+        raise DataError(f"There is no column {target!r}; the columns are: {', '.join(map(str, frame.columns))}.")
+    notes: list[str] = []
+    target_values = frame[target]
+    missing_target = target_values.isna().to_numpy()
+    if missing_target.all():
+        raise DataError(f"The class column {target!r} is empty in every row. Pick the column that holds the classes.")
+    if missing_target.any():
+        notes.append(f"{int(missing_target.sum())} rows with no value in {target!r} were left out.")
+    source_rows = np.flatnonzero(~missing_target)
+    kept = frame.iloc[source_rows]
+    labels = np.array([_label_text(v) for v in kept[target].tolist()], dtype=object)
+    distinct = np.unique(labels)
+    if distinct.size > MAX_CLASSES:
+        raise DataError(
+            f"The class column {target!r} has {distinct.size} distinct values, too many to be class labels "
+            f"(the limit is {MAX_CLASSES}). It looks like a measurement or an ID: pick the column that holds the classes."
+        )
+    if distinct.size < 2:
+        raise DataError(
+            f"The class column {target!r} holds one class only ({distinct[0]!r}). "
+            "A classifier needs at least two classes: pick another column or add rows of the other class."
+        )
+    values, counts = np.unique(labels, return_counts=True)
+    too_small = [f"{v!r} ({c} row)" for v, c in zip(values, counts) if c < 2]
+    if too_small:
+        raise DataError(
+            f"Class {', '.join(too_small)} has fewer than 2 rows, so it cannot appear in both the training "
+            "and the test split. Add rows of that class or remove them."
+        )
+    if positive_class is not None:
+        positive_class = _label_text(positive_class)
+        if positive_class not in values:
+            raise DataError(
+                f"Positive class {positive_class!r} is not a value of {target!r}; its classes are: "
+                f"{', '.join(map(str, values))}."
+            )
+    classes, positive_class = _order_classes(labels, positive_class)
+
+    if features is None:
+        candidates = [c for c in frame.columns if c != target]
+    else:
+        unknown = [c for c in features if c not in frame.columns]
+        if unknown:
+            raise DataError(f"No column named {', '.join(map(repr, unknown))}.")
+        candidates = [c for c in features if c != target]
+    chosen = []
+    for column in candidates:
+        series = kept[column]
+        if series.isna().all():
+            notes.append(f"Column {column!r} is empty and was left out.")
+            continue
+        is_text = not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        if is_text and len(series) > 10 and series.nunique(dropna=True) == len(series):
+            notes.append(f"Column {column!r} has a different value in every row (an ID?), so it was left out.")
+            continue
+        chosen.append(column)
+    if not chosen:
+        raise DataError(
+            f"No feature columns are left besides the class column {target!r}. "
+            "Choose at least one column to predict from."
+        )
+    return Dataset(
+        name=name,
+        features=kept[chosen].copy(),
+        labels=labels,
+        classes=classes,
+        positive_class=positive_class,
+        target=str(target),
+        source_rows=source_rows,
+        notes=notes,
+        description=f"{name}: {len(labels)} rows, {len(chosen)} feature columns, class column {target!r}.",
+    )

@@ -1,0 +1,143 @@
+"""Metrics, curves and confusion matrices on the untouched test split (scikit-learn / imblearn)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Curve", "Evaluation", "METRIC_LABELS", "evaluate", "predict_labels"]
+
+METRIC_LABELS = {
+    "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced accuracy",
+    "precision": "Precision",
+    "recall": "Recall",
+    "f1": "F1",
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "g_mean": "G-mean",
+    "mcc": "MCC",
+}
+
+
+@dataclass
+class Curve:
+    """One ROC or PR curve: ``x``/``y`` points and its area (AUC or average precision)."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    area: float
+    thresholds: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+
+@dataclass
+class Evaluation:
+    metrics: dict[str, float]
+    per_class: pd.DataFrame
+    confusion: np.ndarray
+    roc: list[Curve]
+    pr: list[Curve]
+    y_pred: np.ndarray
+    positive_rate: float
+    notes: list[str] = field(default_factory=list)
+
+
+def predict_labels(proba: np.ndarray, *, threshold: float = 0.5, positive_index: int = 1) -> np.ndarray:
+    """Threshold the positive class for binary problems, argmax for multi-class."""
+    if proba.shape[1] == 2:
+        return np.where(proba[:, positive_index] >= threshold, positive_index, 1 - positive_index).astype(np.int64)
+    return np.argmax(proba, axis=1).astype(np.int64)
+
+
+def _safe(fn, *args, **kwargs) -> float:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = float(fn(*args, **kwargs))
+    except ValueError:
+        return float("nan")
+    return value
+
+
+def evaluate(
+    y_true: np.ndarray,
+    proba: np.ndarray,
+    *,
+    classes: list[str],
+    positive_index: int = 1,
+    threshold: float = 0.5,
+) -> Evaluation:
+    """Everything the result views need, from true labels and predicted probabilities.
+
+    Binary precision / recall / F1 are about the positive class; multi-class ones are macro
+    averages. ROC AUC is one-vs-rest macro for multi-class; PR AUC is average precision.
+    A metric that is undefined on this test split (a class missing from it) is NaN.
+    """
+    from imblearn.metrics import geometric_mean_score
+    from sklearn import metrics as skm
+    from sklearn.preprocessing import label_binarize
+
+    n_classes = len(classes)
+    labels = list(range(n_classes))
+    y_pred = predict_labels(proba, threshold=threshold, positive_index=positive_index)
+    binary = n_classes == 2
+    average = "binary" if binary else "macro"
+    pos = {"pos_label": positive_index} if binary else {}
+    notes: list[str] = []
+    present = np.unique(y_true)
+    if present.size < n_classes:
+        missing = [classes[i] for i in labels if i not in present]
+        notes.append(f"The test split has no rows of {', '.join(missing)}; metrics about that class are undefined.")
+
+    if binary:
+        score = proba[:, positive_index]
+        is_positive = (y_true == positive_index).astype(int)
+        roc_auc = _safe(skm.roc_auc_score, is_positive, score)
+        # average precision is undefined (not 0) when the test split holds no positive row
+        pr_auc = _safe(skm.average_precision_score, is_positive, score) if is_positive.any() else float("nan")
+    else:
+        onehot = label_binarize(y_true, classes=labels)
+        roc_auc = _safe(skm.roc_auc_score, y_true, proba, multi_class="ovr", average="macro", labels=labels)
+        pr_auc = _safe(skm.average_precision_score, onehot, proba, average="macro")
+
+    metrics = {
+        "accuracy": _safe(skm.accuracy_score, y_true, y_pred),
+        "balanced_accuracy": _safe(skm.balanced_accuracy_score, y_true, y_pred),
+        "precision": _safe(skm.precision_score, y_true, y_pred, average=average, labels=labels, zero_division=0, **pos),
+        "recall": _safe(skm.recall_score, y_true, y_pred, average=average, labels=labels, zero_division=0, **pos),
+        "f1": _safe(skm.f1_score, y_true, y_pred, average=average, labels=labels, zero_division=0, **pos),
+        "roc_auc": roc_auc,
+        "pr_auc": pr_auc,
+        "g_mean": _safe(geometric_mean_score, y_true, y_pred, labels=labels, average="multiclass"),
+        "mcc": _safe(skm.matthews_corrcoef, y_true, y_pred),
+    }
+
+    precision, recall, f1, support = skm.precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
+    per_class = pd.DataFrame({
+        "class": classes,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "support (test rows)": support.astype(int),
+        "predicted": np.bincount(y_pred, minlength=n_classes),
+    })
+    confusion = skm.confusion_matrix(y_true, y_pred, labels=labels)
+
+    roc, pr = [], []
+    curve_classes = [positive_index] if binary else labels
+    for c in curve_classes:
+        truth = (y_true == c).astype(int)
+        if truth.min() == truth.max():
+            continue
+        fpr, tpr, roc_thr = skm.roc_curve(truth, proba[:, c])
+        prec, rec, pr_thr = skm.precision_recall_curve(truth, proba[:, c])
+        roc.append(Curve(classes[c], fpr, tpr, _safe(skm.roc_auc_score, truth, proba[:, c]), roc_thr))
+        pr.append(Curve(classes[c], rec, prec, _safe(skm.average_precision_score, truth, proba[:, c]), pr_thr))
+    positive_rate = float(np.mean(y_true == positive_index)) if len(y_true) else float("nan")
+    return Evaluation(metrics, per_class, confusion, roc, pr, y_pred, positive_rate, notes)

@@ -1,0 +1,110 @@
+"""Build (not fit) the Keras network. Keras is imported only when a model is built."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping, Sequence
+
+from .errors import ConfigError
+from .params import Param
+
+__all__ = ["NETWORK_PARAMS", "NetworkConfig", "build_model"]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu")
+
+NETWORK_PARAMS: tuple[Param, ...] = (
+    Param("hidden_layers", "choice", "16,16", "Hidden layers", "Units per hidden layer, comma separated.",
+          choices=("8", "16", "32", "8,8", "16,16", "32,16", "32,32", "64,32", "64,64,32")),
+    Param("activation", "choice", "relu", "Activation", "Non-linearity of the hidden layers.", choices=ACTIVATIONS),
+    Param("learning_rate", "float", 0.01, "Learning rate", "Step size of the Adam optimiser.", low=0.0001, high=0.5, step=0.001),
+    Param("epochs", "int", 60, "Epochs", "Passes over the (resampled) training data.", low=1, high=1000, step=5),
+    Param("batch_size", "int", 32, "Batch size", "Rows per gradient step.", low=4, high=4096, step=4),
+)
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """A small multi-layer perceptron and how to train it."""
+
+    hidden_layers: tuple[int, ...] = (16, 16)
+    activation: str = "relu"
+    learning_rate: float = 0.01
+    epochs: int = 60
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        if not self.hidden_layers or any(int(u) < 1 or int(u) > 1024 for u in self.hidden_layers):
+            raise ConfigError(f"hidden layers must be 1 to 1024 units each; got {self.hidden_layers}")
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}")
+        for p in NETWORK_PARAMS[2:]:
+            p.check(getattr(self, p.name))
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> "NetworkConfig":
+        """From widget / CLI values; ``hidden_layers`` may be a string like ``"32,16"``."""
+        values = dict(values)
+        layers = values.get("hidden_layers", cls.hidden_layers)
+        if isinstance(layers, str):
+            try:
+                layers = tuple(int(part) for part in layers.replace(" ", "").split(",") if part)
+            except ValueError:
+                raise ConfigError(f"hidden layers must be whole numbers separated by commas; got {layers!r}") from None
+        values["hidden_layers"] = tuple(int(u) for u in layers)
+        unknown = set(values) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise ConfigError(f"unknown network setting {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["hidden_layers"] = list(self.hidden_layers)
+        return out
+
+
+def build_model(
+    n_features: int,
+    n_classes: int,
+    config: NetworkConfig,
+    *,
+    seed: int,
+    loss: Any = None,
+    steps_per_execution: int = 1,
+):
+    """A compiled Keras MLP: sigmoid output for two classes, softmax for more.
+
+    Every initializer gets its own explicit seed, so the same seed gives the same initial
+    weights without touching global random state.
+    """
+    import keras
+
+    binary = n_classes == 2
+    layers: list[Any] = [keras.Input(shape=(n_features,))]
+    for i, units in enumerate(config.hidden_layers):
+        layers.append(keras.layers.Dense(
+            units, activation=config.activation,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 100 + i),
+        ))
+    layers.append(keras.layers.Dense(
+        1 if binary else n_classes,
+        activation="sigmoid" if binary else "softmax",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 100 + 99),
+    ))
+    model = keras.Sequential(layers)
+    if loss is None:
+        loss = keras.losses.BinaryCrossentropy() if binary else keras.losses.CategoricalCrossentropy()
+    if binary:
+        metric = keras.metrics.AUC(curve="PR", name="pr_auc")
+    else:
+        metric = keras.metrics.AUC(curve="PR", multi_label=True, num_labels=n_classes, name="pr_auc")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+        loss=loss,
+        metrics=[metric],
+        steps_per_execution=max(1, int(steps_per_execution)),
+    )
+    return model
+
+
+def layer_sizes(text: str) -> Sequence[int]:
+    return NetworkConfig.from_values({"hidden_layers": text}).hidden_layers

@@ -1,0 +1,164 @@
+"""Split first, then fit imputation / encoding / scaling on the training rows only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .datasets import Dataset
+from .errors import ConfigError, DataError
+
+__all__ = ["MAX_CATEGORY_LEVELS", "PreparedData", "prepare", "split_indices"]
+
+MAX_CATEGORY_LEVELS = 20
+MIN_ROWS_PER_CLASS_FOR_VALIDATION = 5
+
+
+def split_indices(
+    y: np.ndarray, *, test_size: float = 0.25, validation_size: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Stratified train / validation / test positions.
+
+    The validation rows are carved from the training split (never from the test split); they
+    are used for the live validation curve. When a class is too small to spare rows, there is
+    no validation split and a note says so.
+
+    Returns
+    -------
+    fit_rows, val_rows, test_rows : numpy.ndarray of int
+    notes : list of str
+    """
+    from sklearn.model_selection import train_test_split
+
+    if not 0.05 <= test_size <= 0.5:
+        raise ConfigError(f"test size must be from 0.05 to 0.5; got {test_size}")
+    if not 0.0 <= validation_size <= 0.4:
+        raise ConfigError(f"validation size must be from 0 to 0.4; got {validation_size}")
+    positions = np.arange(len(y))
+    n_classes = np.unique(y).size
+    n_test = int(np.ceil(test_size * len(y)))
+    if n_test < n_classes or len(y) - n_test < n_classes:
+        raise DataError(
+            f"With {len(y)} rows and {n_classes} classes, a {test_size:.0%} test split cannot hold "
+            "every class in both parts. Add rows or change the test size."
+        )
+    train_rows, test_rows = train_test_split(
+        positions, test_size=test_size, stratify=y, random_state=seed
+    )
+    notes: list[str] = []
+    _, train_counts = np.unique(y[train_rows], return_counts=True)
+    if validation_size > 0 and train_counts.min() >= MIN_ROWS_PER_CLASS_FOR_VALIDATION:
+        fit_rows, val_rows = train_test_split(
+            train_rows, test_size=validation_size, stratify=y[train_rows], random_state=seed + 1
+        )
+    else:
+        fit_rows, val_rows = train_rows, np.array([], dtype=int)
+        if validation_size > 0:
+            notes.append(
+                "The smallest class has too few training rows to spare a validation split, "
+                "so the live chart shows training loss only."
+            )
+    return np.sort(fit_rows), np.sort(val_rows), np.sort(test_rows), notes
+
+
+@dataclass
+class PreparedData:
+    """Numeric float32 arrays for the network, plus where each row came from."""
+
+    X_fit: np.ndarray
+    y_fit: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    fit_rows: np.ndarray
+    val_rows: np.ndarray
+    test_rows: np.ndarray
+    feature_names: list[str]
+    transformer: object
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_features(self) -> int:
+        return self.X_fit.shape[1]
+
+
+def _column_kinds(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    categorical = [c for c in frame.columns if c not in numeric]
+    return numeric, categorical
+
+
+def _as_object(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = frame.copy()
+    for column in columns:
+        series = out[column]
+        # one plain representation (str or NaN) whatever pandas inferred: bool, category, string
+        out[column] = series.astype(str).astype(object).where(series.notna(), np.nan)
+    return out
+
+
+def prepare(
+    dataset: Dataset, *, test_size: float = 0.25, validation_size: float = 0.2, seed: int = 0
+) -> PreparedData:
+    """Split ``dataset`` and fit the preprocessing on the training rows only."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    y = dataset.y
+    fit_rows, val_rows, test_rows, notes = split_indices(
+        y, test_size=test_size, validation_size=validation_size, seed=seed
+    )
+    frame = dataset.features
+    numeric, categorical = _column_kinds(frame)
+    frame = _as_object(frame, categorical)
+    steps = []
+    if numeric:
+        steps.append(("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric))
+    if categorical:
+        encoder = OneHotEncoder(
+            handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORY_LEVELS, sparse_output=False
+        )
+        steps.append(("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), categorical))
+    transformer = ColumnTransformer(steps, verbose_feature_names_out=False)
+    fit_frame = frame.iloc[fit_rows]
+    all_missing = [c for c in numeric if fit_frame[c].isna().all()]
+    if all_missing:
+        raise DataError(
+            f"Column {', '.join(map(repr, all_missing))} has no values in the training rows. "
+            "Leave it out of the features."
+        )
+    transformer.fit(fit_frame)
+    missing = int(frame.isna().sum().sum())
+    if missing:
+        notes.append(f"{missing} missing values were filled in (median for numbers, most frequent level for text), learned from the training rows.")
+    for column in categorical:
+        levels = fit_frame[column].nunique(dropna=True)
+        if levels > MAX_CATEGORY_LEVELS:
+            notes.append(
+                f"Column {column!r} has {levels} levels; the rarest were grouped so it adds at most {MAX_CATEGORY_LEVELS} columns."
+            )
+
+    def transform(rows: np.ndarray) -> np.ndarray:
+        if rows.size == 0:
+            return np.empty((0, len(transformer.get_feature_names_out())), dtype=np.float32)
+        return np.asarray(transformer.transform(frame.iloc[rows]), dtype=np.float32)
+
+    return PreparedData(
+        X_fit=transform(fit_rows),
+        y_fit=y[fit_rows],
+        X_val=transform(val_rows),
+        y_val=y[val_rows],
+        X_test=transform(test_rows),
+        y_test=y[test_rows],
+        fit_rows=fit_rows,
+        val_rows=val_rows,
+        test_rows=test_rows,
+        feature_names=[str(n) for n in transformer.get_feature_names_out()],
+        transformer=transformer,
+        notes=notes,
+    )

@@ -1,0 +1,93 @@
+"""2-D views of n-D data and the decision-boundary grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["Boundary", "Projection", "decision_grid"]
+
+
+class Projection:
+    """Map scaled features to a plane: identity for 2 features, else PCA fitted on training rows.
+
+    With more than two features the boundary is drawn on the plane through the training mean
+    spanned by the first two principal components; points off that plane are shown by their
+    projection, so the picture is a slice, and the axis titles say so.
+    """
+
+    def __init__(self, feature_names: list[str]):
+        self.feature_names = list(feature_names)
+        self.pca_ = None
+
+    def fit(self, X: np.ndarray, seed: int = 0) -> "Projection":
+        if X.shape[1] > 2:
+            from sklearn.decomposition import PCA
+
+            self.pca_ = PCA(n_components=2, random_state=seed).fit(X)
+        elif X.shape[1] < 2:
+            raise ValueError("a 2-D view needs at least 2 features")
+        return self
+
+    @property
+    def is_pca(self) -> bool:
+        return self.pca_ is not None
+
+    @property
+    def axis_titles(self) -> tuple[str, str]:
+        if self.pca_ is None:
+            return self.feature_names[0], self.feature_names[1]
+        ratio = self.pca_.explained_variance_ratio_
+        return (
+            f"PC1 of the scaled features ({ratio[0]:.0%} of variance)",
+            f"PC2 of the scaled features ({ratio[1]:.0%} of variance)",
+        )
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        if len(X) == 0:
+            return np.empty((0, 2), dtype=np.float32)
+        out = X if self.pca_ is None else self.pca_.transform(X)
+        return np.asarray(out, dtype=np.float32)
+
+    def inverse(self, points: np.ndarray) -> np.ndarray:
+        out = points if self.pca_ is None else self.pca_.inverse_transform(points)
+        return np.asarray(out, dtype=np.float32)
+
+
+@dataclass
+class Boundary:
+    """Class probabilities on a regular grid in the 2-D view.
+
+    ``proba`` has shape (len(y), len(x), n_classes).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    proba: np.ndarray
+    axis_titles: tuple[str, str]
+    is_pca: bool
+
+
+def decision_grid(
+    projection: Projection,
+    predict_proba: Callable[[np.ndarray], np.ndarray],
+    points_2d: np.ndarray,
+    *,
+    resolution: int = 80,
+    margin: float = 0.15,
+) -> Boundary:
+    """Predict every grid cell in one batch (no per-cell or per-row calls)."""
+    low = points_2d.min(axis=0)
+    high = points_2d.max(axis=0)
+    pad = (high - low) * margin + 1e-6
+    xs = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution, dtype=np.float32)
+    ys = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, ys)
+    plane = np.column_stack([gx.ravel(), gy.ravel()])
+    proba = predict_proba(projection.inverse(plane))
+    return Boundary(
+        x=xs, y=ys, proba=proba.reshape(resolution, resolution, -1).astype(np.float32),
+        axis_titles=projection.axis_titles, is_pca=projection.is_pca,
+    )

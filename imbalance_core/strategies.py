@@ -1,0 +1,293 @@
+"""THE registry of strategies: how each one resamples, weights, changes the loss or ensembles.
+
+A strategy is data: its parameters (type, range, default) drive the UI widgets, the CLI
+flags and validation. Adding a strategy means adding one entry to ``STRATEGIES``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from .errors import ConfigError
+from .params import Param, resolve_params
+
+__all__ = ["STRATEGIES", "Resampled", "Strategy", "class_weights", "get_strategy", "resample"]
+
+
+def _counts(y: np.ndarray) -> dict[int, int]:
+    values, counts = np.unique(y, return_counts=True)
+    return dict(zip(values.tolist(), counts.tolist()))
+
+
+def _majority_share(class_counts: Mapping[Any, int]) -> float:
+    return round(max(class_counts.values()) / sum(class_counts.values()), 2)
+
+
+@dataclass
+class Resampled:
+    """A (possibly) resampled training set and where each of its rows came from.
+
+    Attributes
+    ----------
+    X, y : numpy.ndarray
+        The rows the network is trained on.
+    source : numpy.ndarray of int
+        For each row, the index of the original training row it is (or copies); -1 if synthetic.
+    parents : numpy.ndarray of shape (n_synthetic, 2) or None
+        For synthetic rows, the two original rows they were interpolated between, when known.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    source: np.ndarray
+    n_original: int
+    parents: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_synthetic(self) -> np.ndarray:
+        return self.source < 0
+
+    @property
+    def dropped(self) -> np.ndarray:
+        """Indices of original training rows that are not in the resampled set."""
+        return np.setdiff1d(np.arange(self.n_original), self.source[self.source >= 0])
+
+    @property
+    def n_synthetic(self) -> int:
+        return int(self.is_synthetic.sum())
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """One way to deal with imbalance.
+
+    Attributes
+    ----------
+    make_sampler : callable, optional
+        ``(params, y, seed, notes) -> imblearn sampler``, for strategies that change the data.
+    uses_class_weight : bool
+        Pass inverse-frequency class weights to ``fit``.
+    make_loss : callable, optional
+        ``(params, class_counts, n_classes) -> keras loss``.
+    members_param : str, optional
+        Name of the parameter that sets how many networks an ensemble trains.
+    """
+
+    key: str
+    label: str
+    description: str
+    params: tuple[Param, ...] = ()
+    make_sampler: Callable[..., Any] | None = None
+    uses_class_weight: bool = False
+    make_loss: Callable[..., Any] | None = None
+    members_param: str | None = None
+    creates_synthetic: bool = False
+
+    def resolve(self, given: Mapping[str, Any] | None, class_counts: Mapping[Any, int] | None = None) -> dict:
+        """Defaults filled in and every value checked."""
+        return resolve_params(self.params, given, class_counts=class_counts, owner=f"strategy {self.key!r}")
+
+    def n_members(self, params: Mapping[str, Any]) -> int:
+        return int(params[self.members_param]) if self.members_param else 1
+
+
+# --------------------------------------------------------------------------- samplers
+
+def _oversampled_minimum(y: np.ndarray, class_names: Mapping[int, str] | None, method: str) -> int:
+    counts = _counts(y)
+    majority = max(counts, key=counts.get)
+    smallest = min((c for c in counts if c != majority), key=counts.get)
+    n = counts[smallest]
+    if n < 2:
+        name = class_names.get(smallest, smallest) if class_names else smallest
+        raise ConfigError(
+            f"{method} needs at least 2 training rows of every class it oversamples; class {name!r} has {n}. "
+            "Use random oversampling or class weights, or add rows of that class."
+        )
+    return n
+
+
+def _smote(params, y, seed, notes, class_names=None):
+    from imblearn.over_sampling import SMOTE
+
+    smallest = _oversampled_minimum(y, class_names, "SMOTE")
+    k = params["k_neighbors"]
+    if k > smallest - 1:
+        notes.append(f"k_neighbors lowered from {k} to {smallest - 1}: the smallest class has only {smallest} training rows.")
+        k = smallest - 1
+    return SMOTE(k_neighbors=k, random_state=seed)
+
+
+def _cluster(params, y, seed, notes, class_names=None):
+    from .samplers import ClusterOversampler
+
+    _oversampled_minimum(y, class_names, "Cluster oversampling")
+    return ClusterOversampler(n_clusters=params["n_clusters"], k_neighbors=params["k_neighbors"], random_state=seed)
+
+
+def _kmeans_smote(params, y, seed, notes, class_names=None):
+    from imblearn.over_sampling import KMeansSMOTE
+    from sklearn.cluster import KMeans
+
+    _oversampled_minimum(y, class_names, "KMeans-SMOTE")
+    n_clusters = min(params["n_clusters"], len(y))
+    return KMeansSMOTE(
+        k_neighbors=params["k_neighbors"],
+        kmeans_estimator=KMeans(n_clusters=n_clusters, n_init=10, random_state=seed),
+        cluster_balance_threshold=params["cluster_balance_threshold"],
+        random_state=seed,
+    )
+
+
+def _random_over(params, y, seed, notes, class_names=None):
+    from imblearn.over_sampling import RandomOverSampler
+
+    return RandomOverSampler(random_state=seed)
+
+
+def _random_under(params, y, seed, notes, class_names=None):
+    from imblearn.under_sampling import RandomUnderSampler
+
+    return RandomUnderSampler(random_state=seed)
+
+
+# --------------------------------------------------------------------------- losses
+
+def _focal(params, class_counts: Mapping[int, int], n_classes: int):
+    from .losses import focal_loss, multiclass_focal_loss
+
+    if n_classes == 2:
+        return focal_loss(gamma=params["gamma"], alpha=params["alpha"])
+    inverse = np.array([1.0 / class_counts[c] for c in range(n_classes)])
+    return multiclass_focal_loss(params["gamma"], inverse / inverse.sum())
+
+
+def class_weights(y: np.ndarray) -> dict[int, float]:
+    """Inverse-frequency ("balanced") weights, as scikit-learn computes them."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    classes = np.unique(y)
+    weights = compute_class_weight("balanced", classes=classes, y=y)
+    return {int(c): float(w) for c, w in zip(classes, weights)}
+
+
+_K = Param("k_neighbors", "int", 5, "k neighbours", "How many nearest same-class neighbours a new point may be interpolated towards.", low=1, high=20, step=1)
+
+STRATEGIES: dict[str, Strategy] = {
+    s.key: s
+    for s in [
+        Strategy("none", "No treatment", "The baseline: train on the data as it is."),
+        Strategy(
+            "random_oversampling", "Random oversampling",
+            "Duplicate random rows of the rare classes until every class is as large as the largest.",
+            make_sampler=_random_over,
+        ),
+        Strategy(
+            "random_undersampling", "Random undersampling",
+            "Drop random rows of the common classes until every class is as small as the smallest.",
+            make_sampler=_random_under,
+        ),
+        Strategy(
+            "smote", "SMOTE",
+            "Create new rare-class points on the line between a rare point and one of its rare neighbours.",
+            params=(_K,), make_sampler=_smote, creates_synthetic=True,
+        ),
+        Strategy(
+            "cluster_oversampling", "Cluster-based oversampling",
+            "Find clusters inside each rare class with k-means, then interpolate only within a cluster, evenly across clusters.",
+            params=(
+                Param("n_clusters", "int", 3, "Clusters per class", "How many k-means clusters to look for inside each rare class.", low=1, high=20, step=1),
+                _K,
+            ),
+            make_sampler=_cluster, creates_synthetic=True,
+        ),
+        Strategy(
+            "kmeans_smote", "KMeans-SMOTE",
+            "Cluster all the data, then apply SMOTE only in clusters where the rare class is common enough.",
+            params=(
+                Param("n_clusters", "int", 8, "Clusters", "How many k-means clusters to split the whole training set into.", low=2, high=50, step=1),
+                Param("k_neighbors", "int", 2, "k neighbours", "Neighbours used by SMOTE inside a cluster.", low=1, high=20, step=1),
+                Param(
+                    "cluster_balance_threshold", "float", 0.1, "Cluster balance threshold",
+                    "A cluster is oversampled only if at least this share of its points belong to the rare class.",
+                    low=0.0, high=1.0, step=0.05,
+                ),
+            ),
+            make_sampler=_kmeans_smote, creates_synthetic=True,
+        ),
+        Strategy(
+            "class_weight", "Class weighting",
+            "Keep the data; make each error on a rare class cost more, in inverse proportion to its frequency.",
+            uses_class_weight=True,
+        ),
+        Strategy(
+            "focal_loss", "Focal loss",
+            "Down-weight examples the network already gets right (gamma) and weight the classes (alpha).",
+            params=(
+                Param("gamma", "float", 2.0, "gamma (focus)", "0 gives plain cross-entropy; larger values ignore easy examples more.", low=0.0, high=5.0, step=0.25),
+                Param(
+                    "alpha", "float", None, "alpha (weight of the positive class)",
+                    "Above 0.5 the rare positive class weighs more. The default is the majority's share of the training rows. "
+                    "The focal-loss paper's 0.25 down-weights positives. For multi-class data each class gets an alpha from its inverse frequency instead.",
+                    low=0.0, high=1.0, step=0.01, default_from=_majority_share,
+                ),
+            ),
+            make_loss=_focal,
+        ),
+        Strategy(
+            "ensemble", "Balanced ensemble",
+            "Train several networks, each on every rare row plus a different random draw of the common rows; average their predictions.",
+            params=(Param("n_members", "int", 5, "Networks", "How many networks, each on its own balanced subsample.", low=2, high=15, step=1),),
+            make_sampler=_random_under, members_param="n_members",
+        ),
+    ]
+}
+
+
+def get_strategy(key: str) -> Strategy:
+    if key not in STRATEGIES:
+        raise ConfigError(f"unknown strategy {key!r}; choose one of: {', '.join(STRATEGIES)}")
+    return STRATEGIES[key]
+
+
+def resample(
+    strategy: Strategy,
+    params: Mapping[str, Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    seed: int = 0,
+    class_names: Mapping[int, str] | None = None,
+) -> Resampled:
+    """Apply the strategy's sampler (if any) to the training rows only."""
+    identity = Resampled(X=X, y=y, source=np.arange(len(y)), n_original=len(y))
+    if strategy.make_sampler is None:
+        return identity
+    notes: list[str] = []
+    sampler = strategy.make_sampler(params, y, seed, notes, class_names)
+    try:
+        X_new, y_new = sampler.fit_resample(X, y)
+    except RuntimeError as exc:
+        if "No clusters found" in str(exc):
+            raise ConfigError(
+                f"{strategy.label} found no cluster where the rare class makes up at least "
+                f"{params.get('cluster_balance_threshold')} of the points. Lower the cluster balance "
+                "threshold or use more clusters."
+            ) from None
+        raise
+    except ValueError as exc:
+        raise ConfigError(f"{strategy.label} could not resample this data: {exc}") from None
+    if hasattr(sampler, "sample_indices_"):
+        source = np.asarray(sampler.sample_indices_)
+    else:
+        # imblearn's over-samplers keep the input rows first and append the new ones
+        source = np.concatenate([np.arange(len(y)), np.full(len(y_new) - len(y), -1)])
+    parents = getattr(sampler, "parents_", None)
+    return Resampled(
+        X=np.asarray(X_new, dtype=np.float32), y=np.asarray(y_new), source=source,
+        n_original=len(y), parents=parents, notes=notes,
+    )
