@@ -1,44 +1,49 @@
 """Imbalance Lab's headless core: data, strategies, training and evaluation for imbalanced data.
 
-Importing this package does not import TensorFlow; training does, on first use.
+The public names below load their module on first use (PEP 562), so importing the package is
+instant and TensorFlow is imported only when something is trained.
 
 >>> from imbalance_core import load_builtin, run_experiment, ExperimentConfig
 >>> result = run_experiment(load_builtin("moons"), ExperimentConfig(strategy="smote"))
 >>> result.metrics["recall"]  # doctest: +SKIP
 """
 
-from .datasets import BUILTIN_DATASETS, Dataset, dataset_from_table, load_builtin, read_table
-from .errors import ConfigError, DataError, UserError
-from .evaluation import METRIC_LABELS, Evaluation, evaluate
-from .experiment import ExperimentConfig, ExperimentResult, LiveUpdate, run_experiment
-from .models import NETWORK_PARAMS, NetworkConfig
-from .params import Param
-from .strategies import STRATEGIES, Resampled, Strategy, get_strategy, resample
-from .warmup import warm_up
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "BUILTIN_DATASETS",
-    "ConfigError",
-    "DataError",
-    "Dataset",
-    "Evaluation",
-    "ExperimentConfig",
-    "ExperimentResult",
-    "LiveUpdate",
-    "METRIC_LABELS",
-    "NETWORK_PARAMS",
-    "NetworkConfig",
-    "Param",
-    "Resampled",
-    "STRATEGIES",
-    "Strategy",
-    "UserError",
-    "dataset_from_table",
-    "evaluate",
-    "get_strategy",
-    "load_builtin",
-    "read_table",
-    "resample",
-    "run_experiment",
-    "warm_up",
-]
+_EXPORTS = {
+    "datasets": ["BUILTIN_DATASETS", "Dataset", "dataset_from_table", "load_builtin", "read_table"],
+    "errors": ["ConfigError", "DataError", "UserError"],
+    "evaluation": ["METRIC_LABELS", "Evaluation", "evaluate"],
+    "experiment": ["ExperimentConfig", "ExperimentResult", "LiveUpdate", "run_experiment"],
+    "models": ["NETWORK_PARAMS", "NetworkConfig"],
+    "params": ["Param"],
+    "strategies": ["STRATEGIES", "Resampled", "Strategy", "get_strategy", "resample"],
+    "warmup": ["warm_up"],
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'imbalance_core' has no attribute {name!r}")
+    value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # for editors and type checkers
+    from .datasets import BUILTIN_DATASETS, Dataset, dataset_from_table, load_builtin, read_table
+    from .errors import ConfigError, DataError, UserError
+    from .evaluation import METRIC_LABELS, Evaluation, evaluate
+    from .experiment import ExperimentConfig, ExperimentResult, LiveUpdate, run_experiment
+    from .models import NETWORK_PARAMS, NetworkConfig
+    from .params import Param
+    from .strategies import STRATEGIES, Resampled, Strategy, get_strategy, resample
+    from .warmup import warm_up

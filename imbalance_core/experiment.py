@@ -16,7 +16,7 @@ from .datasets import Dataset
 from .evaluation import Evaluation, evaluate
 from .models import NetworkConfig
 from .preprocessing import PreparedData, prepare
-from .projection import Boundary, Projection, decision_grid
+from .projection import Boundary, PointsView, Projection, decision_grid
 from .strategies import Resampled, class_weights, get_strategy, resample
 
 __all__ = ["ExperimentConfig", "ExperimentResult", "LiveUpdate", "run_experiment"]
@@ -44,6 +44,7 @@ class LiveUpdate:
     epoch: int
     epochs: int
     history: list[dict[str, list[float]]]
+    view: PointsView
     _boundary: Callable[[], Boundary]
 
     @property
@@ -70,6 +71,7 @@ class ExperimentResult:
     prepared: PreparedData
     resampled: list[Resampled]
     projection: Projection
+    view: PointsView
     models: list[Any]
     history: list[dict[str, list[float]]]
     proba_test: np.ndarray
@@ -176,7 +178,8 @@ def run_experiment(
         notes.append("Multi-class data: each class's focal alpha comes from its inverse frequency; the alpha setting applies to binary data.")
     weights = class_weights(prepared.y_fit) if strategy.uses_class_weight else None
     projection = Projection(prepared.feature_names).fit(prepared.X_fit, seed=config.seed)
-    view_points = projection.transform(np.vstack([prepared.X_fit, resampled[0].X]))
+    view = _points_view(projection, prepared, resampled, list(dataset.classes), dataset.positive_index)
+    view_points = np.vstack([view.points, view.synthetic_points, view.removed_points])
     network = config.network
     models: list[Any] = []
     history: list[dict[str, list[float]]] = []
@@ -200,7 +203,7 @@ def run_experiment(
         if on_update is not None:
 
             def report(epoch: int, live: dict[str, list[float]], _member: int = member) -> None:
-                on_update(LiveUpdate(_member, n_members, epoch, network.epochs, history + [live], boundary_now))
+                on_update(LiveUpdate(_member, n_members, epoch, network.epochs, history + [live], view, boundary_now))
 
             callbacks.append(training.LiveProgress(report, epochs=network.epochs, interval=update_interval))
         history.append(training.fit_network(
@@ -227,6 +230,7 @@ def run_experiment(
         prepared=prepared,
         resampled=resampled,
         projection=projection,
+        view=view,
         models=models,
         history=history,
         proba_test=proba_test,
@@ -238,3 +242,22 @@ def run_experiment(
         notes=notes,
     )
 
+
+
+def _points_view(
+    projection: Projection, prepared: PreparedData, resampled: list[Resampled], classes: list[str], positive_index: int
+) -> PointsView:
+    removed = resampled[0].dropped
+    for other in resampled[1:]:
+        removed = np.intersect1d(removed, other.dropped)
+    kept = np.setdiff1d(np.arange(len(prepared.y_fit)), removed)
+    first = resampled[0]
+    return PointsView(
+        points=projection.transform(prepared.X_fit[kept]),
+        labels=prepared.y_fit[kept],
+        synthetic_points=projection.transform(first.X[first.is_synthetic]),
+        synthetic_labels=first.y[first.is_synthetic],
+        removed_points=projection.transform(prepared.X_fit[removed]),
+        classes=classes,
+        positive_index=positive_index,
+    )

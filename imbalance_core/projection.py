@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Boundary", "Projection", "decision_grid"]
+__all__ = ["Boundary", "PointsView", "Projection", "decision_grid"]
 
 
 class Projection:
@@ -91,3 +91,20 @@ def decision_grid(
         x=xs, y=ys, proba=proba.reshape(resolution, resolution, -1).astype(np.float32),
         axis_titles=projection.axis_titles, is_pca=projection.is_pca,
     )
+
+
+@dataclass
+class PointsView:
+    """Training points in the 2-D view, split into what a boundary chart draws differently.
+
+    ``points``/``labels``: real training rows; ``synthetic_*``: rows a sampler invented;
+    ``removed_points``: real rows undersampling left out (for an ensemble: left out by every network).
+    """
+
+    points: np.ndarray
+    labels: np.ndarray
+    synthetic_points: np.ndarray
+    synthetic_labels: np.ndarray
+    removed_points: np.ndarray
+    classes: list[str]
+    positive_index: int

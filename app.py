@@ -1,0 +1,18 @@
+"""Imbalance Lab: routing only (page config, shared state, navigation)."""
+
+import streamlit as st
+
+from imbalance_core.warmup import warm_up
+from ui.state import keep_widget_state
+
+st.set_page_config(page_title="Imbalance Lab", page_icon=":material/balance:", layout="wide")
+keep_widget_state()
+
+page = st.navigation([
+    st.Page("pages/lab.py", title="Lab", icon=":material/science:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/table_chart:"),
+])
+page.run()
+
+# after the page is drawn: start importing TensorFlow in the background so Train does not wait
+warm_up()

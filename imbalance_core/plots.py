@@ -1,0 +1,237 @@
+"""Pure Plotly figure builders: data in, ``go.Figure`` out (no Streamlit, no ``fig.show()``)."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .evaluation import Curve
+from .projection import Boundary, PointsView
+
+__all__ = [
+    "class_colors",
+    "make_boundary_figure",
+    "make_class_balance_figure",
+    "make_confusion_figure",
+    "make_history_figure",
+    "make_pr_figure",
+    "make_roc_figure",
+]
+
+PALETTE = ("#4C78A8", "#E45756", "#54A24B", "#F58518", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6", "#BAB0AC")
+MAX_POINTS_PER_TRACE = 2500
+
+
+def class_colors(n_classes: int, positive_index: int | None = None) -> list[str]:
+    """Stable colours: in binary views the negative class is blue and the positive red."""
+    if n_classes == 2:
+        return [PALETTE[1], PALETTE[0]] if positive_index == 0 else [PALETTE[0], PALETTE[1]]
+    return [PALETTE[i % len(PALETTE)] for i in range(n_classes)]
+
+
+def _subsample(points: np.ndarray, limit: int = MAX_POINTS_PER_TRACE, seed: int = 0) -> np.ndarray:
+    if len(points) <= limit:
+        return points
+    keep = np.random.default_rng(seed).choice(len(points), size=limit, replace=False)
+    return points[np.sort(keep)]
+
+
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, **extra) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0.0, xanchor="left"),
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        margin=dict(l=60, r=20, t=60, b=50),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0.0),
+        **extra,
+    )
+    return fig
+
+
+def make_boundary_figure(
+    boundary: Boundary,
+    view: PointsView,
+    *,
+    show_synthetic: bool = True,
+    show_removed: bool = True,
+    title: str = "Decision boundary",
+) -> go.Figure:
+    """Predicted probability on a grid with the training points on top.
+
+    Binary: the shading is P(positive class), with the 0.5 line drawn. Multi-class: the shading
+    is the predicted class. Synthetic points are their own trace(s) with an ``x`` marker;
+    rows removed by undersampling are ghosted grey.
+    """
+    if boundary.proba.ndim != 3:
+        raise ValueError("boundary.proba must have shape (ny, nx, n_classes)")
+    classes, positive_index, points, labels = view.classes, view.positive_index, view.points, view.labels
+    n_classes = len(classes)
+    colors = class_colors(n_classes, positive_index)
+    fig = go.Figure()
+    if n_classes == 2:
+        neg, pos = colors[1 - positive_index], colors[positive_index]
+        fig.add_trace(go.Heatmap(
+            x=boundary.x, y=boundary.y, z=boundary.proba[:, :, positive_index].astype(np.float32),
+            zmin=0.0, zmax=1.0, colorscale=[[0.0, neg], [0.5, "#FFFFFF"], [1.0, pos]], opacity=0.55,
+            colorbar=dict(title=dict(text=f"P({classes[positive_index]})"), thickness=12),
+            name="predicted probability", hovertemplate="P=%{z:.2f}<extra></extra>",
+        ))
+        fig.add_trace(go.Contour(
+            x=boundary.x, y=boundary.y, z=boundary.proba[:, :, positive_index].astype(np.float32),
+            contours=dict(start=0.5, end=0.5, size=1.0, coloring="lines"), showscale=False,
+            colorscale=[[0.0, "#222222"], [1.0, "#222222"]],
+            line=dict(color="#222222", width=2), name="boundary (P = 0.5)", showlegend=True, hoverinfo="skip",
+        ))
+    else:
+        winner = np.argmax(boundary.proba, axis=2).astype(np.float32)
+        steps = []  # a discrete colour scale: one flat band per class
+        for i, color in enumerate(colors):
+            steps += [[i / n_classes, color], [(i + 1) / n_classes, color]]
+        fig.add_trace(go.Heatmap(
+            x=boundary.x, y=boundary.y, z=winner, zmin=-0.5, zmax=n_classes - 0.5,
+            colorscale=steps, opacity=0.35, showscale=False, name="predicted class",
+            customdata=np.asarray(classes, dtype=object)[winner.astype(int)],
+            hovertemplate="predicted %{customdata}<extra></extra>",
+        ))
+    for c in range(n_classes):
+        mine = _subsample(points[labels == c], seed=c)
+        fig.add_trace(go.Scattergl(
+            x=mine[:, 0], y=mine[:, 1], mode="markers", name=f"{classes[c]} (training)",
+            marker=dict(color=colors[c], size=7, line=dict(color="white", width=0.8)),
+        ))
+    if show_removed and len(view.removed_points):
+        ghost = _subsample(view.removed_points, seed=97)
+        fig.add_trace(go.Scattergl(
+            x=ghost[:, 0], y=ghost[:, 1], mode="markers", name="removed by undersampling",
+            marker=dict(color="rgba(120,120,120,0.25)", size=6, symbol="circle-open"),
+        ))
+    if show_synthetic and len(view.synthetic_points):
+        for c in np.unique(view.synthetic_labels):
+            synth = _subsample(view.synthetic_points[view.synthetic_labels == c], seed=50 + int(c))
+            fig.add_trace(go.Scattergl(
+                x=synth[:, 0], y=synth[:, 1], mode="markers", name=f"{classes[int(c)]} (synthetic)",
+                marker=dict(color=colors[int(c)], size=8, symbol="x-thin", line=dict(color=colors[int(c)], width=2)),
+            ))
+    x_title, y_title = boundary.axis_titles
+    if boundary.is_pca:
+        title += "<br><sup>More than 2 features: a slice through the mean, along the first two principal components</sup>"
+    _layout(fig, title, x_title, y_title, height=520)
+    fig.update_xaxes(range=[float(boundary.x[0]), float(boundary.x[-1])], showgrid=False)
+    fig.update_yaxes(range=[float(boundary.y[0]), float(boundary.y[-1])], showgrid=False)
+    return fig
+
+
+def make_confusion_figure(
+    matrix: np.ndarray, classes: Sequence[str], *, normalize: bool = False, title: str = "Confusion matrix (test split)"
+) -> go.Figure:
+    """Rows are true classes, columns predicted. ``normalize`` divides each row by its total (recall)."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if matrix.shape != (len(classes), len(classes)):
+        raise ValueError("matrix must be square with one row per class")
+    totals = matrix.sum(axis=1, keepdims=True)
+    share = np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
+    z = share if normalize else matrix
+    text = [[f"{share[i, j]:.0%}<br>({int(matrix[i, j])})" if normalize else f"{int(matrix[i, j])}<br>({share[i, j]:.0%})"
+             for j in range(len(classes))] for i in range(len(classes))]
+    labels = [str(c) for c in classes]
+    fig = go.Figure(go.Heatmap(
+        z=z.astype(np.float32), x=labels, y=labels, text=text, texttemplate="%{text}", colorscale="Blues",
+        zmin=0.0, zmax=1.0 if normalize else None, showscale=False,
+        hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>",
+    ))
+    _layout(fig, title, "Predicted class", "True class", height=380)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", side="bottom")
+    return fig
+
+
+def _curve_color(i: int, n: int) -> str:
+    # a single (binary, positive-class) curve takes the positive class's red
+    return PALETTE[1] if n == 1 else PALETTE[i % len(PALETTE)]
+
+
+def make_roc_figure(curves: Sequence[Curve], *, title: str = "ROC curve (test split)") -> go.Figure:
+    """One line per curve, AUC in the legend, and the chance diagonal."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance (AUC 0.50)",
+                             line=dict(color="#999999", dash="dash", width=1)))
+    for i, curve in enumerate(curves):
+        fig.add_trace(go.Scatter(
+            x=curve.x.astype(np.float32), y=curve.y.astype(np.float32), mode="lines",
+            name=f"{curve.name} (AUC {curve.area:.3f})", line=dict(width=2.5, color=_curve_color(i, len(curves))),
+        ))
+    _layout(fig, title, "False positive rate", "True positive rate (recall)", height=400)
+    fig.update_xaxes(range=[0, 1], constrain="domain")
+    fig.update_yaxes(range=[0, 1.02])
+    return fig
+
+
+def make_pr_figure(
+    curves: Sequence[Curve], *, positive_rate: float | None = None, title: str = "Precision-recall curve (test split)"
+) -> go.Figure:
+    """One line per curve, average precision in the legend, and the no-skill line at the positive rate."""
+    fig = go.Figure()
+    if positive_rate is not None and np.isfinite(positive_rate):
+        fig.add_trace(go.Scatter(x=[0, 1], y=[positive_rate, positive_rate], mode="lines",
+                                 name=f"no skill (precision {positive_rate:.2f})",
+                                 line=dict(color="#999999", dash="dash", width=1)))
+    for i, curve in enumerate(curves):
+        fig.add_trace(go.Scatter(
+            x=curve.x.astype(np.float32), y=curve.y.astype(np.float32), mode="lines", line_shape="hv",
+            name=f"{curve.name} (AP {curve.area:.3f})", line=dict(width=2.5, color=_curve_color(i, len(curves))),
+        ))
+    _layout(fig, title, "Recall", "Precision", height=400)
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(range=[0, 1.02])
+    return fig
+
+
+def make_class_balance_figure(
+    stages: Mapping[str, Mapping[str, int]], *, classes: Sequence[str], synthetic: Mapping[str, int] | None = None,
+    positive_index: int | None = None, title: str = "Class balance",
+) -> go.Figure:
+    """Grouped bars: rows per class at each stage (e.g. training set before and after resampling)."""
+    fig = go.Figure()
+    colors = class_colors(len(classes), positive_index)
+    stage_names = list(stages)
+    for c, name in enumerate(classes):
+        values = np.array([stages[s].get(name, 0) for s in stage_names], dtype=np.float32)
+        fig.add_trace(go.Bar(
+            x=stage_names, y=values, name=str(name), marker_color=colors[c],
+            text=[f"{int(v)}" for v in values], textposition="outside",
+        ))
+    if synthetic:
+        notes = ", ".join(f"{k}: {v}" for k, v in synthetic.items() if v)
+        if notes:
+            title += f"<br><sup>synthetic rows among them - {notes}</sup>"
+    _layout(fig, title, "", "Rows", height=380, barmode="group")
+    return fig
+
+
+def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, total_epochs: int | None = None,
+                        title: str = "Training history") -> go.Figure:
+    """Loss and PR AUC per epoch, training and validation; ensemble members drawn one after another."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "PR AUC"), horizontal_spacing=0.1)
+    styles = {"loss": ("training", PALETTE[0], None), "val_loss": ("validation", PALETTE[1], None),
+              "pr_auc": ("training", PALETTE[0], None), "val_pr_auc": ("validation", PALETTE[1], None)}
+    shown = set()
+    for m, member in enumerate(history):
+        for key, (who, color, _) in styles.items():
+            values = np.asarray(member.get(key, []), dtype=np.float32)
+            if values.size == 0:
+                continue
+            col = 1 if key.endswith("loss") else 2
+            label = who if len(history) == 1 else f"{who}, network {m + 1}"
+            fig.add_trace(go.Scatter(
+                x=np.arange(1, values.size + 1, dtype=np.float32), y=values, mode="lines", name=label,
+                legendgroup=who, showlegend=(who, m) not in shown and col == 1,
+                line=dict(color=color, width=2, dash=None if m == 0 else "dot"), opacity=1.0 if m == 0 else 0.6,
+            ), row=1, col=col)
+            shown.add((who, m))
+    _layout(fig, title, "", "", height=340)
+    fig.update_xaxes(title_text="Epoch", range=[1, total_epochs] if total_epochs else None)
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    return fig

@@ -1,0 +1,59 @@
+"""From a result (or a live update) to the set of figures the lab shows."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from .experiment import ExperimentResult, LiveUpdate
+from .plots import (
+    make_boundary_figure,
+    make_class_balance_figure,
+    make_confusion_figure,
+    make_history_figure,
+    make_pr_figure,
+    make_roc_figure,
+)
+
+__all__ = ["live_figures", "result_figures"]
+
+
+def result_figures(
+    result: ExperimentResult,
+    *,
+    normalize_confusion: bool = False,
+    show_synthetic: bool = True,
+    show_removed: bool = True,
+) -> dict[str, go.Figure]:
+    """Every chart of a finished run, keyed by name (no retraining: views only)."""
+    evaluation = result.evaluation
+    counts = result.counts
+    stages = {"training (original)": counts["train"], "training (after strategy)": counts["train_resampled"], "test": counts["test"]}
+    first = result.resampled[0]
+    synthetic = {result.classes[c]: int((first.y[first.is_synthetic] == c).sum()) for c in range(len(result.classes))}
+    title = f"Decision boundary - {result.strategy_label}"
+    if len(result.models) > 1:
+        title += f" (average of {len(result.models)} networks)"
+    return {
+        "boundary": make_boundary_figure(
+            result.boundary, result.view, show_synthetic=show_synthetic, show_removed=show_removed, title=title
+        ),
+        "confusion": make_confusion_figure(evaluation.confusion, result.classes, normalize=normalize_confusion),
+        "roc": make_roc_figure(evaluation.roc),
+        "pr": make_pr_figure(evaluation.pr, positive_rate=evaluation.positive_rate if len(result.classes) == 2 else None),
+        "balance": make_class_balance_figure(
+            stages, classes=result.classes, synthetic=synthetic, positive_index=result.positive_index,
+            title="Class balance: what the network was trained on",
+        ),
+        "history": make_history_figure(result.history, total_epochs=result.config.network.epochs),
+    }
+
+
+def live_figures(update: LiveUpdate) -> dict[str, go.Figure]:
+    """The boundary and history as they are mid-training."""
+    member = f", network {update.member + 1} of {update.n_members}" if update.n_members > 1 else ""
+    return {
+        "boundary": make_boundary_figure(
+            update.boundary(), update.view, title=f"Decision boundary - epoch {update.epoch + 1}{member} (training...)"
+        ),
+        "history": make_history_figure(update.history, total_epochs=update.epochs, title="Training history (live)"),
+    }

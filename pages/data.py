@@ -1,0 +1,96 @@
+"""Choose the data: a built-in set with its controls, or an uploaded CSV."""
+
+import streamlit as st
+
+from imbalance_core import BUILTIN_DATASETS, DataError, UserError
+from imbalance_core.plots import make_class_balance_figure
+from ui.state import dataset_spec, load_dataset, read_upload, set_dataset_spec
+from ui.widgets import param_widgets
+
+st.title("Data")
+st.write("Pick a built-in data set, or upload a CSV and say which column holds the classes. The lab uses what you choose here.")
+
+current = dataset_spec()
+sources = ["Built-in data set", "Upload a CSV"]
+st.session_state.setdefault("data.source", sources[0] if current["source"] == "builtin" else sources[1])
+source = st.radio("Source", sources, horizontal=True, key="data.source")
+
+if source == sources[0]:
+    keys = list(BUILTIN_DATASETS)
+    st.session_state.setdefault("data.builtin", current["key"] if current["source"] == "builtin" else keys[0])
+    chosen = st.selectbox("Data set", keys, format_func=lambda k: BUILTIN_DATASETS[k].label, key="data.builtin")
+    builtin = BUILTIN_DATASETS[chosen]
+    st.caption(builtin.description)
+    defaults = current.get("params", {}) if current.get("key") == chosen else {}
+    params = param_widgets(builtin.params, key_prefix=f"data.{chosen}", defaults=defaults)
+    set_dataset_spec({"source": "builtin", "key": chosen, "params": params})
+else:
+    upload = st.file_uploader(
+        "CSV file (comma, semicolon or tab separated; may be gzip-compressed)", type=["csv", "tsv", "txt", "gz"],
+        key="data.upload",
+    )
+    if upload is None and current["source"] == "upload":
+        st.caption(f"Using the file uploaded earlier: **{current['filename']}**.")
+        raw, filename = current["data"], current["filename"]
+    elif upload is None:
+        st.info("Upload a file to use it. Until then the lab keeps its current data set.")
+        st.stop()
+    else:
+        raw, filename = upload.getvalue(), upload.name
+    try:
+        table = read_upload(raw, filename)
+    except DataError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.caption("The lab keeps using the data set it had; nothing else changed.")
+        st.stop()
+    columns = list(table.columns)
+    if st.session_state.get("data.file") != (filename, len(raw)):
+        # a different file: start from its defaults (last column is the target, all others are features)
+        st.session_state["data.file"] = (filename, len(raw))
+        same_as_spec = current["source"] == "upload" and current["filename"] == filename
+        st.session_state["data.target"] = current["target"] if same_as_spec and current["target"] in columns else columns[-1]
+        for stale in ("data.positive", "data.features"):
+            st.session_state.pop(stale, None)
+    target = st.selectbox("Class column (target)", columns, key="data.target")
+    levels = sorted(table[target].dropna().astype(str).unique().tolist())
+    positive_options = ["(rarest class)"] + levels[:50]
+    if st.session_state.get("data.positive") not in positive_options:
+        st.session_state["data.positive"] = positive_options[0]
+    positive = st.selectbox("Positive class (for binary metrics)", positive_options, key="data.positive")
+    others = [c for c in columns if c != target]
+    if st.session_state.get("data.features") is None or st.session_state.get("data.features_target") != target:
+        st.session_state["data.features"] = others
+        st.session_state["data.features_target"] = target
+    features = st.multiselect("Feature columns", others, key="data.features")
+    spec = {"source": "upload", "data": raw, "filename": filename, "target": target,
+            "positive": None if positive == positive_options[0] else positive, "features": features}
+    try:
+        load_dataset(spec)
+    except UserError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.caption("The lab keeps using the data set it had; nothing else changed.")
+        st.stop()
+    set_dataset_spec(spec)
+
+try:
+    dataset = load_dataset(dataset_spec())
+except UserError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+
+st.subheader(dataset.name)
+st.caption(dataset.description)
+for note in dataset.notes:
+    st.info(note, icon=":material/info:")
+left, right = st.columns([3, 2])
+with left:
+    preview = dataset.features.copy()
+    preview.insert(len(preview.columns), f"{dataset.target} (class)", dataset.labels)
+    st.dataframe(preview.head(500), height=380)
+    st.caption(f"{len(dataset.labels)} rows (first 500 shown), {dataset.n_features} feature columns; "
+               f"positive class: {dataset.positive_class!r}; imbalance {dataset.imbalance_ratio:.1f} : 1.")
+with right:
+    st.plotly_chart(make_class_balance_figure({"all rows": dataset.class_counts}, classes=dataset.classes,
+                                              positive_index=dataset.positive_index, title="Class balance"),
+                    key="chart.data_balance")
+st.page_link("pages/lab.py", label="Go to the lab and train", icon=":material/science:")

@@ -1,0 +1,65 @@
+"""Session state shared by the pages: which data set is active, and loading it (cached)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+import imbalance_core as core  # names load on first use: importing this module stays instant
+
+if TYPE_CHECKING:
+    from imbalance_core import Dataset
+
+DATASET_SPEC = "dataset_spec"
+DEFAULT_SPEC: dict[str, Any] = {"source": "builtin", "key": "moons", "params": {}}
+# widget values that should survive a switch to another page (Streamlit drops the state of
+# widgets that a run does not draw); buttons and uploaders cannot be set, so they are left out
+PERSISTENT_PREFIXES = ("lab.", "data.")
+UNSETTABLE = {"lab.train", "data.upload"}
+
+
+def keep_widget_state() -> None:
+    """Re-assign persistent widget values so they outlive a page switch."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(PERSISTENT_PREFIXES) and key not in UNSETTABLE:
+            st.session_state[key] = st.session_state[key]
+
+
+def dataset_spec() -> dict[str, Any]:
+    return st.session_state.get(DATASET_SPEC, DEFAULT_SPEC)
+
+
+def set_dataset_spec(spec: dict[str, Any]) -> None:
+    st.session_state[DATASET_SPEC] = spec
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _builtin(key: str, params: tuple[tuple[str, Any], ...]) -> Dataset:
+    return core.load_builtin(key, **dict(params))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def read_upload(data: bytes, filename: str):
+    """Parse uploaded bytes once per distinct file."""
+    return core.read_table(data, filename=filename)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _uploaded(data: bytes, filename: str, target: str, positive: str | None, features: tuple[str, ...]) -> Dataset:
+    return core.dataset_from_table(
+        read_upload(data, filename), target=target, positive_class=positive, features=list(features), name=filename
+    )
+
+
+def load_dataset(spec: dict[str, Any]) -> Dataset:
+    """The data set a spec describes (raises ``DataError`` with a user-facing message)."""
+    if spec["source"] == "builtin":
+        return _builtin(spec["key"], tuple(sorted(spec.get("params", {}).items())))
+    return _uploaded(spec["data"], spec["filename"], spec["target"], spec.get("positive"), tuple(spec["features"]))
+
+
+def spec_label(spec: dict[str, Any]) -> str:
+    if spec["source"] == "builtin":
+        return spec["key"]
+    return f"upload:{spec['filename']}"

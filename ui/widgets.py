@@ -1,0 +1,46 @@
+"""Build Streamlit widgets from ``imbalance_core.Param`` declarations."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import streamlit as st
+
+from imbalance_core import Param
+
+SLIDER_MAX_STEPS = 400
+
+
+def param_widget(param: Param, *, key: str, default: Any, container=st, disabled: bool = False) -> Any:
+    """One widget for one parameter; its range, step and help come from the declaration.
+
+    The starting value goes through session state (not ``value=``), so a value kept across
+    page switches and the default never disagree.
+    """
+    if param.kind == "choice":
+        options = list(param.choices)
+        st.session_state.setdefault(key, default if default in options else options[0])
+        return container.selectbox(param.label, options, key=key, help=param.help, disabled=disabled)
+    if param.kind == "bool":
+        st.session_state.setdefault(key, bool(default))
+        return container.toggle(param.label, key=key, help=param.help, disabled=disabled)
+    cast = int if param.kind == "int" else float
+    low, high = cast(param.low), cast(param.high)
+    step = cast(param.step or (1 if param.kind == "int" else (high - low) / 100))
+    st.session_state.setdefault(key, min(max(cast(default), low), high))
+    if (high - low) / step > SLIDER_MAX_STEPS:
+        return container.number_input(param.label, min_value=low, max_value=high, step=step,
+                                      key=key, help=param.help, disabled=disabled)
+    return container.slider(param.label, min_value=low, max_value=high, step=step,
+                            key=key, help=param.help, disabled=disabled)
+
+
+def param_widgets(
+    params: Sequence[Param], *, key_prefix: str, defaults: Mapping[str, Any] | None = None, container=st
+) -> dict[str, Any]:
+    """Widgets for every parameter, returning ``{name: value}``."""
+    defaults = defaults or {}
+    return {
+        p.name: param_widget(p, key=f"{key_prefix}.{p.name}", default=defaults.get(p.name, p.default), container=container)
+        for p in params
+    }
