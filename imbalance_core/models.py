@@ -17,7 +17,7 @@ NETWORK_PARAMS: tuple[Param, ...] = (
           choices=("8", "16", "32", "8,8", "16,16", "32,16", "32,32", "64,32", "64,64,32")),
     Param("activation", "choice", "relu", "Activation", "Non-linearity of the hidden layers.", choices=ACTIVATIONS),
     Param("learning_rate", "float", 0.01, "Learning rate", "Step size of the Adam optimiser.", low=0.0001, high=0.5, step=0.001),
-    Param("epochs", "int", 60, "Epochs", "Passes over the (resampled) training data.", low=1, high=1000, step=5),
+    Param("epochs", "int", 60, "Epochs", "Passes over the (resampled) training data.", low=1, high=1000, step=1),
     Param("batch_size", "int", 32, "Batch size", "Rows per gradient step.", low=4, high=4096, step=4),
 )
 

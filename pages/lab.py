@@ -134,6 +134,8 @@ with results:
                 st.error(str(exc))
                 result = None
             else:
+                live_boundary.empty()  # the final charts below replace the live ones
+                live_history.empty()
                 status.update(label=f"Trained in {result.train_seconds:.1f} s", state="complete", expanded=False)
         st.session_state["lab.training_started"] = False
         if result is not None:

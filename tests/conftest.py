@@ -1,0 +1,30 @@
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from imbalance_core import ExperimentConfig, NetworkConfig, load_builtin  # noqa: E402
+
+TINY_NETWORK = NetworkConfig(hidden_layers=(8,), epochs=3, batch_size=64, learning_rate=0.02)
+
+
+@pytest.fixture(scope="session")
+def moons():
+    return load_builtin("moons", n_samples=240, imbalance_ratio=5, seed=1)
+
+
+@pytest.fixture(scope="session")
+def wine():
+    return load_builtin("wine_thinned")
+
+
+def tiny_config(strategy: str = "none", **kwargs) -> ExperimentConfig:
+    kwargs.setdefault("network", TINY_NETWORK)
+    return ExperimentConfig(strategy=strategy, **kwargs)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

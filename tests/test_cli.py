@@ -1,0 +1,82 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from imbalance_core.cli import main
+
+FAST = ["--epochs", "2", "--hidden", "8"]
+
+
+def test_train_builtin_prints_the_json_contract(capsys):
+    assert main(["train", "--builtin", "moons", "--strategy", "smote", "--param", "k_neighbors=3", "--json", *FAST]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["metrics"]) == {"accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc",
+                                   "pr_auc", "g_mean", "mcc"}
+    assert {"train", "train_resampled", "synthetic", "test"} <= set(out["counts"])
+    assert out["classes"] == ["0", "1"] and out["positive_class"] == "1"
+    assert out["counts"]["synthetic"] > 0
+    assert out["params"] == {"k_neighbors": 3}
+
+
+def test_train_csv_writes_one_prediction_per_test_row(tmp_path, capsys):
+    rows = ["id;amount;channel;label"] + [
+        f"{i};{'' if i % 9 == 0 else i * 1.5};{['web', 'shop', 'NA'][i % 3]};{'fraud' if i % 6 == 0 else 'ok'}"
+        for i in range(120)
+    ]
+    path = tmp_path / "tx.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out_csv = tmp_path / "pred.csv"
+    code = main(["train", "--data", str(path), "--strategy", "class_weight", "--test-size", "0.3",
+                 "--json", "--predictions", str(out_csv), *FAST])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["positive_class"] == "fraud"
+    predictions = pd.read_csv(out_csv)
+    assert list(predictions.columns) == ["row", "y_true", "y_pred", "proba_ok", "proba_fraud"]
+    assert len(predictions) == sum(summary["counts"]["test"].values()) == 36
+    source = pd.read_csv(path, sep=";")
+    assert (source["label"].to_numpy()[predictions["row"]] == predictions["y_true"].to_numpy()).all()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--builtin", "nope", "--strategy", "none"], "unknown built-in data set 'nope'"),
+        (["train", "--builtin", "moons", "--strategy", "magic"], "unknown strategy 'magic'"),
+        (["train", "--builtin", "moons", "--strategy", "smote", "--param", "k=3"], "has no parameter 'k'"),
+        (["train", "--builtin", "moons", "--strategy", "smote", "--param", "k_neighbors"], "NAME=VALUE"),
+        (["train", "--strategy", "none"], "one of the arguments --data --builtin is required"),
+        (["train", "--data", "/no/such.csv", "--strategy", "none"], "Cannot open"),
+        (["train", "--builtin", "moons", "--strategy", "none", "--test-size", "0.9"], "test size"),
+        (["train", "--builtin", "moons", "--strategy", "none", "--hidden", "a,b"], "hidden layers"),
+    ],
+)
+def test_bad_input_is_one_error_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_lists_strategies_and_datasets(capsys):
+    assert main(["strategies"]) == 0
+    strategies = json.loads(capsys.readouterr().out)
+    assert "smote" in strategies and strategies["focal_loss"]["params"][1]["default"] == "from data"
+    assert main(["datasets"]) == 0
+    assert "moons" in json.loads(capsys.readouterr().out)
+
+
+def test_module_entry_point_runs_as_a_process(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01\x02binary")
+    done = subprocess.run([sys.executable, "-m", "imbalance_core", "train", "--data", str(bad), "--strategy", "none"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "binary file" in done.stderr
+    assert "Traceback" not in done.stderr
+    ok = subprocess.run([sys.executable, "-m", "imbalance_core", "train", "--builtin", "article", "--strategy",
+                         "random_oversampling", "--json", *FAST], capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["counts"]["train_resampled"] == {"1": 4, "0": 4}

@@ -1,0 +1,128 @@
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.over_sampling import SMOTE
+
+from imbalance_core import STRATEGIES, ConfigError, dataset_from_table, evaluate, run_experiment
+from imbalance_core.preprocessing import prepare
+
+from .conftest import tiny_config
+
+
+@pytest.mark.parametrize("key", list(STRATEGIES))
+def test_every_strategy_trains_end_to_end_on_binary_and_multiclass(key, moons, wine):
+    for data in (moons, wine):
+        result = run_experiment(data, tiny_config(key, params={"n_members": 2} if key == "ensemble" else {}))
+        n_classes = len(data.classes)
+        assert result.proba_test.shape == (len(result.prepared.test_rows), n_classes)
+        np.testing.assert_allclose(result.proba_test.sum(axis=1), 1.0, atol=1e-5)
+        assert set(result.metrics) == {"accuracy", "balanced_accuracy", "precision", "recall", "f1",
+                                       "roc_auc", "pr_auc", "g_mean", "mcc"}
+        assert 0.0 <= result.metrics["accuracy"] <= 1.0
+        assert result.boundary.proba.shape[2] == n_classes
+        assert len(result.history) == len(result.models)
+        assert len(result.history[0]["loss"]) == 3
+        if STRATEGIES[key].creates_synthetic:
+            assert result.counts["synthetic"] > 0 and len(result.view.synthetic_points) == result.counts["synthetic"]
+
+
+def test_test_split_is_untouched_by_resampling(moons):
+    result = run_experiment(moons, tiny_config("smote"))
+    expected = prepare(moons, seed=0)
+    np.testing.assert_array_equal(result.prepared.X_test, expected.X_test)
+    np.testing.assert_array_equal(result.prepared.test_rows, expected.test_rows)
+    # metrics are exactly sklearn's on the held-out rows
+    again = evaluate(result.prepared.y_test, result.proba_test, classes=result.classes)
+    assert again.metrics == result.metrics
+
+
+def test_the_sampler_only_ever_sees_training_rows(moons, monkeypatch):
+    seen = []
+    original = SMOTE.fit_resample
+
+    def spy(self, X, y, **kwargs):
+        seen.append(np.asarray(X).copy())
+        return original(self, X, y, **kwargs)
+
+    monkeypatch.setattr(SMOTE, "fit_resample", spy)
+    result = run_experiment(moons, tiny_config("smote"))
+    assert len(seen) == 1
+    np.testing.assert_array_equal(seen[0], result.prepared.X_fit)
+    assert len(seen[0]) == len(result.prepared.fit_rows)
+    assert not set(result.prepared.fit_rows) & set(result.prepared.test_rows)
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(moons):
+    a = run_experiment(moons, tiny_config("smote", seed=3))
+    b = run_experiment(moons, tiny_config("smote", seed=3))
+    c = run_experiment(moons, tiny_config("smote", seed=4))
+    assert a.metrics == b.metrics
+    np.testing.assert_array_equal(a.proba_test, b.proba_test)
+    assert not np.array_equal(a.proba_test, c.proba_test)
+
+
+def test_live_updates_are_throttled_and_can_stop_training(moons):
+    updates = []
+    run_experiment(moons, tiny_config("none"), on_update=updates.append, update_interval=0.0)
+    assert [u.epoch for u in updates] == [0, 1, 2]
+    assert updates[-1].fraction == pytest.approx(1.0)
+    assert updates[-1].boundary().proba.shape == (80, 80, 2)
+    assert len(updates[-1].history[-1]["loss"]) == 3
+
+    throttled = []
+    run_experiment(moons, tiny_config("none"), on_update=throttled.append, update_interval=3600)
+    assert [u.epoch for u in throttled] == [0, 2]  # first and last only
+
+    class Stop(Exception):
+        pass
+
+    def stop(update):
+        raise Stop
+
+    with pytest.raises(Stop):
+        run_experiment(moons, tiny_config("none"), on_update=stop)
+
+
+def test_ensemble_averages_its_members(moons):
+    result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 3}))
+    assert len(result.models) == 3 and len(result.resampled) == 3
+    assert len({tuple(r.source[:5]) for r in result.resampled}) > 1  # different subsamples
+    from imbalance_core.training import predict_proba
+
+    singles = [predict_proba([m], result.prepared.X_test, 2) for m in result.models]
+    np.testing.assert_allclose(result.proba_test, np.mean(singles, axis=0), atol=1e-6)
+
+
+def test_class_weight_strategy_reports_its_weights(moons):
+    result = run_experiment(moons, tiny_config("class_weight"))
+    weights = result.to_dict()["class_weights"]
+    assert weights["1"] > weights["0"]
+
+
+def test_focal_loss_on_multiclass_notes_the_per_class_alpha(wine):
+    result = run_experiment(wine, tiny_config("focal_loss"))
+    assert any("inverse frequency" in note for note in result.notes)
+
+
+def test_uploaded_table_with_categories_and_missing_values_trains_and_maps_rows():
+    rng = np.random.default_rng(0)
+    n = 200
+    frame = pd.DataFrame({
+        "amount": rng.normal(100, 30, size=n),
+        "channel": rng.choice(["web", "shop", None], size=n),
+        "fraud": np.where(rng.uniform(size=n) < 0.15, "yes", "no"),
+    })
+    frame.loc[::11, "amount"] = np.nan
+    frame.loc[5, "fraud"] = None
+    data = dataset_from_table(frame, name="fraud.csv")
+    result = run_experiment(data, tiny_config("smote"))
+    table = result.predictions_table()
+    assert list(table.columns) == ["row", "y_true", "y_pred", "proba_no", "proba_yes"]
+    assert 5 not in table["row"].tolist()
+    truth = frame["fraud"].to_numpy()[table["row"].to_numpy()]
+    assert (truth == table["y_true"].to_numpy()).all()
+
+
+def test_impossible_settings_are_config_errors(moons):
+    with pytest.raises(ConfigError, match="no parameter"):
+        run_experiment(moons, tiny_config("smote", params={"n_members": 2}))

@@ -1,0 +1,109 @@
+"""The app through Streamlit's AppTest: every page, real (tiny) training, no exception."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from imbalance_core import STRATEGIES
+
+TIMEOUT = 180
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    return at.run()
+
+
+def _train(at: AppTest, strategy: str = "none", epochs: int = 3) -> AppTest:
+    at.selectbox(key="lab.strategy").set_value(strategy).run()
+    at.number_input(key="lab.net.epochs").set_value(epochs)
+    at.button(key="lab.train").click().run()
+    return at
+
+
+def _charts(at: AppTest):
+    return at.get("plotly_chart")
+
+
+def test_lab_opens_on_a_builtin_data_set_ready_to_train():
+    at = _app()
+    assert not at.exception
+    assert at.title[0].value == "Imbalance Lab"
+    assert any("Moons" in m.value for m in at.markdown)
+    assert at.button(key="lab.train").label == "Train"
+    assert at.selectbox(key="lab.strategy").value == "none"
+    assert len(at.selectbox(key="lab.strategy").options) == len(STRATEGIES)
+    assert "lab.result" not in at.session_state
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_every_strategy_trains_in_the_app_and_shows_every_chart(strategy):
+    at = _train(_app(), strategy)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(_charts(at)) == 6  # boundary, confusion, class balance, ROC, PR, history
+    labels = [m.label for m in at.metric]
+    assert labels == ["Accuracy", "Balanced accuracy", "Precision", "Recall", "F1", "ROC AUC", "PR AUC", "G-mean", "MCC"]
+    assert at.session_state["lab.result"].strategy == strategy
+
+
+def test_view_options_never_retrain():
+    at = _train(_app(), "smote")
+    result = at.session_state["lab.result"]
+    at.toggle(key="lab.view.normalize").set_value(True).run()
+    at.toggle(key="lab.view.synthetic").set_value(False).run()
+    assert not at.exception
+    assert at.session_state["lab.result"] is result
+    assert len(_charts(at)) == 6
+
+
+def test_changed_settings_mark_the_result_as_stale():
+    at = _train(_app(), "none")
+    at.selectbox(key="lab.strategy").set_value("smote").run()
+    assert any("Settings changed" in i.value for i in at.info)
+
+
+def test_data_page_switches_to_another_builtin_and_the_lab_uses_it():
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    at.selectbox(key="data.builtin").set_value("wine_thinned").run()
+    assert not at.exception
+    assert at.session_state["dataset_spec"]["key"] == "wine_thinned"
+    assert len(_charts(at)) == 1  # class balance
+    at.switch_page("pages/lab.py").run()
+    at = _train(at, "focal_loss")
+    assert not at.exception
+    assert at.session_state["lab.result"].dataset_name.startswith("Wine")
+
+
+def test_malformed_upload_gets_a_clear_message_and_the_lab_still_trains():
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.file_uploader(key="data.upload").set_value(("broken.csv", b'{"not": "a table"}', "text/csv")).run()
+    assert not at.exception
+    assert any("looks like JSON" in e.value for e in at.error)
+    assert at.session_state["dataset_spec"]["key"] == "moons"
+    at.switch_page("pages/lab.py").run()
+    at = _train(at, "class_weight")
+    assert not at.exception and len(_charts(at)) == 6
+
+
+def test_uploaded_csv_with_categories_and_missing_values_trains():
+    rows = ["amount,channel,country,label"] + [
+        f"{'' if i % 10 == 0 else i % 37},{['web', 'shop', 'phone'][i % 3]},{'NA' if i % 7 == 0 else 'DE'},"
+        f"{'fraud' if i % 8 == 0 else 'ok'}"
+        for i in range(160)
+    ]
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.file_uploader(key="data.upload").set_value(("tx.csv", "\n".join(rows).encode(), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="data.target").value == "label"
+    assert at.session_state["dataset_spec"]["filename"] == "tx.csv"
+    at.switch_page("pages/lab.py").run()
+    at = _train(at, "smote")
+    assert not at.exception and not at.error
+    result = at.session_state["lab.result"]
+    assert result.positive_class == "fraud" and result.counts["synthetic"] > 0

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+
+from imbalance_core import run_experiment
+from imbalance_core.evaluation import Curve
+from imbalance_core.plots import (
+    make_class_balance_figure,
+    make_confusion_figure,
+    make_history_figure,
+    make_pr_figure,
+    make_roc_figure,
+)
+from imbalance_core.report import result_figures
+
+from .conftest import tiny_config
+
+
+@pytest.fixture(scope="module")
+def smote_result(request):
+    return run_experiment(request.getfixturevalue("moons"), tiny_config("smote"))
+
+
+def _names(fig):
+    return [trace.name for trace in fig.data]
+
+
+def test_boundary_has_probability_shading_points_and_a_separate_synthetic_trace(smote_result):
+    fig = result_figures(smote_result)["boundary"]
+    kinds = [trace.type for trace in fig.data]
+    assert kinds[:2] == ["heatmap", "contour"]
+    synthetic = [t for t in fig.data if t.name and "synthetic" in t.name]
+    assert len(synthetic) == 1 and synthetic[0].marker.symbol == "x-thin"
+    real = [t for t in fig.data if t.name and t.name.endswith("(training)")]
+    assert len(real) == 2
+    assert fig.layout.xaxis.title.text == "x1" and fig.layout.yaxis.title.text == "x2"
+    hidden = result_figures(smote_result, show_synthetic=False)["boundary"]
+    assert not [t for t in hidden.data if t.name and "synthetic" in t.name]
+
+
+def test_boundary_for_many_features_is_in_the_pca_plane(request):
+    result = run_experiment(request.getfixturevalue("wine"), tiny_config("random_undersampling"))
+    fig = result_figures(result)["boundary"]
+    assert fig.layout.xaxis.title.text.startswith("PC1 of the scaled features")
+    assert "principal components" in fig.layout.title.text
+    assert any(t.name == "removed by undersampling" for t in fig.data)
+    assert fig.data[0].type == "heatmap"  # class regions
+
+
+def test_confusion_counts_and_shares():
+    matrix = np.array([[8, 2], [1, 3]])
+    counts = make_confusion_figure(matrix, ["neg", "pos"])
+    shares = make_confusion_figure(matrix, ["neg", "pos"], normalize=True)
+    assert np.asarray(counts.data[0].z).tolist() == [[8, 2], [1, 3]]
+    np.testing.assert_allclose(np.asarray(shares.data[0].z), [[0.8, 0.2], [0.25, 0.75]], rtol=1e-6)
+    assert counts.layout.xaxis.title.text == "Predicted class"
+    with pytest.raises(ValueError):
+        make_confusion_figure(matrix, ["only one"])
+
+
+def test_roc_and_pr_put_the_area_in_the_legend_with_reference_lines():
+    curve = Curve("pos", np.array([0, 0.5, 1.0]), np.array([0, 0.9, 1.0]), 0.8772)
+    roc = make_roc_figure([curve])
+    assert _names(roc) == ["chance (AUC 0.50)", "pos (AUC 0.877)"]
+    pr = make_pr_figure([curve], positive_rate=0.1)
+    assert _names(pr)[0] == "no skill (precision 0.10)" and "AP 0.877" in _names(pr)[1]
+    assert pr.layout.xaxis.title.text == "Recall"
+    assert isinstance(roc.data[1].x, np.ndarray) and roc.data[1].x.dtype == np.float32
+
+
+def test_class_balance_and_history():
+    fig = make_class_balance_figure({"before": {"a": 90, "b": 10}, "after": {"a": 90, "b": 90}}, classes=["a", "b"],
+                                    synthetic={"a": 0, "b": 80})
+    assert len(fig.data) == 2 and fig.data[1].y.tolist() == [10, 90]
+    assert "b: 80" in fig.layout.title.text
+    history = make_history_figure([{"loss": [0.9, 0.5], "val_loss": [1.0, 0.7], "pr_auc": [0.2, 0.5]}])
+    assert {t.name for t in history.data} == {"training", "validation"}
+    assert len(history.data) == 3
+
+
+def test_result_figures_cover_every_chart(smote_result):
+    figures = result_figures(smote_result)
+    assert set(figures) == {"boundary", "confusion", "roc", "pr", "balance", "history"}

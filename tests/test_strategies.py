@@ -1,0 +1,118 @@
+import numpy as np
+import pytest
+from sklearn.utils.class_weight import compute_class_weight
+
+from imbalance_core import STRATEGIES, ConfigError, get_strategy, resample
+from imbalance_core.preprocessing import prepare
+from imbalance_core.strategies import class_weights
+
+KEYS = list(STRATEGIES)
+
+
+def _counts(y):
+    return {i: int(n) for i, n in enumerate(np.bincount(y))}
+
+
+@pytest.fixture(scope="module", params=["moons", "wine"])
+def prepared(request):
+    return prepare(request.getfixturevalue(request.param), seed=0)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_strategy_declares_itself_completely(key):
+    strategy = STRATEGIES[key]
+    assert strategy.key == key and strategy.label and strategy.description.endswith(".")
+    for param in strategy.params:
+        assert param.kind in {"int", "float", "choice", "bool"}
+        assert param.help and param.label
+        if param.kind in {"int", "float"}:
+            assert param.low <= param.high
+    defaults = strategy.resolve({}, {0: 90, 1: 10})
+    assert set(defaults) == {p.name for p in strategy.params}
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_strategy_resamples_training_rows_only_and_marks_synthetic_rows(key, prepared):
+    strategy = STRATEGIES[key]
+    counts = _counts(prepared.y_fit)
+    params = strategy.resolve({}, counts)
+    out = resample(strategy, params, prepared.X_fit, prepared.y_fit, seed=0)
+    assert out.n_original == len(prepared.y_fit)
+    real = ~out.is_synthetic
+    # every non-synthetic row is a copy of the training row it says it is
+    np.testing.assert_array_equal(out.X[real], prepared.X_fit[out.source[real]])
+    np.testing.assert_array_equal(out.y[real], prepared.y_fit[out.source[real]])
+    new_counts = np.bincount(out.y, minlength=len(counts))
+    if strategy.make_sampler is None:
+        assert out.n_synthetic == 0 and len(out.dropped) == 0
+        assert new_counts.tolist() == list(counts.values())
+    elif strategy.creates_synthetic:
+        assert out.n_synthetic > 0 and len(out.dropped) == 0
+        assert new_counts.min() >= max(counts.values()) - 1
+        # synthetic points stay inside the bounding box of their own class's training rows
+        for c in np.unique(out.y[out.is_synthetic]):
+            mine = prepared.X_fit[prepared.y_fit == c]
+            synth = out.X[out.is_synthetic & (out.y == c)]
+            assert (synth >= mine.min(axis=0) - 1e-5).all() and (synth <= mine.max(axis=0) + 1e-5).all()
+    elif key == "random_oversampling":
+        assert out.n_synthetic == 0 and len(out.dropped) == 0
+        assert set(new_counts.tolist()) == {max(counts.values())}
+    else:  # undersampling, ensemble members
+        assert out.n_synthetic == 0
+        assert set(new_counts.tolist()) == {min(counts.values())}
+        assert len(out.dropped) == len(prepared.y_fit) - len(out.y)
+    # test rows never reach the sampler: nothing in the output equals a test row exactly
+    # unless that row also exists in the training rows
+    train_rows = {row.tobytes() for row in prepared.X_fit}
+    for row in prepared.X_test:
+        if row.tobytes() not in train_rows:
+            assert not (out.X == row).all(axis=1).any()
+
+
+def test_smote_caps_k_to_the_smallest_class_with_a_note(moons):
+    prepared = prepare(moons, seed=0)
+    smallest = np.bincount(prepared.y_fit).min()
+    tiny = prepared.y_fit.copy()
+    rare_rows = np.flatnonzero(tiny == 1)[3:]
+    keep = np.setdiff1d(np.arange(len(tiny)), rare_rows)
+    out = resample(get_strategy("smote"), {"k_neighbors": 5}, prepared.X_fit[keep], tiny[keep], seed=0)
+    assert smallest > 3
+    assert out.notes == ["k_neighbors lowered from 5 to 2: the smallest class has only 3 training rows."]
+
+
+def test_smote_refuses_a_class_with_one_training_row(moons):
+    prepared = prepare(moons, seed=0)
+    keep = np.concatenate([np.flatnonzero(prepared.y_fit == 0), np.flatnonzero(prepared.y_fit == 1)[:1]])
+    with pytest.raises(ConfigError, match="at least 2 training rows .* class '1' has 1"):
+        resample(get_strategy("smote"), {"k_neighbors": 5}, prepared.X_fit[keep], prepared.y_fit[keep],
+                 seed=0, class_names={0: "0", 1: "1"})
+
+
+def test_kmeans_smote_without_a_qualifying_cluster_says_what_to_change(moons):
+    prepared = prepare(moons, seed=0)
+    params = {"n_clusters": 2, "k_neighbors": 2, "cluster_balance_threshold": 0.95}
+    with pytest.raises(ConfigError, match="Lower the cluster balance threshold"):
+        resample(get_strategy("kmeans_smote"), params, prepared.X_fit, prepared.y_fit, seed=0)
+
+
+def test_class_weights_are_sklearns_balanced_weights(moons):
+    y = moons.y
+    expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+    assert class_weights(y) == pytest.approx({0: expected[0], 1: expected[1]})
+    assert class_weights(y)[1] > class_weights(y)[0]
+
+
+def test_focal_alpha_defaults_to_the_majority_share():
+    focal = get_strategy("focal_loss")
+    assert focal.resolve({}, {0: 90, 1: 10}) == {"gamma": 2.0, "alpha": 0.9}
+    assert focal.resolve({"alpha": 0.25}, {0: 90, 1: 10})["alpha"] == 0.25
+
+
+def test_parameters_are_validated_against_their_declaration():
+    smote = get_strategy("smote")
+    with pytest.raises(ConfigError, match="has no parameter gamma"):
+        smote.resolve({"gamma": 1})
+    with pytest.raises(ConfigError, match="k_neighbors must be a whole number from 1 to 20; got 0"):
+        smote.resolve({"k_neighbors": 0})
+    with pytest.raises(ConfigError, match="unknown strategy 'magic'"):
+        get_strategy("magic")
