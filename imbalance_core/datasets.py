@@ -292,6 +292,29 @@ def _wine_thinned(seed: int) -> Dataset:
     )
 
 
+def _digits_thinned(seed: int) -> Dataset:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits(as_frame=True)
+    target = bunch.target.to_numpy()
+    rng = np.random.default_rng(seed)
+    # look-alike digits (1/7, 4/9), thinned so that the look-alikes are rare
+    keep_counts = {1: 170, 4: 50, 7: 20, 9: 12}
+    keep = np.sort(np.concatenate([
+        rng.choice(np.flatnonzero(target == d), size=n, replace=False) for d, n in keep_counts.items()
+    ]))
+    labels = np.array([f"digit {d}" for d in target[keep]], dtype=object)
+    return Dataset(
+        name="Digits 1 / 4 / 7 / 9 (thinned)",
+        features=bunch.data.iloc[keep],
+        labels=labels,
+        classes=[f"digit {d}" for d in keep_counts],
+        positive_class="digit 9",
+        source_rows=keep,
+        description="Handwritten look-alike digits (64 pixels), thinned to 170 / 50 / 20 / 12 rows: the rare ones get confused.",
+    )
+
+
 @dataclass(frozen=True)
 class BuiltinDataset:
     """A data set that ships with the app: a label, what it shows, its parameters, a loader."""
@@ -341,6 +364,12 @@ BUILTIN_DATASETS: dict[str, BuiltinDataset] = {
             "wine_thinned", "Wine (3 classes, thinned)", "Real data (scikit-learn): multi-class with two rare classes.",
             (Param("seed", "int", 0, "Thinning seed", "Which rows are kept when thinning.", low=0, high=100_000, step=1),),
             _wine_thinned,
+        ),
+        BuiltinDataset(
+            "digits_thinned", "Digits 1/4/7/9 (4 classes, thinned)",
+            "Real data (scikit-learn): multi-class look-alike digits, three of them rare.",
+            (Param("seed", "int", 0, "Thinning seed", "Which rows are kept when thinning.", low=0, high=100_000, step=1),),
+            _digits_thinned,
         ),
     ]
 }

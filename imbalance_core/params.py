@@ -29,6 +29,8 @@ class Param:
         Allowed values for ``kind="choice"``.
     default_from : callable, optional
         ``f(class_counts) -> value``: a default that depends on the training data.
+    binary_only : bool
+        The setting has no effect on multi-class data (the UI disables it there).
     """
 
     name: str
@@ -41,6 +43,7 @@ class Param:
     step: float | None = None
     choices: Sequence[Any] = field(default_factory=tuple)
     default_from: Callable[[Mapping[Any, int]], Any] | None = None
+    binary_only: bool = False
 
     def default_for(self, class_counts: Mapping[Any, int] | None = None) -> Any:
         """The default, resolved against the training class counts when it depends on them."""

@@ -127,19 +127,22 @@ def make_boundary_figure(
 def make_confusion_figure(
     matrix: np.ndarray, classes: Sequence[str], *, normalize: bool = False, title: str = "Confusion matrix (test split)"
 ) -> go.Figure:
-    """Rows are true classes, columns predicted. ``normalize`` divides each row by its total (recall)."""
+    """Rows are true classes, columns predicted; cells coloured by their share of the row.
+
+    The text leads with counts, or with row shares when ``normalize`` is set.
+    """
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.shape != (len(classes), len(classes)):
         raise ValueError("matrix must be square with one row per class")
     totals = matrix.sum(axis=1, keepdims=True)
     share = np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
-    z = share if normalize else matrix
+    # colour is always the row share (recall per class): a rare class's row stays readable
     text = [[f"{share[i, j]:.0%}<br>({int(matrix[i, j])})" if normalize else f"{int(matrix[i, j])}<br>({share[i, j]:.0%})"
              for j in range(len(classes))] for i in range(len(classes))]
     labels = [str(c) for c in classes]
     fig = go.Figure(go.Heatmap(
-        z=z.astype(np.float32), x=labels, y=labels, text=text, texttemplate="%{text}", colorscale="Blues",
-        zmin=0.0, zmax=1.0 if normalize else None, showscale=False,
+        z=share.astype(np.float32), x=labels, y=labels, text=text, texttemplate="%{text}", colorscale="Blues",
+        zmin=0.0, zmax=1.0, showscale=False,
         hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>",
     ))
     _layout(fig, title, "Predicted class", "True class", height=380)
@@ -207,7 +210,8 @@ def make_class_balance_figure(
         notes = ", ".join(f"{k}: {v}" for k, v in synthetic.items() if v)
         if notes:
             title += f"<br><sup>synthetic rows among them - {notes}</sup>"
-    _layout(fig, title, "", "Rows", height=380, barmode="group")
+    _layout(fig, title, "", "Rows", height=400, barmode="group")
+    fig.update_xaxes(tickangle=0)
     return fig
 
 
@@ -215,23 +219,26 @@ def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, tot
                         title: str = "Training history") -> go.Figure:
     """Loss and PR AUC per epoch, training and validation; ensemble members drawn one after another."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "PR AUC"), horizontal_spacing=0.1)
-    styles = {"loss": ("training", PALETTE[0], None), "val_loss": ("validation", PALETTE[1], None),
-              "pr_auc": ("training", PALETTE[0], None), "val_pr_auc": ("validation", PALETTE[1], None)}
+    styles = {"loss": ("training", PALETTE[0]), "val_loss": ("validation", PALETTE[1]),
+              "pr_auc": ("training", PALETTE[0]), "val_pr_auc": ("validation", PALETTE[1])}
     shown = set()
     for m, member in enumerate(history):
-        for key, (who, color, _) in styles.items():
+        for key, (who, color) in styles.items():
             values = np.asarray(member.get(key, []), dtype=np.float32)
             if values.size == 0:
                 continue
             col = 1 if key.endswith("loss") else 2
-            label = who if len(history) == 1 else f"{who}, network {m + 1}"
+            label = who if len(history) == 1 else f"{who} (each network)"
             fig.add_trace(go.Scatter(
                 x=np.arange(1, values.size + 1, dtype=np.float32), y=values, mode="lines", name=label,
-                legendgroup=who, showlegend=(who, m) not in shown and col == 1,
-                line=dict(color=color, width=2, dash=None if m == 0 else "dot"), opacity=1.0 if m == 0 else 0.6,
+                legendgroup=who, showlegend=who not in shown,
+                line=dict(color=color, width=2 if len(history) == 1 else 1.5),
+                opacity=1.0 if len(history) == 1 else 0.7,
+                hovertemplate=f"network {m + 1}, epoch %{{x}}: %{{y:.3f}}<extra>{who}</extra>",
             ), row=1, col=col)
-            shown.add((who, m))
+            shown.add(who)
     _layout(fig, title, "", "", height=340)
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, x=1.02))
     fig.update_xaxes(title_text="Epoch", range=[1, total_epochs] if total_epochs else None)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     return fig

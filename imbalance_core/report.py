@@ -27,7 +27,8 @@ def result_figures(
     """Every chart of a finished run, keyed by name (no retraining: views only)."""
     evaluation = result.evaluation
     counts = result.counts
-    stages = {"training (original)": counts["train"], "training (after strategy)": counts["train_resampled"], "test": counts["test"]}
+    stages = {"training,<br>original": counts["train"], "training,<br>after the strategy": counts["train_resampled"],
+              "test<br>(untouched)": counts["test"]}
     first = result.resampled[0]
     synthetic = {result.classes[c]: int((first.y[first.is_synthetic] == c).sum()) for c in range(len(result.classes))}
     title = f"Decision boundary - {result.strategy_label}"
@@ -42,7 +43,7 @@ def result_figures(
         "pr": make_pr_figure(evaluation.pr, positive_rate=evaluation.positive_rate if len(result.classes) == 2 else None),
         "balance": make_class_balance_figure(
             stages, classes=result.classes, synthetic=synthetic, positive_index=result.positive_index,
-            title="Class balance: what the network was trained on",
+            title="Rows per class",
         ),
         "history": make_history_figure(result.history, total_epochs=result.config.network.epochs),
     }

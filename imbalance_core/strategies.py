@@ -86,6 +86,7 @@ class Strategy:
     make_loss: Callable[..., Any] | None = None
     members_param: str | None = None
     creates_synthetic: bool = False
+    explainer: str = ""
 
     def resolve(self, given: Mapping[str, Any] | None, class_counts: Mapping[Any, int] | None = None) -> dict:
         """Defaults filled in and every value checked."""
@@ -233,10 +234,15 @@ STRATEGIES: dict[str, Strategy] = {
                     "alpha", "float", None, "alpha (weight of the positive class)",
                     "Above 0.5 the rare positive class weighs more. The default is the majority's share of the training rows. "
                     "The focal-loss paper's 0.25 down-weights positives. For multi-class data each class gets an alpha from its inverse frequency instead.",
-                    low=0.0, high=1.0, step=0.01, default_from=_majority_share,
+                    low=0.0, high=1.0, step=0.01, default_from=_majority_share, binary_only=True,
                 ),
             ),
             make_loss=_focal,
+            explainer=(
+                "alpha is the weight of the positive (rare) class: above 0.5 it counts more. The focal-loss paper's "
+                "0.25 does the opposite and down-weights positives; that suits object detection, where gamma already "
+                "tames the flood of easy negatives, not a rare class you want found."
+            ),
         ),
         Strategy(
             "ensemble", "Balanced ensemble",

@@ -46,15 +46,14 @@ with controls:
     st.caption(strategy.description)
     class_counts = {i: n for i, n in enumerate(counts.values())}
     params = {
-        p.name: param_widget(p, key=f"lab.{key}.{p.name}", default=p.default_for(class_counts)) for p in strategy.params
+        p.name: param_widget(p, key=f"lab.{key}.{p.name}", default=p.default_for(class_counts),
+                             disabled=p.binary_only and not dataset.is_binary)
+        for p in strategy.params
     }
-    if key == "focal_loss":
-        st.caption(
-            "alpha is the positive class's weight: above 0.5 the rare class counts more. "
-            "The focal-loss paper's 0.25 does the opposite (it down-weights positives)."
-            if dataset.is_binary else
-            "Multi-class data: each class's alpha comes from its inverse frequency; the alpha slider applies to binary data."
-        )
+    if strategy.explainer:
+        st.caption(strategy.explainer)
+    if any(p.binary_only for p in strategy.params) and not dataset.is_binary:
+        st.caption("Greyed-out settings apply to two-class data only; see their help for what is used instead.")
 
     with st.expander("Network and training"):
         network_values = param_widgets(NETWORK_PARAMS, key_prefix="lab.net")
@@ -84,9 +83,12 @@ def show_result(result) -> None:
     scope = "positive class " + repr(result.positive_class) if len(result.classes) == 2 else "macro averages"
     st.caption(f"{caption}. Precision, recall and F1 are for the {scope}. Trained in {result.train_seconds:.1f} s.")
     options = st.columns(3)
-    show_synthetic = options[0].toggle("Show synthetic points", value=True, key="lab.view.synthetic")
-    show_removed = options[1].toggle("Show removed points", value=True, key="lab.view.removed")
-    normalize = options[2].toggle("Confusion matrix as shares", value=False, key="lab.view.normalize")
+    normalize = options[0].toggle("Confusion matrix as shares", value=False, key="lab.view.normalize")
+    show_synthetic = show_removed = True
+    if len(result.view.synthetic_points):
+        show_synthetic = options[1].toggle("Show synthetic points", value=True, key="lab.view.synthetic")
+    if len(result.view.removed_points):
+        show_removed = options[2].toggle("Show removed points", value=True, key="lab.view.removed")
     figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic, show_removed=show_removed)
     st.plotly_chart(figures["boundary"], key="chart.boundary")
     left, right = st.columns(2)

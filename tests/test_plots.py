@@ -50,8 +50,11 @@ def test_confusion_counts_and_shares():
     matrix = np.array([[8, 2], [1, 3]])
     counts = make_confusion_figure(matrix, ["neg", "pos"])
     shares = make_confusion_figure(matrix, ["neg", "pos"], normalize=True)
-    assert np.asarray(counts.data[0].z).tolist() == [[8, 2], [1, 3]]
-    np.testing.assert_allclose(np.asarray(shares.data[0].z), [[0.8, 0.2], [0.25, 0.75]], rtol=1e-6)
+    # colour is the row share in both views, so the rare class's row is as readable as the common one's
+    for fig in (counts, shares):
+        np.testing.assert_allclose(np.asarray(fig.data[0].z), [[0.8, 0.2], [0.25, 0.75]], rtol=1e-6)
+    assert counts.data[0].text[1][1] == "3<br>(75%)"
+    assert shares.data[0].text[1][1] == "75%<br>(3)"
     assert counts.layout.xaxis.title.text == "Predicted class"
     with pytest.raises(ValueError):
         make_confusion_figure(matrix, ["only one"])
@@ -75,6 +78,8 @@ def test_class_balance_and_history():
     history = make_history_figure([{"loss": [0.9, 0.5], "val_loss": [1.0, 0.7], "pr_auc": [0.2, 0.5]}])
     assert {t.name for t in history.data} == {"training", "validation"}
     assert len(history.data) == 3
+    members = make_history_figure([{"loss": [0.9, 0.5]}] * 4)
+    assert len(members.data) == 4 and sum(bool(t.showlegend) for t in members.data) == 1
 
 
 def test_result_figures_cover_every_chart(smote_result):
