@@ -270,16 +270,20 @@ def _digits_one_vs_rest(digit: int) -> Dataset:
     )
 
 
+def _thinned_rows(target: np.ndarray, keep_counts: Mapping[int, int], seed: int) -> np.ndarray:
+    """Sorted row positions keeping ``keep_counts[c]`` random rows of each class ``c``."""
+    rng = np.random.default_rng(seed)
+    return np.sort(np.concatenate([
+        rng.choice(np.flatnonzero(target == c), size=n, replace=False) for c, n in keep_counts.items()
+    ]))
+
+
 def _wine_thinned(seed: int) -> Dataset:
     from sklearn.datasets import load_wine
 
     bunch = load_wine(as_frame=True)
     target = bunch.target.to_numpy()
-    rng = np.random.default_rng(seed)
-    keep_counts = {0: 24, 1: 71, 2: 10}
-    keep = np.sort(np.concatenate([
-        rng.choice(np.flatnonzero(target == c), size=n, replace=False) for c, n in keep_counts.items()
-    ]))
+    keep = _thinned_rows(target, {0: 24, 1: 71, 2: 10}, seed)
     labels = np.asarray(bunch.target_names)[target[keep]].astype(object)
     return Dataset(
         name="Wine (thinned, 3 classes)",
@@ -297,12 +301,9 @@ def _digits_thinned(seed: int) -> Dataset:
 
     bunch = load_digits(as_frame=True)
     target = bunch.target.to_numpy()
-    rng = np.random.default_rng(seed)
     # look-alike digits (1/7, 4/9), thinned so that the look-alikes are rare
     keep_counts = {1: 170, 4: 50, 7: 20, 9: 12}
-    keep = np.sort(np.concatenate([
-        rng.choice(np.flatnonzero(target == d), size=n, replace=False) for d, n in keep_counts.items()
-    ]))
+    keep = _thinned_rows(target, keep_counts, seed)
     labels = np.array([f"digit {d}" for d in target[keep]], dtype=object)
     return Dataset(
         name="Digits 1 / 4 / 7 / 9 (thinned)",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from .errors import ConfigError
 from .params import Param
@@ -105,6 +105,3 @@ def build_model(
     )
     return model
 
-
-def layer_sizes(text: str) -> Sequence[int]:
-    return NetworkConfig.from_values({"hidden_layers": text}).hidden_layers
