@@ -1,7 +1,5 @@
 """The lab: pick a strategy, train a network live, see what the strategy did."""
 
-import math
-
 import streamlit as st
 
 st.title("Imbalance Lab")
@@ -12,10 +10,10 @@ st.write(
 
 # imported after the title is on screen: first paint does not wait for pandas / plotly / sklearn
 from imbalance_core import (  # noqa: E402
-    METRIC_LABELS, NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, run_experiment,
+    NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, run_experiment,
 )
-from imbalance_core.report import live_figures, result_figures  # noqa: E402
-from ui.state import dataset_spec, load_dataset, spec_label  # noqa: E402
+from ui.results import LiveView, show_result  # noqa: E402
+from ui.state import dataset_spec, load_dataset, spec_fingerprint  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
 spec = dataset_spec()
@@ -61,49 +59,9 @@ with controls:
         test_size = param_widget(TEST_SIZE, key="lab.test_size", default=TEST_SIZE.default)
     train = st.button("Train", type="primary", key="lab.train", width="stretch")
 
-setup = {"data": spec_label(spec) + repr(sorted(spec.get("params", {}).items())), "strategy": key, "params": params,
-         "network": network_values, "seed": seed, "test_size": test_size}
-
-
-def show_metrics(metrics: dict) -> None:
-    names = list(METRIC_LABELS)
-    for row in (names[:5], names[5:]):
-        for column, name in zip(st.columns(5), row):
-            value = metrics[name]
-            column.metric(METRIC_LABELS[name], "n/a" if math.isnan(value) else f"{value:.3f}")
-
-
-@st.fragment
-def show_result(result) -> None:
-    """View options rerun only this fragment: nothing is retrained."""
-    st.subheader(f"{result.strategy_label} on {result.dataset_name}")
-    show_metrics(result.metrics)
-    caption = (f"Test split: {len(result.prepared.y_test)} untouched rows; threshold 0.5" if len(result.classes) == 2
-               else f"Test split: {len(result.prepared.y_test)} untouched rows; predicted class = most probable")
-    scope = "positive class " + repr(result.positive_class) if len(result.classes) == 2 else "macro averages"
-    st.caption(f"{caption}. Precision, recall and F1 are for the {scope}. Trained in {result.train_seconds:.1f} s.")
-    options = st.columns(3)
-    normalize = options[0].toggle("Confusion matrix as shares", value=False, key="lab.view.normalize")
-    show_synthetic = show_removed = True
-    if len(result.view.synthetic_points):
-        show_synthetic = options[1].toggle("Show synthetic points", value=True, key="lab.view.synthetic")
-    if len(result.view.removed_points):
-        show_removed = options[2].toggle("Show removed points", value=True, key="lab.view.removed")
-    figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic, show_removed=show_removed)
-    st.plotly_chart(figures["boundary"], key="chart.boundary")
-    left, right = st.columns(2)
-    left.plotly_chart(figures["confusion"], key="chart.confusion")
-    right.plotly_chart(figures["balance"], key="chart.balance")
-    left.plotly_chart(figures["roc"], key="chart.roc")
-    right.plotly_chart(figures["pr"], key="chart.pr")
-    st.plotly_chart(figures["history"], key="chart.history")
-    st.markdown("**Per class (test split)**")
-    st.dataframe(result.evaluation.per_class, hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")})
-    if result.class_weights:
-        st.caption("Class weights used: " + ", ".join(f"{result.classes[c]} = {w:.2f}" for c, w in result.class_weights.items()))
-    for note in result.notes:
-        st.info(note, icon=":material/info:")
+# what a result was trained with; when the widgets differ, the result on screen is marked stale
+setup = {"data": spec_fingerprint(spec), "strategy": key, "params": params, "network": network_values,
+         "seed": seed, "test_size": test_size}
 
 
 with results:
@@ -112,33 +70,22 @@ with results:
     if train:
         st.session_state["lab.training_started"] = True
         st.session_state.pop("lab.result", None)
-        config = ExperimentConfig(
-            strategy=key, params=params, network=NetworkConfig.from_values(network_values), seed=int(seed),
-            test_size=float(test_size),
-        )
         with st.status(f"Training with {strategy.label}...", expanded=True) as status:
-            progress = st.progress(0.0, text="Preparing the data and starting TensorFlow...")
-            live_boundary, live_history = st.empty(), st.empty()
-
-            def on_update(update) -> None:
-                loss = update.history[-1].get("loss", [float("nan")])[-1]
-                who = f"network {update.member + 1}/{update.n_members}, " if update.n_members > 1 else ""
-                progress.progress(update.fraction, text=f"{who}epoch {update.epoch + 1}/{update.epochs} - loss {loss:.4f}")
-                figures = live_figures(update)
-                # no keys: each redraw replaces the chart in place (the figures differ, so no duplicate ids)
-                live_boundary.plotly_chart(figures["boundary"])
-                live_history.plotly_chart(figures["history"])
-
+            live = LiveView()
             try:
-                result = run_experiment(dataset, config, on_update=on_update)
+                config = ExperimentConfig(
+                    strategy=key, params=params, network=NetworkConfig.from_values(network_values), seed=int(seed),
+                    test_size=float(test_size),
+                )
+                result = run_experiment(dataset, config, on_update=live.update)
             except UserError as exc:
                 status.update(label="Training could not start", state="error", expanded=True)
                 st.error(str(exc))
                 result = None
             else:
-                live_boundary.empty()  # the final charts below replace the live ones
-                live_history.empty()
+                live.clear()
                 status.update(label=f"Trained in {result.train_seconds:.1f} s", state="complete", expanded=False)
+        # reached only when training was not interrupted by a rerun
         st.session_state["lab.training_started"] = False
         if result is not None:
             st.session_state["lab.result"] = result

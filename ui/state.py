@@ -59,7 +59,8 @@ def load_dataset(spec: dict[str, Any]) -> Dataset:
     return _uploaded(spec["data"], spec["filename"], spec["target"], spec.get("positive"), tuple(spec["features"]))
 
 
-def spec_label(spec: dict[str, Any]) -> str:
+def spec_fingerprint(spec: dict[str, Any]) -> tuple:
+    """Everything that identifies the data a spec loads, without the uploaded bytes themselves."""
     if spec["source"] == "builtin":
-        return spec["key"]
-    return f"upload:{spec['filename']}"
+        return ("builtin", spec["key"], tuple(sorted(spec.get("params", {}).items())))
+    return ("upload", spec["filename"], len(spec["data"]), spec["target"], spec.get("positive"), tuple(spec["features"]))

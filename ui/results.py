@@ -1,0 +1,84 @@
+"""How the lab shows a run: live progress while training, then the finished result."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from imbalance_core import METRIC_LABELS
+from imbalance_core.report import live_figures, result_figures
+
+if TYPE_CHECKING:
+    from imbalance_core import ExperimentResult, LiveUpdate
+
+
+class LiveView:
+    """A progress bar plus the boundary and history redrawn in place while a network trains.
+
+    Pass :meth:`update` as ``on_update`` to ``run_experiment`` (the core throttles the calls).
+    """
+
+    def __init__(self) -> None:
+        self.progress = st.progress(0.0, text="Preparing the data and starting TensorFlow...")
+        self.boundary = st.empty()
+        self.history = st.empty()
+
+    def update(self, update: LiveUpdate) -> None:
+        loss = update.history[-1].get("loss", [math.nan])[-1]
+        who = f"network {update.member + 1}/{update.n_members}, " if update.n_members > 1 else ""
+        self.progress.progress(update.fraction, text=f"{who}epoch {update.epoch + 1}/{update.epochs} - loss {loss:.4f}")
+        figures = live_figures(update)
+        # no keys: each redraw replaces the chart in place (the figures differ, so no duplicate ids)
+        self.boundary.plotly_chart(figures["boundary"])
+        self.history.plotly_chart(figures["history"])
+
+    def clear(self) -> None:
+        """Drop the live charts; the final ones replace them."""
+        self.boundary.empty()
+        self.history.empty()
+
+
+def show_metrics(metrics: dict[str, float]) -> None:
+    names = list(METRIC_LABELS)
+    for row in (names[:5], names[5:]):
+        for column, name in zip(st.columns(5), row):
+            value = metrics[name]
+            column.metric(METRIC_LABELS[name], "n/a" if math.isnan(value) else f"{value:.3f}")
+
+
+@st.fragment
+def show_result(result: ExperimentResult) -> None:
+    """Every chart and number of a finished run. View options rerun only this fragment."""
+    st.subheader(f"{result.strategy_label} on {result.dataset_name}")
+    show_metrics(result.metrics)
+    binary = len(result.classes) == 2
+    rule = "threshold 0.5" if binary else "predicted class = most probable"
+    scope = f"positive class {result.positive_class!r}" if binary else "macro averages"
+    st.caption(f"Test split: {len(result.prepared.y_test)} untouched rows; {rule}. Precision, recall and F1 are "
+               f"for the {scope}. Trained in {result.train_seconds:.1f} s.")
+    options = st.columns(3)
+    normalize = options[0].toggle("Confusion matrix as shares", value=False, key="lab.view.normalize")
+    show_synthetic = show_removed = True
+    if len(result.view.synthetic_points):
+        show_synthetic = options[1].toggle("Show synthetic points", value=True, key="lab.view.synthetic")
+    if len(result.view.removed_points):
+        show_removed = options[2].toggle("Show removed points", value=True, key="lab.view.removed")
+    figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic,
+                             show_removed=show_removed)
+    st.plotly_chart(figures["boundary"], key="chart.boundary")
+    left, right = st.columns(2)
+    left.plotly_chart(figures["confusion"], key="chart.confusion")
+    right.plotly_chart(figures["balance"], key="chart.balance")
+    left.plotly_chart(figures["roc"], key="chart.roc")
+    right.plotly_chart(figures["pr"], key="chart.pr")
+    st.plotly_chart(figures["history"], key="chart.history")
+    st.markdown("**Per class (test split)**")
+    st.dataframe(result.evaluation.per_class, hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")})
+    if result.class_weights:
+        st.caption("Class weights used: " + ", ".join(
+            f"{result.classes[c]} = {w:.2f}" for c, w in result.class_weights.items()))
+    for note in result.notes:
+        st.info(note, icon=":material/info:")
