@@ -38,7 +38,7 @@ class Projection:
     @property
     def axis_titles(self) -> tuple[str, str]:
         if self.pca_ is None:
-            return self.feature_names[0], self.feature_names[1]
+            return f"{self.feature_names[0]} (scaled)", f"{self.feature_names[1]} (scaled)"
         ratio = self.pca_.explained_variance_ratio_
         return (
             f"PC1 of the scaled features ({ratio[0]:.0%} of variance)",

@@ -32,7 +32,7 @@ def test_boundary_has_probability_shading_points_and_a_separate_synthetic_trace(
     assert len(synthetic) == 1 and synthetic[0].marker.symbol == "x-thin"
     real = [t for t in fig.data if t.name and t.name.endswith("(training)")]
     assert len(real) == 2
-    assert fig.layout.xaxis.title.text == "x1" and fig.layout.yaxis.title.text == "x2"
+    assert fig.layout.xaxis.title.text == "x1 (scaled)" and fig.layout.yaxis.title.text == "x2 (scaled)"
     hidden = result_figures(smote_result, show_synthetic=False)["boundary"]
     assert not [t for t in hidden.data if t.name and "synthetic" in t.name]
 

@@ -58,6 +58,8 @@ def show_result(result: ExperimentResult) -> None:
     scope = f"positive class {result.positive_class!r}" if binary else "macro averages"
     st.caption(f"Test split: {len(result.prepared.y_test)} untouched rows; {rule}. Precision, recall and F1 are "
                f"for the {scope}. Trained in {result.train_seconds:.1f} s.")
+    for note in result.notes:
+        st.info(note, icon=":material/info:")
     options = st.columns(3)
     normalize = options[0].toggle("Confusion matrix as shares", value=False, key="lab.view.normalize")
     show_synthetic = show_removed = True
@@ -80,5 +82,3 @@ def show_result(result: ExperimentResult) -> None:
     if result.class_weights:
         st.caption("Class weights used: " + ", ".join(
             f"{result.classes[c]} = {w:.2f}" for c, w in result.class_weights.items()))
-    for note in result.notes:
-        st.info(note, icon=":material/info:")

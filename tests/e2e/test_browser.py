@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +29,18 @@ def _train_and_wait(page) -> None:
     page.get_by_text(re.compile(r"Trained in \d")).first.wait_for(timeout=120_000)
 
 
+def _upload(page, path) -> None:
+    page.get_by_test_id("stRadioGroup").get_by_text("Upload a CSV").click()
+    uploader = page.get_by_test_id("stFileUploader")
+    expect(uploader).to_be_visible()  # the rerun after the radio click has drawn the uploader
+    uploader.locator("input[type=file]").set_input_files(str(path))
+
+
+def _expect_all_charts(page) -> None:
+    # retried until the charts are drawn: the boundary, confusion, balance, ROC, PR and history
+    expect(page.locator(".js-plotly-plot")).to_have_count(6, timeout=60_000)
+
+
 def _go(page, name: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
     page.wait_for_timeout(800)
@@ -41,15 +54,13 @@ def test_landing_page_trains_live_and_shows_every_chart(page):
     page.get_by_role("button", name="Train").click()
     page.get_by_role("progressbar").first.wait_for()  # live progress while training
     page.get_by_text(re.compile(r"Trained in \d")).first.wait_for(timeout=120_000)
-    charts = page.locator(".js-plotly-plot")
-    charts.nth(5).wait_for()
-    assert charts.count() == 6
+    _expect_all_charts(page)
     for title in ["Decision boundary - SMOTE", "Confusion matrix", "ROC curve", "Precision-recall curve",
                   "Rows per class", "Training history"]:
-        assert page.locator(".gtitle", has_text=title).first.is_visible(), title
-    assert page.locator(".legendtext", has_text="(synthetic)").count() >= 1
+        expect(page.locator(".gtitle", has_text=title).first).to_be_visible()
+    expect(page.locator(".legendtext", has_text="(synthetic)").first).to_be_visible()
     for metric in ["Recall", "PR AUC", "G-mean", "MCC"]:
-        assert page.get_by_test_id("stMetricLabel").filter(has_text=metric).count() >= 1
+        expect(page.get_by_test_id("stMetricLabel").filter(has_text=metric).first).to_be_visible()
 
 
 def test_a_click_during_training_stops_it_cleanly(page):
@@ -59,19 +70,18 @@ def test_a_click_during_training_stops_it_cleanly(page):
     page.wait_for_timeout(1500)
     _choose_strategy(page, "Class weighting")
     page.get_by_text("Training stopped because a setting changed").wait_for(timeout=30_000)
-    assert page.get_by_text(re.compile(r"Trained in \d")).count() == 0
-    assert page.locator(".js-plotly-plot").count() == 0  # no half-trained result shown
+    expect(page.get_by_text(re.compile(r"Trained in \d"))).to_have_count(0)
+    expect(page.locator(".js-plotly-plot")).to_have_count(0)  # no half-trained result shown
     _set_epochs(page, 20)
     _train_and_wait(page)
-    assert page.get_by_text("Class weighting on Moons").is_visible()
+    expect(page.get_by_text("Class weighting on Moons")).to_be_visible()
 
 
 def test_malformed_upload_is_explained_and_the_app_still_trains(page, tmp_path):
     _go(page, "Data")
-    page.get_by_test_id("stRadioGroup").get_by_text("Upload a CSV").click()
     broken = tmp_path / "export.csv"
     broken.write_bytes(b"PK\x03\x04" + bytes(200))
-    page.locator("input[type=file]").set_input_files(str(broken))
+    _upload(page, broken)
     page.get_by_text("is a zip archive").wait_for()
     assert page.get_by_text("Traceback").count() == 0
     _go(page, "Lab")
@@ -79,7 +89,7 @@ def test_malformed_upload_is_explained_and_the_app_still_trains(page, tmp_path):
     assert page.get_by_text("Moons").first.is_visible()
     _set_epochs(page, 20)
     _train_and_wait(page)
-    assert page.locator(".js-plotly-plot").count() == 6
+    _expect_all_charts(page)
 
 
 def test_uploaded_csv_with_categories_and_missing_values_trains(page, tmp_path):
@@ -90,12 +100,11 @@ def test_uploaded_csv_with_categories_and_missing_values_trains(page, tmp_path):
     data = tmp_path / "payments.csv"
     data.write_text("\n".join(rows) + "\n")
     _go(page, "Data")
-    page.get_by_test_id("stRadioGroup").get_by_text("Upload a CSV").click()
-    page.locator("input[type=file]").set_input_files(str(data))
-    page.get_by_text("payments.csv").first.wait_for()  # the preview heading
+    _upload(page, data)
+    page.get_by_role("heading", name="payments.csv").wait_for()  # the preview
     _go(page, "Lab")
     page.get_by_text("payments.csv").first.wait_for()
     _set_epochs(page, 20)
     _train_and_wait(page)
-    assert page.get_by_text("missing values were filled in").first.is_visible()
-    assert page.locator(".js-plotly-plot").count() == 6
+    expect(page.get_by_text("missing values were filled in").first).to_be_visible()
+    _expect_all_charts(page)
