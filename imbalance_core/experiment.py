@@ -174,8 +174,6 @@ def run_experiment(
         for m in range(n_members)
     ]
     notes = list(dataset.notes) + list(prepared.notes) + [n for r in resampled[:1] for n in r.notes]
-    if strategy.key == "focal_loss" and n_classes > 2:
-        notes.append("Multi-class data: each class's focal alpha comes from its inverse frequency; the alpha setting applies to binary data.")
     weights = class_weights(prepared.y_fit) if strategy.uses_class_weight else None
     projection = Projection(prepared.feature_names).fit(prepared.X_fit, seed=config.seed)
     view = _points_view(projection, prepared, resampled, list(dataset.classes), dataset.positive_index)
@@ -193,9 +191,11 @@ def run_experiment(
     start = time.perf_counter()
     for member, data in enumerate(resampled):
         steps = int(np.ceil(len(data.y) / network.batch_size))
+        loss = None
+        if strategy.make_loss is not None:
+            loss = strategy.make_loss(params, fit_counts, n_classes, notes if member == 0 else [])
         model = build_model(
-            prepared.n_features, n_classes, network, seed=config.seed * 1000 + member,
-            loss=strategy.make_loss(params, fit_counts, n_classes) if strategy.make_loss else None,
+            prepared.n_features, n_classes, network, seed=config.seed * 1000 + member, loss=loss,
             steps_per_execution=steps,
         )
         models.append(model)

@@ -68,11 +68,11 @@ class Strategy:
     Attributes
     ----------
     make_sampler : callable, optional
-        ``(params, y, seed, notes) -> imblearn sampler``, for strategies that change the data.
+        ``(params, y, seed, notes, class_names) -> imblearn sampler``, for strategies that change the data.
     uses_class_weight : bool
         Pass inverse-frequency class weights to ``fit``.
     make_loss : callable, optional
-        ``(params, class_counts, n_classes) -> keras loss``.
+        ``(params, class_counts, n_classes, notes) -> keras loss``.
     members_param : str, optional
         Name of the parameter that sets how many networks an ensemble trains.
     """
@@ -158,12 +158,14 @@ def _random_under(params, y, seed, notes, class_names=None):
 
 # --------------------------------------------------------------------------- losses
 
-def _focal(params, class_counts: Mapping[int, int], n_classes: int):
+def _focal(params, class_counts: Mapping[int, int], n_classes: int, notes: list[str]):
     from .losses import focal_loss, multiclass_focal_loss
 
     if n_classes == 2:
         return focal_loss(gamma=params["gamma"], alpha=params["alpha"])
     inverse = np.array([1.0 / class_counts[c] for c in range(n_classes)])
+    notes.append("Multi-class data: each class's focal alpha comes from its inverse frequency "
+                 "(the alpha setting applies to two-class data).")
     return multiclass_focal_loss(params["gamma"], inverse / inverse.sum())
 
 
