@@ -343,7 +343,7 @@ def _toy(key: str, label: str, description: str, generator, noise: float) -> Bui
 BUILTIN_DATASETS: dict[str, BuiltinDataset] = {
     d.key: d
     for d in [
-        _toy("moons", "Moons", "Two interleaving half-moons; the lower moon is the rare class.", _moons, 0.25),
+        _toy("moons", "Moons", "Two interleaving half-moons; the lower moon is the rare class.", _moons, 0.35),
         _toy("circles", "Circles", "A rare inner circle inside a common outer ring.", _circles, 0.2),
         _toy("blobs", "Gaussian blobs", "Two overlapping Gaussian clouds.", _blobs, 0.2),
         _toy("xor", "XOR", "Four quadrants; the rare class sits in two opposite ones.", _xor, 0.2),
