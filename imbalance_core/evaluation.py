@@ -43,7 +43,21 @@ class Evaluation:
     pr: list[Curve]
     y_pred: np.ndarray
     positive_rate: float
+    threshold: float = 0.5
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def operating_point(self) -> dict[str, float] | None:
+        """Where the threshold puts a binary classifier on the ROC and PR curves (None for multi-class)."""
+        if self.confusion.shape != (2, 2):
+            return None
+        (tn, fp), (fn, tp) = self.confusion
+
+        def ratio(part: int, whole: int) -> float:
+            return float(part / whole) if whole else float("nan")
+
+        return {"fpr": ratio(fp, fp + tn), "tpr": ratio(tp, tp + fn), "precision": ratio(tp, tp + fp),
+                "recall": ratio(tp, tp + fn)}
 
 
 def predict_labels(proba: np.ndarray, *, threshold: float = 0.5, positive_index: int = 1) -> np.ndarray:
@@ -140,4 +154,4 @@ def evaluate(
         roc.append(Curve(classes[c], fpr, tpr, _safe(skm.roc_auc_score, truth, proba[:, c]), roc_thr))
         pr.append(Curve(classes[c], rec, prec, _safe(skm.average_precision_score, truth, proba[:, c]), pr_thr))
     positive_rate = float(np.mean(y_true == positive_index)) if len(y_true) else float("nan")
-    return Evaluation(metrics, per_class, confusion, roc, pr, y_pred, positive_rate, notes)
+    return Evaluation(metrics, per_class, confusion, roc, pr, y_pred, positive_rate, threshold, notes)

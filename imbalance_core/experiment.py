@@ -86,6 +86,13 @@ class ExperimentResult:
     def metrics(self) -> dict[str, float]:
         return self.evaluation.metrics
 
+    def evaluate_at(self, threshold: float) -> Evaluation:
+        """The test-split evaluation at another decision threshold (binary); no retraining."""
+        if threshold == self.evaluation.threshold:
+            return self.evaluation
+        return evaluate(self.prepared.y_test, self.proba_test, classes=self.classes,
+                        positive_index=self.positive_index, threshold=threshold)
+
     def class_counts(self, y: np.ndarray) -> dict[str, int]:
         counts = np.bincount(y, minlength=len(self.classes))
         return {c: int(n) for c, n in zip(self.classes, counts)}

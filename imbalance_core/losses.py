@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["focal_loss", "multiclass_focal_loss"]
+import numpy as np
+
+__all__ = ["focal_loss", "focal_loss_curves", "multiclass_focal_loss"]
 
 
 def focal_loss(gamma: float = 2.0, alpha: float = 0.75):
@@ -36,3 +38,24 @@ def multiclass_focal_loss(gamma: float, alphas: Sequence[float]):
     return keras.losses.CategoricalFocalCrossentropy(
         alpha=[float(a) for a in alphas], gamma=float(gamma), name="focal_loss"
     )
+
+
+def focal_loss_curves(gamma: float, alpha: float, p_true: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-example loss against the probability given to the true class, for the explorer chart.
+
+    The same definition Keras' ``BinaryFocalCrossentropy(apply_class_balancing=True)`` uses
+    (checked in the tests), in NumPy so drawing it never waits for TensorFlow.
+
+    Returns
+    -------
+    dict with ``cross_entropy``, ``focal_positive`` (a positive example: weight alpha) and
+    ``focal_negative`` (a negative example: weight 1 - alpha).
+    """
+    p_true = np.clip(np.asarray(p_true, dtype=np.float64), 1e-7, 1 - 1e-7)
+    cross_entropy = -np.log(p_true)
+    modulation = (1.0 - p_true) ** gamma
+    return {
+        "cross_entropy": cross_entropy,
+        "focal_positive": alpha * modulation * cross_entropy,
+        "focal_negative": (1.0 - alpha) * modulation * cross_entropy,
+    }

@@ -57,11 +57,12 @@ def make_boundary_figure(
     *,
     show_synthetic: bool = True,
     show_removed: bool = True,
+    threshold: float = 0.5,
     title: str = "Decision boundary",
 ) -> go.Figure:
     """Predicted probability on a grid with the training points on top.
 
-    Binary: the shading is P(positive class), with the 0.5 line drawn. Multi-class: the shading
+    Binary: the shading is P(positive class), with the line at ``threshold`` drawn. Multi-class: the shading
     is the predicted class. Synthetic points are their own trace(s) with an ``x`` marker;
     rows removed by undersampling are ghosted grey.
     """
@@ -81,9 +82,10 @@ def make_boundary_figure(
         ))
         fig.add_trace(go.Contour(
             x=boundary.x, y=boundary.y, z=boundary.proba[:, :, positive_index].astype(np.float32),
-            contours=dict(start=0.5, end=0.5, size=1.0, coloring="lines"), showscale=False,
+            contours=dict(start=threshold, end=threshold, size=1.0, coloring="lines"), showscale=False,
             colorscale=[[0.0, "#222222"], [1.0, "#222222"]],
-            line=dict(color="#222222", width=2), name="boundary (P = 0.5)", showlegend=True, hoverinfo="skip",
+            line=dict(color="#222222", width=2), name=f"boundary (P = {threshold:.2f})", showlegend=True,
+            hoverinfo="skip",
         ))
     else:
         winner = np.argmax(boundary.proba, axis=2).astype(np.float32)
@@ -156,8 +158,18 @@ def _curve_color(i: int, n: int) -> str:
     return PALETTE[1] if n == 1 else PALETTE[i % len(PALETTE)]
 
 
-def make_roc_figure(curves: Sequence[Curve], *, title: str = "ROC curve (test split)") -> go.Figure:
-    """One line per curve, AUC in the legend, and the chance diagonal."""
+def _operating_point_trace(x: float, y: float, threshold: float) -> go.Scatter:
+    return go.Scatter(
+        x=np.array([x], dtype=np.float32), y=np.array([y], dtype=np.float32), mode="markers",
+        name=f"threshold {threshold:.2f}", marker=dict(size=13, color="#222222", symbol="circle-open", line=dict(width=3)),
+    )
+
+
+def make_roc_figure(
+    curves: Sequence[Curve], *, operating_point: Mapping[str, float] | None = None, threshold: float = 0.5,
+    title: str = "ROC curve (test split)",
+) -> go.Figure:
+    """One line per curve, AUC in the legend, the chance diagonal, and where the threshold sits."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance (AUC 0.50)",
                              line=dict(color="#999999", dash="dash", width=1)))
@@ -166,6 +178,8 @@ def make_roc_figure(curves: Sequence[Curve], *, title: str = "ROC curve (test sp
             x=curve.x.astype(np.float32), y=curve.y.astype(np.float32), mode="lines",
             name=f"{curve.name} (AUC {curve.area:.3f})", line=dict(width=2.5, color=_curve_color(i, len(curves))),
         ))
+    if operating_point is not None:
+        fig.add_trace(_operating_point_trace(operating_point["fpr"], operating_point["tpr"], threshold))
     _layout(fig, title, "False positive rate", "True positive rate (recall)", height=400)
     fig.update_xaxes(range=[0, 1], constrain="domain")
     fig.update_yaxes(range=[0, 1.02])
@@ -173,9 +187,10 @@ def make_roc_figure(curves: Sequence[Curve], *, title: str = "ROC curve (test sp
 
 
 def make_pr_figure(
-    curves: Sequence[Curve], *, positive_rate: float | None = None, title: str = "Precision-recall curve (test split)"
+    curves: Sequence[Curve], *, positive_rate: float | None = None, operating_point: Mapping[str, float] | None = None,
+    threshold: float = 0.5, title: str = "Precision-recall curve (test split)",
 ) -> go.Figure:
-    """One line per curve, average precision in the legend, and the no-skill line at the positive rate."""
+    """One line per curve, average precision in the legend, the no-skill line, and where the threshold sits."""
     fig = go.Figure()
     if positive_rate is not None and np.isfinite(positive_rate):
         fig.add_trace(go.Scatter(x=[0, 1], y=[positive_rate, positive_rate], mode="lines",
@@ -186,6 +201,8 @@ def make_pr_figure(
             x=curve.x.astype(np.float32), y=curve.y.astype(np.float32), mode="lines", line_shape="hv",
             name=f"{curve.name} (AP {curve.area:.3f})", line=dict(width=2.5, color=_curve_color(i, len(curves))),
         ))
+    if operating_point is not None and np.isfinite(operating_point["precision"]):
+        fig.add_trace(_operating_point_trace(operating_point["recall"], operating_point["precision"], threshold))
     _layout(fig, title, "Recall", "Precision", height=400)
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1.02])
@@ -241,4 +258,23 @@ def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, tot
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, x=1.02))
     fig.update_xaxes(title_text="Epoch", range=[1, total_epochs] if total_epochs else None)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    return fig
+
+
+def make_focal_loss_figure(curves: Mapping[str, np.ndarray], p_true: np.ndarray, *, gamma: float, alpha: float,
+                           title: str = "Loss of one example") -> go.Figure:
+    """Loss of one example against the probability the network gives its true class."""
+    fig = go.Figure()
+    styles = [
+        ("cross_entropy", "cross-entropy", "#999999", "dash"),
+        ("focal_positive", f"focal, positive example (weight {alpha:.2f})", PALETTE[1], None),
+        ("focal_negative", f"focal, negative example (weight {1 - alpha:.2f})", PALETTE[0], None),
+    ]
+    for key, name, color, dash in styles:
+        fig.add_trace(go.Scatter(x=np.asarray(p_true, dtype=np.float32), y=np.asarray(curves[key], dtype=np.float32),
+                                 mode="lines", name=name, line=dict(color=color, dash=dash, width=2.5)))
+    _layout(fig, f"{title}<br><sup>gamma {gamma:.2f}: confident, correct examples (right) count for less</sup>",
+            "Probability given to the true class (p_t)", "Loss", height=400)
+    fig.update_yaxes(range=[0, 2.5])
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=-0.25, x=0.0), margin=dict(b=130))
     return fig

@@ -23,9 +23,15 @@ def result_figures(
     normalize_confusion: bool = False,
     show_synthetic: bool = True,
     show_removed: bool = True,
+    threshold: float = 0.5,
 ) -> dict[str, go.Figure]:
-    """Every chart of a finished run, keyed by name (no retraining: views only)."""
-    evaluation = result.evaluation
+    """Every chart of a finished run, keyed by name (no retraining: views only).
+
+    ``threshold`` moves a binary classifier's decision point: the confusion matrix and the
+    operating point on the ROC and PR curves follow it.
+    """
+    evaluation = result.evaluate_at(threshold)
+    point = evaluation.operating_point
     counts = result.counts
     stages = {"training,<br>original": counts["train"], "training,<br>after the strategy": counts["train_resampled"],
               "test<br>(untouched)": counts["test"]}
@@ -36,11 +42,13 @@ def result_figures(
         title += f" (average of {len(result.models)} networks)"
     return {
         "boundary": make_boundary_figure(
-            result.boundary, result.view, show_synthetic=show_synthetic, show_removed=show_removed, title=title
+            result.boundary, result.view, show_synthetic=show_synthetic, show_removed=show_removed,
+            threshold=threshold, title=title,
         ),
         "confusion": make_confusion_figure(evaluation.confusion, result.classes, normalize=normalize_confusion),
-        "roc": make_roc_figure(evaluation.roc),
-        "pr": make_pr_figure(evaluation.pr, positive_rate=evaluation.positive_rate if len(result.classes) == 2 else None),
+        "roc": make_roc_figure(evaluation.roc, operating_point=point, threshold=threshold),
+        "pr": make_pr_figure(evaluation.pr, positive_rate=evaluation.positive_rate if point else None,
+                             operating_point=point, threshold=threshold),
         "balance": make_class_balance_figure(
             stages, classes=result.classes, synthetic=synthetic, positive_index=result.positive_index,
             title="Rows per class",

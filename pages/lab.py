@@ -12,7 +12,7 @@ st.write(
 from imbalance_core import (  # noqa: E402
     NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, run_experiment,
 )
-from ui.results import LiveView, show_result  # noqa: E402
+from ui.results import LiveView, focal_explorer, show_result  # noqa: E402
 from ui.state import dataset_spec, load_dataset, spec_fingerprint  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
@@ -50,6 +50,8 @@ with controls:
     }
     if strategy.explainer:
         st.caption(strategy.explainer)
+    if key == "focal_loss":
+        st.plotly_chart(focal_explorer(params["gamma"], params["alpha"]), key="chart.focal_explorer")
     if any(p.binary_only for p in strategy.params) and not dataset.is_binary:
         st.caption("Greyed-out settings apply to two-class data only; see their help for what is used instead.")
 

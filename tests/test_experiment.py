@@ -126,3 +126,15 @@ def test_uploaded_table_with_categories_and_missing_values_trains_and_maps_rows(
 def test_impossible_settings_are_config_errors(moons):
     with pytest.raises(ConfigError, match="no parameter"):
         run_experiment(moons, tiny_config("smote", params={"n_members": 2}))
+
+
+def test_another_threshold_needs_no_retraining(moons):
+    from sklearn.metrics import recall_score
+
+    result = run_experiment(moons, tiny_config("class_weight"))
+    low, high = result.evaluate_at(0.1), result.evaluate_at(0.9)
+    assert result.evaluate_at(0.5) is result.evaluation
+    assert low.metrics["recall"] >= result.metrics["recall"] >= high.metrics["recall"]
+    expected = recall_score(result.prepared.y_test, (result.proba_test[:, 1] >= 0.1).astype(int))
+    assert low.metrics["recall"] == pytest.approx(expected)
+    assert low.metrics["roc_auc"] == result.metrics["roc_auc"]

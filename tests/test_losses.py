@@ -68,3 +68,20 @@ def test_multiclass_focal_uses_one_alpha_per_class():
     a = (y * alphas).sum(axis=1)
     expected = np.mean(-a * (1 - pt) ** gamma * np.log(pt))
     assert float(multiclass_focal_loss(gamma, alphas)(y, p)) == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.parametrize(("gamma", "alpha"), [(0.0, 0.5), (2.0, 0.25), (3.5, 0.9)])
+def test_explorer_curves_are_exactly_what_keras_computes(gamma, alpha):
+    from imbalance_core.losses import focal_loss_curves
+
+    p_true = np.linspace(0.01, 0.99, 25)
+    curves = focal_loss_curves(gamma, alpha, p_true)
+    per_example = focal_loss(gamma, alpha)
+    per_example.reduction = None
+    positive = np.asarray(per_example(np.ones((25, 1)), p_true[:, None]))
+    negative = np.asarray(per_example(np.zeros((25, 1)), 1 - p_true[:, None]))
+    np.testing.assert_allclose(curves["focal_positive"], positive.ravel(), rtol=1e-4)
+    np.testing.assert_allclose(curves["focal_negative"], negative.ravel(), rtol=1e-4)
+    np.testing.assert_allclose(curves["cross_entropy"], -np.log(p_true), rtol=1e-9)
+    # gamma shrinks the loss of well-classified examples most
+    assert (curves["focal_positive"] <= alpha * curves["cross_entropy"] + 1e-12).all()

@@ -20,8 +20,15 @@ def _train(at: AppTest, strategy: str = "none", epochs: int = 3) -> AppTest:
     return at
 
 
+RESULT_CHARTS = {"chart.boundary", "chart.confusion", "chart.balance", "chart.roc", "chart.pr", "chart.history"}
+
+
 def _charts(at: AppTest):
     return at.get("plotly_chart")
+
+
+def _chart_keys(at: AppTest) -> set:
+    return {getattr(chart, "key", None) for chart in _charts(at)}
 
 
 def test_lab_opens_on_a_builtin_data_set_ready_to_train():
@@ -40,7 +47,8 @@ def test_every_strategy_trains_in_the_app_and_shows_every_chart(strategy):
     at = _train(_app(), strategy)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    assert len(_charts(at)) == 6  # boundary, confusion, class balance, ROC, PR, history
+    assert _chart_keys(at) >= RESULT_CHARTS
+    assert len(_charts(at)) == 6 + (strategy == "focal_loss")  # + the focal-loss explorer
     labels = [m.label for m in at.metric]
     assert labels == ["Accuracy", "Balanced accuracy", "Precision", "Recall", "F1", "ROC AUC", "PR AUC", "G-mean", "MCC"]
     assert at.session_state["lab.result"].strategy == strategy
@@ -53,13 +61,35 @@ def test_view_options_never_retrain():
     at.toggle(key="lab.view.synthetic").set_value(False).run()
     assert not at.exception
     assert at.session_state["lab.result"] is result
-    assert len(_charts(at)) == 6
+    assert _chart_keys(at) == RESULT_CHARTS
+
+
+def test_threshold_slider_moves_metrics_without_retraining():
+    at = _train(_app(), "class_weight")
+    result = at.session_state["lab.result"]
+    recall = {m.label: m.value for m in at.metric}["Recall"]
+    at.slider(key="lab.view.threshold").set_value(0.99).run()
+    assert not at.exception
+    assert at.session_state["lab.result"] is result
+    strict = {m.label: m.value for m in at.metric}
+    assert float(strict["Recall"]) <= float(recall)
+    assert strict["Recall"] == f"{result.evaluate_at(0.99).metrics['recall']:.3f}"
+    assert any("threshold 0.99" in c.value for c in at.caption)
 
 
 def test_changed_settings_mark_the_result_as_stale():
     at = _train(_app(), "none")
     at.selectbox(key="lab.strategy").set_value("smote").run()
     assert any("Settings changed" in i.value for i in at.info)
+
+
+def test_focal_loss_explorer_follows_the_sliders():
+    at = _app()
+    at.selectbox(key="lab.strategy").set_value("focal_loss").run()
+    assert "chart.focal_explorer" in _chart_keys(at)
+    at.slider(key="lab.focal_loss.gamma").set_value(4.0).run()
+    assert not at.exception
+    assert any("gamma 4.00" in str(chart.proto) for chart in _charts(at))
 
 
 def test_data_page_switches_to_another_builtin_and_the_lab_uses_it():
@@ -86,7 +116,7 @@ def test_malformed_upload_gets_a_clear_message_and_the_lab_still_trains():
     assert at.session_state["dataset_spec"]["key"] == "moons"
     at.switch_page("pages/lab.py").run()
     at = _train(at, "class_weight")
-    assert not at.exception and len(_charts(at)) == 6
+    assert not at.exception and _chart_keys(at) >= RESULT_CHARTS
 
 
 def test_uploaded_csv_with_categories_and_missing_values_trains():

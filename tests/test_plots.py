@@ -85,3 +85,30 @@ def test_class_balance_and_history():
 def test_result_figures_cover_every_chart(smote_result):
     figures = result_figures(smote_result)
     assert set(figures) == {"boundary", "confusion", "roc", "pr", "balance", "history"}
+
+
+def test_threshold_moves_the_operating_point_and_the_boundary_line(smote_result):
+    default = result_figures(smote_result)
+    strict = result_figures(smote_result, threshold=0.9)
+    assert default["boundary"].data[1].contours.start == 0.5 and strict["boundary"].data[1].contours.start == 0.9
+    point = strict["roc"].data[-1]
+    assert point.name == "threshold 0.90"
+    at = smote_result.evaluate_at(0.9)
+    (tn, fp), (fn, tp) = at.confusion
+    assert float(point.x[0]) == pytest.approx(fp / (fp + tn)) and float(point.y[0]) == pytest.approx(tp / (tp + fn))
+    pr_point = strict["pr"].data[-1]
+    assert float(pr_point.y[0]) == pytest.approx(at.metrics["precision"])
+    assert float(pr_point.x[0]) == pytest.approx(at.metrics["recall"])
+    np.testing.assert_array_equal(np.asarray(strict["confusion"].data[0].text), np.asarray(
+        make_confusion_figure(at.confusion, smote_result.classes).data[0].text))
+
+
+def test_focal_explorer_figure_shows_cross_entropy_and_both_examples():
+    from imbalance_core.losses import focal_loss_curves
+    from imbalance_core.plots import make_focal_loss_figure
+
+    p_true = np.linspace(0.01, 0.99, 50)
+    fig = make_focal_loss_figure(focal_loss_curves(2.0, 0.8, p_true), p_true, gamma=2.0, alpha=0.8)
+    assert [t.name for t in fig.data] == ["cross-entropy", "focal, positive example (weight 0.80)",
+                                         "focal, negative example (weight 0.20)"]
+    assert fig.layout.xaxis.title.text.startswith("Probability given to the true class")

@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+import numpy as np
+
 from imbalance_core import METRIC_LABELS
+from imbalance_core.losses import focal_loss_curves
+from imbalance_core.plots import make_focal_loss_figure
 from imbalance_core.report import live_figures, result_figures
 
 if TYPE_CHECKING:
@@ -40,6 +44,12 @@ class LiveView:
         self.history.empty()
 
 
+def focal_explorer(gamma: float, alpha: float):
+    """The focal-loss explorer: how gamma and alpha reshape the loss of one example."""
+    p_true = np.linspace(0.01, 0.99, 99)
+    return make_focal_loss_figure(focal_loss_curves(gamma, alpha, p_true), p_true, gamma=gamma, alpha=alpha)
+
+
 def show_metrics(metrics: dict[str, float]) -> None:
     names = list(METRIC_LABELS)
     for row in (names[:5], names[5:]):
@@ -52,9 +62,18 @@ def show_metrics(metrics: dict[str, float]) -> None:
 def show_result(result: ExperimentResult) -> None:
     """Every chart and number of a finished run. View options rerun only this fragment."""
     st.subheader(f"{result.strategy_label} on {result.dataset_name}")
-    show_metrics(result.metrics)
     binary = len(result.classes) == 2
-    rule = "threshold 0.5" if binary else "predicted class = most probable"
+    threshold = 0.5
+    if binary:
+        threshold = st.slider(
+            f"Decision threshold: predict {result.positive_class!r} when its probability is at least", 0.01, 0.99,
+            0.5, 0.01, key="lab.view.threshold",
+            help="Moving it trades precision for recall. The network is not retrained: the same test-split "
+                 "probabilities are cut at another point.",
+        )
+    evaluation = result.evaluate_at(threshold)
+    show_metrics(evaluation.metrics)
+    rule = f"threshold {threshold:.2f}" if binary else "predicted class = most probable"
     scope = f"positive class {result.positive_class!r}" if binary else "macro averages"
     st.caption(f"Test split: {len(result.prepared.y_test)} untouched rows; {rule}. Precision, recall and F1 are "
                f"for the {scope}. Trained in {result.train_seconds:.1f} s.")
@@ -68,7 +87,7 @@ def show_result(result: ExperimentResult) -> None:
     if len(result.view.removed_points):
         show_removed = options[2].toggle("Show removed points", value=True, key="lab.view.removed")
     figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic,
-                             show_removed=show_removed)
+                             show_removed=show_removed, threshold=threshold)
     st.plotly_chart(figures["boundary"], key="chart.boundary")
     left, right = st.columns(2)
     left.plotly_chart(figures["confusion"], key="chart.confusion")
@@ -77,7 +96,7 @@ def show_result(result: ExperimentResult) -> None:
     right.plotly_chart(figures["pr"], key="chart.pr")
     st.plotly_chart(figures["history"], key="chart.history")
     st.markdown("**Per class (test split)**")
-    st.dataframe(result.evaluation.per_class, hide_index=True,
+    st.dataframe(evaluation.per_class, hide_index=True,
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")})
     if result.class_weights:
         st.caption("Class weights used: " + ", ".join(
