@@ -68,13 +68,18 @@ class Strategy:
     Attributes
     ----------
     make_sampler : callable, optional
-        ``(params, y, seed, notes, class_names) -> imblearn sampler``, for strategies that change the data.
+        ``(params, y, seed, notes, class_names) -> imblearn sampler or list of samplers`` (applied in
+        order), for strategies that change the data.
     uses_class_weight : bool
         Pass inverse-frequency class weights to ``fit``.
     make_loss : callable, optional
         ``(params, class_counts, n_classes, notes) -> keras loss``.
     members_param : str, optional
         Name of the parameter that sets how many networks an ensemble trains.
+    creates_synthetic, removes_rows : bool
+        What the sampler may do to the training rows (drawn differently on the boundary chart).
+    failures : tuple of (text, message)
+        A sampler error containing ``text`` is reported to the user as ``message``.
     """
 
     key: str
@@ -86,7 +91,9 @@ class Strategy:
     make_loss: Callable[..., Any] | None = None
     members_param: str | None = None
     creates_synthetic: bool = False
+    removes_rows: bool = False
     explainer: str = ""
+    failures: tuple[tuple[str, str], ...] = ()
 
     def resolve(self, given: Mapping[str, Any] | None, class_counts: Mapping[Any, int] | None = None) -> dict:
         """Defaults filled in and every value checked."""
@@ -112,15 +119,69 @@ def _oversampled_minimum(y: np.ndarray, class_names: Mapping[int, str] | None, m
     return n
 
 
+def _capped_k(params, name: str, y, notes, class_names, method: str) -> int:
+    """A neighbour count the smallest oversampled class can support, with a note when lowered."""
+    smallest = _oversampled_minimum(y, class_names, method)
+    k = params[name]
+    if k > smallest - 1:
+        notes.append(f"{name} lowered from {k} to {smallest - 1}: the smallest class has only {smallest} training rows.")
+        k = smallest - 1
+    return k
+
+
 def _smote(params, y, seed, notes, class_names=None):
     from imblearn.over_sampling import SMOTE
 
-    smallest = _oversampled_minimum(y, class_names, "SMOTE")
-    k = params["k_neighbors"]
-    if k > smallest - 1:
-        notes.append(f"k_neighbors lowered from {k} to {smallest - 1}: the smallest class has only {smallest} training rows.")
-        k = smallest - 1
-    return SMOTE(k_neighbors=k, random_state=seed)
+    return SMOTE(k_neighbors=_capped_k(params, "k_neighbors", y, notes, class_names, "SMOTE"), random_state=seed)
+
+
+def _adasyn(params, y, seed, notes, class_names=None):
+    from imblearn.over_sampling import ADASYN
+
+    k = _capped_k(params, "n_neighbors", y, notes, class_names, "ADASYN")
+    return ADASYN(n_neighbors=k, random_state=seed)
+
+
+def _borderline(params, y, seed, notes, class_names=None):
+    from imblearn.over_sampling import BorderlineSMOTE
+
+    k = _capped_k(params, "k_neighbors", y, notes, class_names, "Borderline-SMOTE")
+    m = params["m_neighbors"]
+    if m > len(y) - 1:  # the border test looks at neighbours among all training rows
+        notes.append(f"m_neighbors lowered from {m} to {len(y) - 1}: there are only {len(y)} training rows.")
+        m = len(y) - 1
+    return BorderlineSMOTE(k_neighbors=k, m_neighbors=m, kind=params["kind"], random_state=seed)
+
+
+def _smote_tomek(params, y, seed, notes, class_names=None):
+    from imblearn.under_sampling import TomekLinks
+
+    # what imblearn's SMOTETomek does, as two steps so synthetic and removed rows stay traceable
+    return [_smote(params, y, seed, notes, class_names), TomekLinks(sampling_strategy="all")]
+
+
+def _smote_enn(params, y, seed, notes, class_names=None):
+    from imblearn.under_sampling import EditedNearestNeighbours
+
+    # what imblearn's SMOTEENN does, as two steps so synthetic and removed rows stay traceable
+    return [_smote(params, y, seed, notes, class_names), EditedNearestNeighbours(sampling_strategy="all")]
+
+
+def _tomek(params, y, seed, notes, class_names=None):
+    from imblearn.under_sampling import TomekLinks
+
+    return TomekLinks()
+
+
+def _near_miss(params, y, seed, notes, class_names=None):
+    from imblearn.under_sampling import NearMiss
+
+    smallest = min(_counts(y).values())
+    k = params["n_neighbors"]
+    if k > smallest:  # distances are measured to the rare class's rows
+        notes.append(f"n_neighbors lowered from {k} to {smallest}: the smallest class has only {smallest} training rows.")
+        k = smallest
+    return NearMiss(version=params["version"], n_neighbors=k, n_neighbors_ver3=k)
 
 
 def _cluster(params, y, seed, notes, class_names=None):
@@ -178,6 +239,11 @@ def class_weights(y: np.ndarray) -> dict[int, float]:
     return {int(c): float(w) for c, w in zip(classes, weights)}
 
 
+_ADASYN_SEPARABLE = (
+    "ADASYN found no rare point with a common-class neighbour: the classes are already separated here, so it has "
+    "nowhere to focus. Use SMOTE, or a noisier data set."
+)
+
 _K = Param("k_neighbors", "int", 5, "k neighbours", "How many nearest same-class neighbours a new point may be interpolated towards.", low=1, high=20, step=1)
 
 STRATEGIES: dict[str, Strategy] = {
@@ -192,7 +258,7 @@ STRATEGIES: dict[str, Strategy] = {
         Strategy(
             "random_undersampling", "Random undersampling",
             "Drop random rows of the common classes until every class is as small as the smallest.",
-            make_sampler=_random_under,
+            make_sampler=_random_under, removes_rows=True,
         ),
         Strategy(
             "smote", "SMOTE",
@@ -221,6 +287,57 @@ STRATEGIES: dict[str, Strategy] = {
                 ),
             ),
             make_sampler=_kmeans_smote, creates_synthetic=True,
+            failures=(("No clusters found", "KMeans-SMOTE found no cluster where the rare class is common enough. "
+                                            "Lower the cluster balance threshold or use more clusters."),),
+        ),
+        Strategy(
+            "adasyn", "ADASYN",
+            "Like SMOTE, but create more new points where rare points are surrounded by the common class.",
+            params=(Param("n_neighbors", "int", 5, "Neighbours", "How many neighbours judge how hard a rare point is.",
+                          low=1, high=20, step=1),),
+            make_sampler=_adasyn, creates_synthetic=True,
+            failures=(
+                ("Not any neigbours belong to the majority", _ADASYN_SEPARABLE),
+                ("No samples will be generated", _ADASYN_SEPARABLE),
+            ),
+        ),
+        Strategy(
+            "borderline_smote", "Borderline-SMOTE",
+            "SMOTE only from rare points near the border, where most neighbours belong to another class.",
+            params=(
+                _K,
+                Param("m_neighbors", "int", 10, "Border neighbours",
+                      "How many neighbours decide whether a rare point is on the border.", low=2, high=30, step=1),
+                Param("kind", "choice", "borderline-1", "Variant",
+                      "borderline-1 interpolates towards rare neighbours; borderline-2 also towards common ones.",
+                      choices=("borderline-1", "borderline-2")),
+            ),
+            make_sampler=_borderline, creates_synthetic=True,
+        ),
+        Strategy(
+            "smote_tomek", "SMOTE + Tomek links",
+            "SMOTE, then remove both points of every Tomek link (closest pairs from different classes) to clean the border.",
+            params=(_K,), make_sampler=_smote_tomek, creates_synthetic=True, removes_rows=True,
+        ),
+        Strategy(
+            "smote_enn", "SMOTE + ENN",
+            "SMOTE, then remove every point whose nearest neighbours mostly disagree with its class (Edited Nearest Neighbours).",
+            params=(_K,), make_sampler=_smote_enn, creates_synthetic=True, removes_rows=True,
+        ),
+        Strategy(
+            "tomek_links", "Tomek links",
+            "Remove common-class points that form a Tomek link with a rare point: a light clean-up of the border, not a balance.",
+            make_sampler=_tomek, removes_rows=True,
+        ),
+        Strategy(
+            "near_miss", "NearMiss",
+            "Undersample the common classes, keeping the points nearest to the rare class (version 1, 2 or 3).",
+            params=(
+                Param("version", "choice", 1, "Version", "1: nearest to a few rare points; 2: nearest to the "
+                      "farthest rare points; 3: a fixed number of neighbours around each rare point.", choices=(1, 2, 3)),
+                Param("n_neighbors", "int", 3, "Neighbours", "Neighbours used to measure closeness.", low=1, high=20, step=1),
+            ),
+            make_sampler=_near_miss, removes_rows=True,
         ),
         Strategy(
             "class_weight", "Class weighting",
@@ -250,7 +367,7 @@ STRATEGIES: dict[str, Strategy] = {
             "ensemble", "Balanced ensemble",
             "Train several networks, each on every rare row plus a different random draw of the common rows; average their predictions.",
             params=(Param("n_members", "int", 5, "Networks", "How many networks, each on its own balanced subsample.", low=2, high=15, step=1),),
-            make_sampler=_random_under, members_param="n_members",
+            make_sampler=_random_under, members_param="n_members", removes_rows=True,
         ),
     ]
 }
@@ -271,31 +388,41 @@ def resample(
     seed: int = 0,
     class_names: Mapping[int, str] | None = None,
 ) -> Resampled:
-    """Apply the strategy's sampler (if any) to the training rows only."""
-    identity = Resampled(X=X, y=y, source=np.arange(len(y)), n_original=len(y))
+    """Apply the strategy's sampler(s), in order, to the training rows only, tracking every row."""
     if strategy.make_sampler is None:
-        return identity
+        return Resampled(X=X, y=y, source=np.arange(len(y)), n_original=len(y))
     notes: list[str] = []
-    sampler = strategy.make_sampler(params, y, seed, notes, class_names)
-    try:
-        X_new, y_new = sampler.fit_resample(X, y)
-    except RuntimeError as exc:
-        if "No clusters found" in str(exc):
-            raise ConfigError(
-                f"{strategy.label} found no cluster where the rare class makes up at least "
-                f"{params.get('cluster_balance_threshold')} of the points. Lower the cluster balance "
-                "threshold or use more clusters."
-            ) from None
-        raise
-    except ValueError as exc:
-        raise ConfigError(f"{strategy.label} could not resample this data: {exc}") from None
-    if hasattr(sampler, "sample_indices_"):
-        source = np.asarray(sampler.sample_indices_)
-    else:
-        # imblearn's over-samplers keep the input rows first and append the new ones
-        source = np.concatenate([np.arange(len(y)), np.full(len(y_new) - len(y), -1)])
-    parents = getattr(sampler, "parents_", None)
+    samplers = strategy.make_sampler(params, y, seed, notes, class_names)
+    if not isinstance(samplers, (list, tuple)):
+        samplers = [samplers]
+    X_now, y_now = X, y
+    source = np.arange(len(y))
+    parents = np.full((len(y), 2), -1)  # per row: the original rows a synthetic row was made from
+    for sampler in samplers:
+        try:
+            X_new, y_new = sampler.fit_resample(X_now, y_now)
+        except (RuntimeError, ValueError) as exc:
+            for text, message in strategy.failures:
+                if text in str(exc):
+                    raise ConfigError(message) from None
+            raise ConfigError(f"{strategy.label} could not resample this data: {exc}") from None
+        if hasattr(sampler, "sample_indices_"):  # a selection of the rows it was given
+            kept = np.asarray(sampler.sample_indices_)
+            source, parents = source[kept], parents[kept]
+        else:  # imblearn's over-samplers keep the input rows first and append the new ones
+            n_new = len(y_new) - len(y_now)
+            new_parents = np.full((n_new, 2), -1)
+            known = getattr(sampler, "parents_", None)
+            if known is not None and len(known) == n_new:
+                new_parents = np.where(known >= 0, source[known], -1)
+            source = np.concatenate([source, np.full(n_new, -1)])
+            parents = np.vstack([parents, new_parents])
+        X_now, y_now = np.asarray(X_new), np.asarray(y_new)
+    is_synthetic = source < 0
+    if strategy.creates_synthetic and not is_synthetic.any():
+        notes.append(f"{strategy.label} created no new points on this data: no rare point qualified.")
+    synthetic_parents = parents[is_synthetic]
     return Resampled(
-        X=np.asarray(X_new, dtype=np.float32), y=np.asarray(y_new), source=source,
-        n_original=len(y), parents=parents, notes=notes,
+        X=X_now.astype(np.float32), y=y_now, source=source, n_original=len(y),
+        parents=synthetic_parents if (synthetic_parents >= 0).all() and len(synthetic_parents) else None, notes=notes,
     )

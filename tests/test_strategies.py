@@ -44,29 +44,79 @@ def test_every_strategy_resamples_training_rows_only_and_marks_synthetic_rows(ke
     np.testing.assert_array_equal(out.y[real], prepared.y_fit[out.source[real]])
     new_counts = np.bincount(out.y, minlength=len(counts))
     if strategy.make_sampler is None:
-        assert out.n_synthetic == 0 and len(out.dropped) == 0
         assert new_counts.tolist() == list(counts.values())
-    elif strategy.creates_synthetic:
-        assert out.n_synthetic > 0 and len(out.dropped) == 0
-        assert new_counts.min() >= max(counts.values()) - 1
+    if not strategy.creates_synthetic:
+        assert out.n_synthetic == 0
+    else:
+        assert out.n_synthetic > 0
         # synthetic points stay inside the bounding box of their own class's training rows
         for c in np.unique(out.y[out.is_synthetic]):
             mine = prepared.X_fit[prepared.y_fit == c]
             synth = out.X[out.is_synthetic & (out.y == c)]
             assert (synth >= mine.min(axis=0) - 1e-5).all() and (synth <= mine.max(axis=0) + 1e-5).all()
-    elif key == "random_oversampling":
-        assert out.n_synthetic == 0 and len(out.dropped) == 0
-        assert set(new_counts.tolist()) == {max(counts.values())}
-    else:  # undersampling, ensemble members
-        assert out.n_synthetic == 0
-        assert set(new_counts.tolist()) == {min(counts.values())}
-        assert len(out.dropped) == len(prepared.y_fit) - len(out.y)
+    if not strategy.removes_rows:
+        assert len(out.dropped) == 0
+    else:
+        assert len(out.dropped) == len(prepared.y_fit) - int(real.sum())
     # test rows never reach the sampler: nothing in the output equals a test row exactly
     # unless that row also exists in the training rows
     train_rows = {row.tobytes() for row in prepared.X_fit}
     for row in prepared.X_test:
         if row.tobytes() not in train_rows:
             assert not (out.X == row).all(axis=1).any()
+
+
+@pytest.mark.parametrize(
+    ("key", "rule"),
+    [
+        ("random_oversampling", "all equal the largest"),
+        ("smote", "all equal the largest"),
+        ("borderline_smote", "all equal the largest"),
+        ("cluster_oversampling", "all equal the largest"),
+        ("random_undersampling", "all equal the smallest"),
+        ("near_miss", "all equal the smallest"),
+        ("ensemble", "all equal the smallest"),
+        ("tomek_links", "only common rows removed"),
+    ],
+)
+def test_class_counts_after_each_kind_of_resampling(key, rule, prepared):
+    strategy = STRATEGIES[key]
+    counts = np.bincount(prepared.y_fit)
+    out = resample(strategy, strategy.resolve({}, _counts(prepared.y_fit)), prepared.X_fit, prepared.y_fit, seed=0)
+    after = np.bincount(out.y, minlength=len(counts))
+    if rule == "all equal the largest":
+        assert set(after.tolist()) == {counts.max()}
+    elif rule == "all equal the smallest":
+        assert set(after.tolist()) == {counts.min()}
+    else:
+        rare = counts.argmin()
+        assert after[rare] == counts[rare] and (after <= counts).all()
+
+
+def test_cleaning_combinations_remove_rows_after_smote(moons):
+    prepared = prepare(moons, seed=0)
+    for key in ("smote_tomek", "smote_enn"):
+        strategy = STRATEGIES[key]
+        out = resample(strategy, strategy.resolve({}, _counts(prepared.y_fit)), prepared.X_fit, prepared.y_fit, seed=0)
+        smote_only = resample(STRATEGIES["smote"], {"k_neighbors": 5}, prepared.X_fit, prepared.y_fit, seed=0)
+        assert len(out.y) < len(smote_only.y)
+        assert out.n_synthetic > 0
+
+
+def test_cluster_oversampling_records_real_parents(moons):
+    prepared = prepare(moons, seed=0)
+    out = resample(STRATEGIES["cluster_oversampling"], {"n_clusters": 3, "k_neighbors": 5}, prepared.X_fit,
+                   prepared.y_fit, seed=0)
+    assert out.parents.shape == (out.n_synthetic, 2)
+    assert (prepared.y_fit[out.parents] == 1).all()
+
+
+def test_adasyn_on_separable_data_says_why_it_cannot_help():
+    from imbalance_core import load_builtin
+
+    prepared = prepare(load_builtin("article"), seed=0)
+    with pytest.raises(ConfigError, match="ADASYN found no rare point with a common-class neighbour"):
+        resample(STRATEGIES["adasyn"], {"n_neighbors": 5}, prepared.X_fit, prepared.y_fit, seed=0)
 
 
 def test_smote_caps_k_to_the_smallest_class_with_a_note(moons):
