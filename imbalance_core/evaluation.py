@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["Curve", "Evaluation", "METRIC_LABELS", "evaluate", "predict_labels"]
+__all__ = ["Calibration", "Curve", "Evaluation", "METRIC_LABELS", "calibration", "evaluate", "predict_labels"]
 
 METRIC_LABELS = {
     "accuracy": "Accuracy",
@@ -155,3 +155,34 @@ def evaluate(
         pr.append(Curve(classes[c], rec, prec, _safe(skm.average_precision_score, truth, proba[:, c]), pr_thr))
     positive_rate = float(np.mean(y_true == positive_index)) if len(y_true) else float("nan")
     return Evaluation(metrics, per_class, confusion, roc, pr, y_pred, positive_rate, threshold, notes)
+
+
+@dataclass
+class Calibration:
+    """Reliability of predicted probabilities: per bin, the mean prediction against the observed rate."""
+
+    mean_predicted: np.ndarray
+    observed_rate: np.ndarray
+    brier: float
+
+
+def calibration(y_true: np.ndarray, proba: np.ndarray, *, positive_index: int = 1, n_bins: int = 10) -> Calibration:
+    """Reliability curve of the positive (or chosen) class and the Brier score (scikit-learn).
+
+    For multi-class data the curve is one-vs-rest for ``positive_index`` and the Brier score is
+    the multi-class one.
+    """
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import brier_score_loss
+
+    is_positive = (y_true == positive_index).astype(int)
+    if is_positive.min() == is_positive.max():
+        curve_true, curve_pred = np.empty(0), np.empty(0)
+    else:
+        curve_true, curve_pred = calibration_curve(is_positive, proba[:, positive_index], n_bins=n_bins)
+    labels = list(range(proba.shape[1]))
+    if proba.shape[1] == 2:
+        brier = _safe(brier_score_loss, is_positive, proba[:, positive_index])
+    else:
+        brier = _safe(brier_score_loss, y_true, proba, labels=labels)
+    return Calibration(mean_predicted=curve_pred, observed_rate=curve_true, brier=brier)

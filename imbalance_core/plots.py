@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .evaluation import Curve
+from .evaluation import Calibration, Curve
 from .projection import Boundary, PointsView
 
 __all__ = [
@@ -277,4 +277,101 @@ def make_focal_loss_figure(curves: Mapping[str, np.ndarray], p_true: np.ndarray,
             "Probability given to the true class (p_t)", "Loss", height=400)
     fig.update_yaxes(range=[0, 2.5])
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=-0.25, x=0.0), margin=dict(b=130))
+    return fig
+
+
+def make_reliability_figure(calibrations: Mapping[str, Calibration], *,
+                            title: str = "Calibration (test split)") -> go.Figure:
+    """Reliability diagram: mean predicted probability against the observed rate, one line per model."""
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated",
+                               line=dict(color="#999999", dash="dash", width=1)))
+    for i, (name, cal) in enumerate(calibrations.items()):
+        fig.add_trace(go.Scatter(
+            x=np.asarray(cal.mean_predicted, dtype=np.float32), y=np.asarray(cal.observed_rate, dtype=np.float32),
+            mode="lines+markers", name=f"{name} (Brier {cal.brier:.3f})", line=dict(color=PALETTE[i % len(PALETTE)]),
+        ))
+    _layout(fig, title, "Mean predicted probability of the positive class", "Observed share of positives", height=420)
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(range=[0, 1.02])
+    return fig
+
+
+def _grid_shape(n: int, columns: int) -> tuple[int, int]:
+    cols = min(columns, max(1, n))
+    return int(np.ceil(n / cols)), cols
+
+
+def make_boundary_grid_figure(panels: Sequence[tuple[str, Boundary, PointsView]], *, threshold: float = 0.5,
+                              columns: int = 4, title: str = "Decision boundaries") -> go.Figure:
+    """Small multiples on shared axes and one shared colour scale: one boundary per model."""
+    if not panels:
+        raise ValueError("no panels to draw")
+    rows, cols = _grid_shape(len(panels), columns)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p[0] for p in panels], shared_xaxes="all",
+                        shared_yaxes="all", horizontal_spacing=0.03, vertical_spacing=0.08)
+    for i, (name, boundary, view) in enumerate(panels):
+        row, col = i // cols + 1, i % cols + 1
+        colors = class_colors(len(view.classes), view.positive_index)
+        if len(view.classes) == 2:
+            z = boundary.proba[:, :, view.positive_index].astype(np.float32)
+            fig.add_trace(go.Heatmap(x=boundary.x, y=boundary.y, z=z, coloraxis="coloraxis", opacity=0.6,
+                                     hovertemplate="P=%{z:.2f}<extra></extra>"), row=row, col=col)
+            fig.add_trace(go.Contour(x=boundary.x, y=boundary.y, z=z, showscale=False, hoverinfo="skip",
+                                     contours=dict(start=threshold, end=threshold, size=1.0, coloring="lines"),
+                                     colorscale=[[0.0, "#222222"], [1.0, "#222222"]], line=dict(width=1.5)),
+                          row=row, col=col)
+        else:
+            winner = np.argmax(boundary.proba, axis=2).astype(np.float32)
+            fig.add_trace(go.Heatmap(x=boundary.x, y=boundary.y, z=winner, coloraxis="coloraxis2", opacity=0.4,
+                                     hoverinfo="skip"), row=row, col=col)
+        for c in range(len(view.classes)):
+            mine = _subsample(view.points[view.labels == c], limit=600, seed=c)
+            fig.add_trace(go.Scattergl(x=mine[:, 0], y=mine[:, 1], mode="markers", showlegend=i == 0,
+                                       name=str(view.classes[c]), legendgroup=str(c),
+                                       marker=dict(color=colors[c], size=4)), row=row, col=col)
+    first = panels[0][2]
+    colors = class_colors(len(first.classes), first.positive_index)
+    if len(first.classes) == 2:
+        fig.update_layout(coloraxis=dict(
+            cmin=0, cmax=1, colorscale=[[0.0, colors[1 - first.positive_index]], [0.5, "#FFFFFF"],
+                                         [1.0, colors[first.positive_index]]],
+            colorbar=dict(title=dict(text=f"P({first.classes[first.positive_index]})"), thickness=10)))
+    else:
+        n = len(first.classes)
+        steps = []
+        for i, color in enumerate(colors):
+            steps += [[i / n, color], [(i + 1) / n, color]]
+        fig.update_layout(coloraxis2=dict(cmin=-0.5, cmax=n - 0.5, colorscale=steps, showscale=False))
+    x_title, y_title = panels[0][1].axis_titles
+    _layout(fig, title, "", "", height=300 * rows + 80)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    fig.add_annotation(text=f"{x_title} (across) / {y_title} (up)", xref="paper", yref="paper", x=0, y=-0.04,
+                       showarrow=False, font=dict(size=11, color="#666666"), xanchor="left")
+    return fig
+
+
+def make_confusion_grid_figure(panels: Sequence[tuple[str, np.ndarray]], classes: Sequence[str], *,
+                               columns: int = 4, title: str = "Confusion matrices (test split)") -> go.Figure:
+    """Small multiples of row-normalised confusion matrices on one colour scale, counts in the cells."""
+    if not panels:
+        raise ValueError("no panels to draw")
+    rows, cols = _grid_shape(len(panels), columns)
+    labels = [str(c) for c in classes]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p[0] for p in panels], horizontal_spacing=0.05,
+                        vertical_spacing=0.12)
+    for i, (name, matrix) in enumerate(panels):
+        matrix = np.asarray(matrix, dtype=np.float64)
+        totals = matrix.sum(axis=1, keepdims=True)
+        share = np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
+        fig.add_trace(go.Heatmap(z=share.astype(np.float32), x=labels, y=labels, coloraxis="coloraxis",
+                                 text=matrix.astype(int), texttemplate="%{text}",
+                                 hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>"),
+                      row=i // cols + 1, col=i % cols + 1)
+    fig.update_layout(coloraxis=dict(cmin=0, cmax=1, colorscale="Blues", showscale=False))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category")
+    _layout(fig, title + "<br><sup>rows are true classes, columns predicted; colour is the row share</sup>",
+            "", "", height=260 * rows + 110)
+    fig.update_layout(margin=dict(t=105))
     return fig

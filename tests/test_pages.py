@@ -137,3 +137,26 @@ def test_uploaded_csv_with_categories_and_missing_values_trains():
     assert not at.exception and not at.error
     result = at.session_state["lab.result"]
     assert result.positive_class == "fraud" and result.counts["synthetic"] > 0
+
+
+def test_compare_page_trains_the_chosen_strategies_and_shows_table_and_charts():
+    at = _app()
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    assert at.multiselect(key="compare.strategies").value == [
+        "none", "random_oversampling", "random_undersampling", "smote", "cluster_oversampling", "class_weight",
+        "focal_loss", "ensemble"]
+    at.multiselect(key="compare.strategies").set_value(["none", "smote"]).run()
+    at.number_input(key="compare.net.epochs").set_value(2)
+    at.button(key="compare.run").click().run()
+    assert not at.exception and not at.error
+    assert _chart_keys(at) == {"compare.roc", "compare.pr", "compare.boundaries", "compare.confusions",
+                               "compare.calibration"}
+    board = at.dataframe[0].value
+    assert board["Strategy"].tolist() == ["No treatment", "SMOTE"]
+    comparison = at.session_state["compare.result"]
+    # revisiting the page does not retrain
+    at.switch_page("pages/lab.py").run()
+    at.switch_page("pages/compare.py").run()
+    assert at.session_state["compare.result"] is comparison
+    assert len(_charts(at)) == 5

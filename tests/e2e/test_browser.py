@@ -108,3 +108,15 @@ def test_uploaded_csv_with_categories_and_missing_values_trains(page, tmp_path):
     _train_and_wait(page)
     expect(page.get_by_text("missing values were filled in").first).to_be_visible()
     _expect_all_charts(page)
+
+
+def test_compare_page_produces_its_table_and_charts(page):
+    _go(page, "Compare")
+    page.get_by_role("button", name="Compare").wait_for()
+    _set_epochs(page, 10)
+    page.get_by_role("button", name="Compare").click()
+    expect(page.locator(".js-plotly-plot")).to_have_count(5, timeout=240_000)
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(page.get_by_text("8 strategies on Moons")).to_be_visible()
+    for title in ["ROC curves", "Precision-recall curves", "Decision boundaries", "Confusion matrices", "Calibration"]:
+        expect(page.locator(".gtitle", has_text=title).first).to_be_visible()

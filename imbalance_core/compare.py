@@ -1,0 +1,104 @@
+"""Several strategies on the same split, the same initial weights and the same seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .datasets import Dataset
+from .evaluation import METRIC_LABELS, Calibration, calibration
+from .experiment import ExperimentConfig, ExperimentResult, LiveUpdate, run_experiment
+
+__all__ = ["SEED_STRATEGIES", "Comparison", "compare_strategies"]
+
+# the strategies the app was founded on; the compare page starts with these
+SEED_STRATEGIES = ("none", "random_oversampling", "random_undersampling", "smote", "cluster_oversampling",
+                   "class_weight", "focal_loss", "ensemble")
+LEADERBOARD_METRICS = ("precision", "recall", "f1", "roc_auc", "pr_auc", "balanced_accuracy", "g_mean", "mcc")
+LOWER_IS_BETTER = ("Brier", "Training time (s)")
+
+
+@dataclass
+class Comparison:
+    """Results per strategy (the first seed's run is kept whole for the charts) and every seed's scores."""
+
+    results: dict[str, ExperimentResult] = field(default_factory=dict)
+    scores: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+
+    def add(self, key: str, result: ExperimentResult) -> None:
+        self.results.setdefault(key, result)
+        row = {name: result.metrics[name] for name in LEADERBOARD_METRICS}
+        row["brier"] = self.calibration(key, result).brier
+        row["seconds"] = result.train_seconds
+        self.scores.setdefault(key, []).append(row)
+
+    def calibration(self, key: str, result: ExperimentResult | None = None) -> Calibration:
+        result = result or self.results[key]
+        return calibration(result.prepared.y_test, result.proba_test, positive_index=result.positive_index)
+
+    @property
+    def repeats(self) -> int:
+        return max((len(v) for v in self.scores.values()), default=0)
+
+    def leaderboard(self) -> pd.DataFrame:
+        """One row per strategy; with several seeds, the mean (and a ``± std`` column per metric)."""
+        rows = []
+        for key, runs in self.scores.items():
+            frame = pd.DataFrame(runs)
+            row: dict[str, Any] = {"Strategy": self.results[key].strategy_label}
+            for name in (*LEADERBOARD_METRICS, "brier", "seconds"):
+                label = METRIC_LABELS.get(name, {"brier": "Brier", "seconds": "Training time (s)"}.get(name))
+                row[label] = float(frame[name].mean())
+                if len(runs) > 1:
+                    row[f"{label} ±"] = float(frame[name].std(ddof=1))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def within_spread(self, metric: str = "pr_auc") -> list[tuple[str, str]]:
+        """Pairs of strategies whose mean ``metric`` differs by less than the larger seed-to-seed std."""
+        if self.repeats < 2:
+            return []
+        stats = {k: (np.mean([r[metric] for r in runs]), np.std([r[metric] for r in runs], ddof=1))
+                 for k, runs in self.scores.items() if len(runs) > 1}
+        keys = list(stats)
+        return [(a, b) for i, a in enumerate(keys) for b in keys[i + 1:]
+                if abs(stats[a][0] - stats[b][0]) < max(stats[a][1], stats[b][1])]
+
+
+def compare_strategies(
+    dataset: Dataset,
+    strategies: Sequence[str],
+    base: ExperimentConfig,
+    *,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    repeats: int = 1,
+    on_update: Callable[[str, LiveUpdate], None] | None = None,
+    on_done: Callable[[str, Comparison], None] | None = None,
+    comparison: Comparison | None = None,
+) -> Comparison:
+    """Train every strategy with ``base``'s split, network and seed (and ``repeats`` seeds).
+
+    ``on_done(key, comparison)`` is called after each strategy, so a caller can keep what is
+    finished if a later one is interrupted. Pass ``comparison`` to continue one.
+    """
+    if not 1 <= repeats <= 10:
+        raise ValueError(f"repeats must be from 1 to 10; got {repeats}")
+    comparison = comparison or Comparison()
+    params = params or {}
+    for key in strategies:
+        if key in comparison.scores:
+            continue
+        callback = (lambda update, _key=key: on_update(_key, update)) if on_update else None
+        runs = [
+            run_experiment(dataset, replace(base, strategy=key, params=dict(params.get(key, {})), seed=base.seed + r),
+                           on_update=callback)
+            for r in range(repeats)
+        ]
+        for result in runs:  # added together: an interrupted strategy leaves no partial entry
+            comparison.add(key, result)
+        if on_done is not None:
+            on_done(key, comparison)
+    return comparison

@@ -1,0 +1,76 @@
+"""Compare: several strategies on the same split, initial weights and seed, side by side."""
+
+import streamlit as st
+
+st.title("Compare strategies")
+st.write("Train several remedies on the same split, with the same initial weights and seed, and put them side by side.")
+
+# imported after the title is on screen (first paint does not wait for them)
+from imbalance_core import NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError  # noqa: E402
+from imbalance_core.compare import SEED_STRATEGIES, Comparison, compare_strategies  # noqa: E402
+from ui.compare_view import show_comparison  # noqa: E402
+from ui.state import dataset_spec, load_dataset, spec_fingerprint  # noqa: E402
+from ui.widgets import param_widget, param_widgets  # noqa: E402
+
+SEED = Param("seed", "int", 0, "Seed", "The first seed; repeats use the following ones.", low=0, high=100_000, step=1)
+REPEATS = Param("repeats", "int", 1, "Seeds per strategy", "More seeds show how much of a difference is luck.",
+                low=1, high=10, step=1)
+
+spec = dataset_spec()
+try:
+    dataset = load_dataset(spec)
+except UserError as exc:
+    st.error(f"The chosen data set cannot be used: {exc}")
+    st.page_link("pages/data.py", label="Choose another data set", icon=":material/table_chart:")
+    st.stop()
+
+st.markdown(f"**Data:** {dataset.name} - {len(dataset.labels)} rows, "
+            + " : ".join(str(n) for n in dataset.class_counts.values()))
+chosen = st.multiselect("Strategies", list(STRATEGIES), default=list(SEED_STRATEGIES), key="compare.strategies",
+                        format_func=lambda k: STRATEGIES[k].label)
+with st.expander("Network and training (shared by every strategy)"):
+    network_values = param_widgets(NETWORK_PARAMS, key_prefix="compare.net")
+    seed = param_widget(SEED, key="compare.seed", default=SEED.default)
+    repeats = param_widget(REPEATS, key="compare.repeats", default=REPEATS.default)
+run = st.button("Compare", type="primary", key="compare.run", disabled=not chosen)
+setup = {"data": spec_fingerprint(spec), "strategies": chosen, "network": network_values, "seed": seed,
+         "repeats": repeats}
+
+if st.session_state.pop("compare.running", False):
+    done = st.session_state.get("compare.result")
+    kept = len(done.results) if done else 0
+    st.warning(f"The comparison stopped because a setting changed. The {kept} strategies that had finished are kept.")
+if run:
+    comparison = Comparison()
+    st.session_state["compare.result"] = comparison  # holds only finished strategies, so it is safe to keep
+    st.session_state["compare.setup"] = setup
+    st.session_state["compare.running"] = True
+    rows = {key: st.empty() for key in chosen}
+    bars: dict = {}
+
+    def on_update(key, update) -> None:
+        if key not in bars:
+            with rows[key].status(f"{STRATEGIES[key].label}: training...", expanded=True):
+                bars[key] = st.progress(0.0)
+        bars[key].progress(update.fraction, text=f"epoch {update.epoch + 1}/{update.epochs}")
+
+    def on_done(key, partial) -> None:
+        scores = partial.scores[key][0]
+        rows[key].status(f"{STRATEGIES[key].label}: PR AUC {scores['pr_auc']:.3f}, recall {scores['recall']:.3f} "
+                         f"({sum(r['seconds'] for r in partial.scores[key]):.1f} s)", state="complete")
+
+    try:
+        base = ExperimentConfig(network=NetworkConfig.from_values(network_values), seed=int(seed))
+        compare_strategies(dataset, chosen, base, repeats=int(repeats), on_update=on_update, on_done=on_done,
+                           comparison=comparison)
+    except UserError as exc:
+        st.error(str(exc))
+    st.session_state["compare.running"] = False
+
+comparison = st.session_state.get("compare.result")
+if comparison is not None and comparison.results:
+    if st.session_state.get("compare.setup") != setup:
+        st.info("Settings changed since this comparison ran. Press **Compare** to run the new ones.")
+    show_comparison(comparison)
+elif not run:
+    st.info("Press **Compare** to train every chosen strategy. With the defaults this takes under a minute.")

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import brier_score_loss
+
+from imbalance_core import run_experiment
+from imbalance_core.compare import SEED_STRATEGIES, Comparison, compare_strategies
+from imbalance_core.evaluation import calibration
+from imbalance_core.plots import make_boundary_grid_figure, make_confusion_grid_figure, make_reliability_figure
+
+from .conftest import tiny_config
+
+
+@pytest.fixture(scope="module")
+def comparison(request):
+    return compare_strategies(request.getfixturevalue("moons"), ["none", "smote", "class_weight"], tiny_config(),
+                              repeats=2)
+
+
+def test_every_strategy_uses_the_same_split_and_the_same_initial_weights(comparison, moons):
+    results = list(comparison.results.values())
+    for result in results[1:]:
+        np.testing.assert_array_equal(result.prepared.test_rows, results[0].prepared.test_rows)
+        np.testing.assert_array_equal(result.prepared.X_test, results[0].prepared.X_test)
+    alone = run_experiment(moons, tiny_config("none"))
+    np.testing.assert_array_equal(comparison.results["none"].proba_test, alone.proba_test)
+
+
+def test_leaderboard_has_one_row_per_strategy_with_mean_and_spread(comparison):
+    board = comparison.leaderboard()
+    assert board["Strategy"].tolist() == ["No treatment", "SMOTE", "Class weighting"]
+    for column in ["Precision", "Recall", "F1", "ROC AUC", "PR AUC", "Balanced accuracy", "G-mean", "MCC", "Brier",
+                   "Training time (s)"]:
+        assert column in board and f"{column} ±" in board
+    runs = comparison.scores["smote"]
+    assert len(runs) == 2
+    assert board.loc[1, "PR AUC"] == pytest.approx(np.mean([r["pr_auc"] for r in runs]))
+    assert board.loc[1, "PR AUC ±"] == pytest.approx(np.std([r["pr_auc"] for r in runs], ddof=1))
+
+
+def test_ties_are_reported_when_the_difference_is_within_the_seed_spread():
+    comparison = Comparison()
+    comparison.scores = {"a": [{"pr_auc": 0.70}, {"pr_auc": 0.80}], "b": [{"pr_auc": 0.74}, {"pr_auc": 0.78}],
+                         "c": [{"pr_auc": 0.95}, {"pr_auc": 0.96}]}
+    assert comparison.within_spread("pr_auc") == [("a", "b")]
+
+
+def test_finished_strategies_are_reported_one_by_one(moons):
+    seen = []
+    compare_strategies(moons, ["none", "random_undersampling"], tiny_config(),
+                       on_done=lambda key, c: seen.append((key, sorted(c.results))))
+    assert seen == [("none", ["none"]), ("random_undersampling", ["none", "random_undersampling"])]
+
+
+def test_an_interrupted_comparison_keeps_only_whole_strategies(moons):
+    comparison = Comparison()
+
+    def stop_in_the_second(key, update):
+        if key == "smote":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        compare_strategies(moons, ["none", "smote"], tiny_config(), on_update=stop_in_the_second,
+                           comparison=comparison, repeats=2)
+    assert list(comparison.results) == ["none"] and len(comparison.scores["none"]) == 2
+
+
+def test_calibration_matches_sklearn(comparison):
+    result = comparison.results["smote"]
+    cal = calibration(result.prepared.y_test, result.proba_test, positive_index=1)
+    expected_true, expected_pred = calibration_curve(result.prepared.y_test, result.proba_test[:, 1], n_bins=10)
+    np.testing.assert_allclose(cal.observed_rate, expected_true)
+    np.testing.assert_allclose(cal.mean_predicted, expected_pred)
+    assert cal.brier == pytest.approx(brier_score_loss(result.prepared.y_test, result.proba_test[:, 1]))
+    assert comparison.scores["smote"][0]["brier"] == pytest.approx(cal.brier)
+
+
+def test_small_multiples_and_overlays(comparison):
+    results = list(comparison.results.values())
+    grid = make_boundary_grid_figure([(r.strategy_label, r.boundary, r.view) for r in results])
+    assert [a.text for a in grid.layout.annotations][:3] == ["No treatment", "SMOTE", "Class weighting"]
+    heatmaps = [t for t in grid.data if t.type == "heatmap"]
+    assert len(heatmaps) == 3 and {t.coloraxis for t in heatmaps} == {"coloraxis"}  # one shared colour scale
+    confusions = make_confusion_grid_figure([(r.strategy_label, r.evaluation.confusion) for r in results], ["0", "1"])
+    assert len(confusions.data) == 3
+    reliability = make_reliability_figure({r.strategy_label: comparison.calibration(k)
+                                           for k, r in comparison.results.items()})
+    assert reliability.data[0].name == "perfectly calibrated" and "Brier" in reliability.data[1].name
+
+
+def test_seed_strategies_are_all_in_the_registry():
+    from imbalance_core import STRATEGIES
+
+    assert set(SEED_STRATEGIES) <= set(STRATEGIES) and len(SEED_STRATEGIES) == 8
