@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["Calibration", "Curve", "Evaluation", "METRIC_LABELS", "calibration", "evaluate", "predict_labels"]
+__all__ = [
+    "Calibration", "CostChoice", "Curve", "Evaluation", "METRIC_LABELS", "calibration", "choose_cost_threshold",
+    "evaluate", "predict_labels",
+]
 
 METRIC_LABELS = {
     "accuracy": "Accuracy",
@@ -186,3 +189,45 @@ def calibration(y_true: np.ndarray, proba: np.ndarray, *, positive_index: int = 
     else:
         brier = _safe(brier_score_loss, y_true, proba, labels=labels)
     return Calibration(mean_predicted=curve_pred, observed_rate=curve_true, brier=brier)
+
+
+@dataclass
+class CostChoice:
+    """The threshold with the lowest expected cost on the data it was chosen on."""
+
+    threshold: float
+    cost_per_row: float
+    false_negatives: int
+    false_positives: int
+
+
+def _cost_at(y_positive: np.ndarray, score: np.ndarray, threshold: float, cost_fn: float, cost_fp: float):
+    predicted = score >= threshold
+    fn = int(np.sum(y_positive & ~predicted))
+    fp = int(np.sum(~y_positive & predicted))
+    return (cost_fn * fn + cost_fp * fp) / max(1, len(score)), fn, fp
+
+
+def choose_cost_threshold(
+    y_true: np.ndarray, proba: np.ndarray, *, cost_fn: float, cost_fp: float, positive_index: int = 1
+) -> CostChoice:
+    """The decision threshold that minimises ``cost_fn * FN + cost_fp * FP`` on the given rows.
+
+    Meant for a validation split carved from the training data: choosing it on the test split
+    would make the test result optimistic. Candidates are every distinct predicted probability
+    (and 0.5); ties go to the threshold closest to 0.5.
+    """
+    if cost_fn < 0 or cost_fp < 0 or cost_fn + cost_fp == 0:
+        raise ValueError("costs must be >= 0 and not both 0")
+    if len(y_true) == 0:
+        raise ValueError("no rows to choose a threshold on")
+    score = proba[:, positive_index]
+    y_positive = y_true == positive_index
+    candidates = np.unique(np.concatenate([score, [0.5, 1.0 + 1e-9]]))
+    best = None
+    for threshold in candidates:
+        cost, fn, fp = _cost_at(y_positive, score, float(threshold), cost_fn, cost_fp)
+        key = (round(cost, 12), abs(threshold - 0.5))
+        if best is None or key < best[0]:
+            best = (key, CostChoice(float(min(threshold, 1.0)), cost, fn, fp))
+    return best[1]

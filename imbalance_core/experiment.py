@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from .datasets import Dataset
-from .evaluation import Evaluation, evaluate
+from .evaluation import CostChoice, Evaluation, choose_cost_threshold, evaluate
 from .models import NetworkConfig
 from .preprocessing import PreparedData, prepare
 from .projection import Boundary, PointsView, Projection, decision_grid
@@ -75,6 +75,7 @@ class ExperimentResult:
     models: list[Any]
     history: list[dict[str, list[float]]]
     proba_test: np.ndarray
+    proba_val: np.ndarray
     evaluation: Evaluation
     boundary: Boundary
     class_weights: dict[int, float] | None
@@ -85,6 +86,13 @@ class ExperimentResult:
     @property
     def metrics(self) -> dict[str, float]:
         return self.evaluation.metrics
+
+    def cost_threshold(self, cost_fn: float, cost_fp: float) -> CostChoice | None:
+        """The cheapest threshold on the validation split (never the test split); None without one."""
+        if len(self.classes) != 2 or len(self.prepared.y_val) == 0:
+            return None
+        return choose_cost_threshold(self.prepared.y_val, self.proba_val, cost_fn=cost_fn, cost_fp=cost_fp,
+                                     positive_index=self.positive_index)
 
     def evaluate_at(self, threshold: float) -> Evaluation:
         """The test-split evaluation at another decision threshold (binary); no retraining."""
@@ -221,6 +229,7 @@ def run_experiment(
     train_seconds = time.perf_counter() - start
 
     proba_test = training.predict_proba(models, prepared.X_test, n_classes)
+    proba_val = training.predict_proba(models, prepared.X_val, n_classes)
     evaluation = evaluate(
         prepared.y_test, proba_test, classes=list(dataset.classes), positive_index=dataset.positive_index
     )
@@ -241,6 +250,7 @@ def run_experiment(
         models=models,
         history=history,
         proba_test=proba_test,
+        proba_val=proba_val,
         evaluation=evaluation,
         boundary=boundary_now(),
         class_weights=weights,

@@ -65,3 +65,24 @@ def test_undefined_metrics_are_nan_with_a_note():
     assert np.isnan(result.metrics["roc_auc"]) and np.isnan(result.metrics["pr_auc"])
     assert result.metrics["accuracy"] == 1.0
     assert "no rows of pos" in result.notes[0]
+
+
+def test_cost_threshold_minimises_the_given_costs():
+    from imbalance_core.evaluation import choose_cost_threshold
+
+    y = np.array([0, 0, 0, 0, 1, 1])
+    score = np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.9])
+    proba = np.column_stack([1 - score, score])
+    # missing a positive is expensive: cut below 0.4 so both positives are caught (one false alarm at 0.6)
+    cheap_fn = choose_cost_threshold(y, proba, cost_fn=10, cost_fp=1)
+    assert cheap_fn.threshold == pytest.approx(0.4) and (cheap_fn.false_negatives, cheap_fn.false_positives) == (0, 1)
+    # false alarms are expensive: predict positive only above 0.6
+    cheap_fp = choose_cost_threshold(y, proba, cost_fn=1, cost_fp=10)
+    assert cheap_fp.threshold == pytest.approx(0.9) and cheap_fp.false_positives == 0
+    # brute force agrees
+    for c_fn, c_fp, choice in [(10, 1, cheap_fn), (1, 10, cheap_fp)]:
+        costs = [(c_fn * np.sum((y == 1) & (score < t)) + c_fp * np.sum((y == 0) & (score >= t))) / 6
+                 for t in np.linspace(0, 1, 1001)]
+        assert choice.cost_per_row == pytest.approx(min(costs))
+    with pytest.raises(ValueError):
+        choose_cost_threshold(y, proba, cost_fn=0, cost_fp=0)

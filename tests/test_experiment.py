@@ -138,3 +138,22 @@ def test_another_threshold_needs_no_retraining(moons):
     expected = recall_score(result.prepared.y_test, (result.proba_test[:, 1] >= 0.1).astype(int))
     assert low.metrics["recall"] == pytest.approx(expected)
     assert low.metrics["roc_auc"] == result.metrics["roc_auc"]
+
+
+def test_cost_threshold_is_chosen_on_validation_rows_never_on_test_rows(moons):
+    result = run_experiment(moons, tiny_config("none"))
+    assert len(result.proba_val) == len(result.prepared.val_rows) > 0
+    choice = result.cost_threshold(20.0, 1.0)
+    # scrambling the test probabilities changes nothing about the choice
+    result.proba_test = result.proba_test[::-1].copy()
+    assert result.cost_threshold(20.0, 1.0) == choice
+    from imbalance_core.evaluation import choose_cost_threshold
+
+    assert choice == choose_cost_threshold(result.prepared.y_val, result.proba_val, cost_fn=20.0, cost_fp=1.0)
+
+
+def test_no_cost_threshold_without_a_validation_split():
+    from imbalance_core import load_builtin
+
+    result = run_experiment(load_builtin("article"), tiny_config("none"))
+    assert result.cost_threshold(5.0, 1.0) is None

@@ -77,6 +77,18 @@ def test_threshold_slider_moves_metrics_without_retraining():
     assert any("threshold 0.99" in c.value for c in at.caption)
 
 
+def test_cost_based_threshold_is_applied_with_one_click():
+    at = _train(_app(), "none", epochs=5)
+    result = at.session_state["lab.result"]
+    at.number_input(key="lab.view.cost_fn").set_value(50.0).run()
+    choice = result.cost_threshold(50.0, 1.0)
+    assert any(f"**{choice.threshold:.2f}**" in m.value and "validation split" in m.value for m in at.markdown)
+    at.button(key="lab.view.use_cost_threshold").click().run()
+    assert not at.exception
+    assert at.slider(key="lab.view.threshold").value == pytest.approx(round(choice.threshold, 2))
+    assert at.session_state["lab.result"] is result
+
+
 def test_changed_settings_mark_the_result_as_stale():
     at = _train(_app(), "none")
     at.selectbox(key="lab.strategy").set_value("smote").run()

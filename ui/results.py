@@ -50,6 +50,39 @@ def focal_explorer(gamma: float, alpha: float):
     return make_focal_loss_figure(focal_loss_curves(gamma, alpha, p_true), p_true, gamma=gamma, alpha=alpha)
 
 
+def _use_threshold(value: float) -> None:
+    st.session_state["lab.view.threshold"] = round(value, 2)
+
+
+def cost_threshold_picker(result: ExperimentResult) -> None:
+    """Choose the threshold from the costs of the two mistakes, on the validation split."""
+    with st.expander("Choose the threshold from what mistakes cost"):
+        left, right = st.columns(2)
+        cost_fn = left.number_input(f"Cost of missing a {result.positive_class!r} (false negative)", min_value=0.0,
+                                    value=10.0, step=1.0, key="lab.view.cost_fn")
+        cost_fp = right.number_input("Cost of a false alarm (false positive)", min_value=0.0, value=1.0, step=1.0,
+                                     key="lab.view.cost_fp")
+        if cost_fn + cost_fp == 0:
+            st.warning("Give at least one of the two mistakes a cost above 0.")
+            return
+        choice = result.cost_threshold(cost_fn, cost_fp)
+        if choice is None:
+            st.warning("This data has no validation split (a class is too small to spare rows), and choosing the "
+                       "threshold on the test split would flatter the result. Use a larger data set.")
+            return
+        at = result.evaluate_at(choice.threshold)
+        (tn, fp), (fn, tp) = at.confusion
+        test_cost = (cost_fn * fn + cost_fp * fp) / max(1, len(result.prepared.y_test))
+        st.markdown(
+            f"Cheapest threshold on the **validation split** ({len(result.prepared.y_val)} rows carved from the "
+            f"training data): **{choice.threshold:.2f}**, expected cost {choice.cost_per_row:.3f} per row.  \n"
+            f"On the untouched test split at that threshold: recall {at.metrics['recall']:.3f}, precision "
+            f"{at.metrics['precision']:.3f}, {fn} missed and {fp} false alarms, cost {test_cost:.3f} per row."
+        )
+        st.button("Use this threshold", key="lab.view.use_cost_threshold", on_click=_use_threshold,
+                  args=(choice.threshold,))
+
+
 def show_metrics(metrics: dict[str, float]) -> None:
     names = list(METRIC_LABELS)
     for row in (names[:5], names[5:]):
@@ -65,12 +98,15 @@ def show_result(result: ExperimentResult) -> None:
     binary = len(result.classes) == 2
     threshold = 0.5
     if binary:
+        st.session_state.setdefault("lab.view.threshold", 0.5)  # also set by "Use this threshold"
         threshold = st.slider(
             f"Decision threshold: predict {result.positive_class!r} when its probability is at least", 0.01, 0.99,
-            0.5, 0.01, key="lab.view.threshold",
+            step=0.01, key="lab.view.threshold",
             help="Moving it trades precision for recall. The network is not retrained: the same test-split "
                  "probabilities are cut at another point.",
         )
+    if binary:
+        cost_threshold_picker(result)
     evaluation = result.evaluate_at(threshold)
     show_metrics(evaluation.metrics)
     rule = f"threshold {threshold:.2f}" if binary else "predicted class = most probable"
