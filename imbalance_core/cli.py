@@ -62,6 +62,8 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--hidden", default=",".join(map(str, NetworkConfig.hidden_layers)),
                        help="units per hidden layer, e.g. 32,16")
     train.add_argument("--activation", default=NetworkConfig.activation)
+    train.add_argument("--prior-bias", action="store_true",
+                       help="start the output bias at the class priors of the training rows")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--test-size", type=float, default=0.25)
     train.add_argument("--json", action="store_true", help="print one JSON object")
@@ -102,7 +104,7 @@ def _train(args: argparse.Namespace) -> int:
     params = _typed(strategy.params, _pairs(args.param, "--param"), f"strategy {strategy.key!r}")
     network = NetworkConfig.from_values({
         "hidden_layers": args.hidden, "activation": args.activation, "learning_rate": args.learning_rate,
-        "epochs": args.epochs, "batch_size": args.batch_size,
+        "epochs": args.epochs, "batch_size": args.batch_size, "prior_bias": args.prior_bias,
     })
     config = ExperimentConfig(strategy=strategy.key, params=params, network=network, seed=args.seed, test_size=args.test_size)
     result = run_experiment(dataset, config)

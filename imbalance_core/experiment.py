@@ -79,6 +79,7 @@ class ExperimentResult:
     evaluation: Evaluation
     boundary: Boundary
     class_weights: dict[int, float] | None
+    initial_loss: dict[str, float]
     source_rows_test: np.ndarray
     train_seconds: float
     notes: list[str]
@@ -175,7 +176,7 @@ def run_experiment(
         With a message for the user.
     """
     from . import training  # imports TensorFlow: only when something is trained
-    from .models import build_model
+    from .models import build_model, prior_bias
 
     strategy = get_strategy(config.strategy)
     prepared = prepare(dataset, test_size=config.test_size, validation_size=config.validation_size, seed=config.seed)
@@ -209,10 +210,17 @@ def run_experiment(
         loss = None
         if strategy.make_loss is not None:
             loss = strategy.make_loss(params, fit_counts, n_classes, notes if member == 0 else [])
+        bias = prior_bias(data.y, n_classes)
         model = build_model(
             prepared.n_features, n_classes, network, seed=config.seed * 1000 + member, loss=loss,
-            steps_per_execution=steps,
+            steps_per_execution=steps, output_bias=bias if network.prior_bias else None,
         )
+        if member == 0:  # the epoch-0 loss, with and without the bias from the class priors
+            zero = np.zeros_like(bias)
+            initial = {
+                "zero_bias": training.initial_loss(model, data.X, data.y, n_classes=n_classes, output_bias=zero),
+                "prior_bias": training.initial_loss(model, data.X, data.y, n_classes=n_classes, output_bias=bias),
+            }
         models.append(model)
         callbacks = []
         if on_update is not None:
@@ -254,6 +262,7 @@ def run_experiment(
         evaluation=evaluation,
         boundary=boundary_now(),
         class_weights=weights,
+        initial_loss=initial,
         source_rows_test=np.asarray(dataset.source_rows)[prepared.test_rows],
         train_seconds=train_seconds,
         notes=notes,

@@ -19,6 +19,9 @@ NETWORK_PARAMS: tuple[Param, ...] = (
     Param("learning_rate", "float", 0.01, "Learning rate", "Step size of the Adam optimiser.", low=0.0001, high=0.5, step=0.001),
     Param("epochs", "int", 60, "Epochs", "Passes over the (resampled) training data.", low=1, high=1000, step=1),
     Param("batch_size", "int", 32, "Batch size", "Rows per gradient step.", low=4, high=4096, step=4),
+    Param("prior_bias", "bool", False, "Start from the class priors",
+          "Initialise the output bias so the untrained network predicts each class at its share of the training "
+          "rows, instead of 50/50. The loss at epoch 0 is lower and the first epochs are not spent learning the priors."),
 )
 
 
@@ -31,13 +34,14 @@ class NetworkConfig:
     learning_rate: float = 0.01
     epochs: int = 60
     batch_size: int = 32
+    prior_bias: bool = False
 
     def __post_init__(self) -> None:
         if not self.hidden_layers or any(int(u) < 1 or int(u) > 1024 for u in self.hidden_layers):
             raise ConfigError(f"hidden layers must be 1 to 1024 units each; got {self.hidden_layers}")
         if self.activation not in ACTIVATIONS:
             raise ConfigError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}")
-        for p in NETWORK_PARAMS[2:]:
+        for p in NETWORK_PARAMS[2:5]:
             p.check(getattr(self, p.name))
 
     @classmethod
@@ -70,6 +74,7 @@ def build_model(
     seed: int,
     loss: Any = None,
     steps_per_execution: int = 1,
+    output_bias: Any = None,
 ):
     """A compiled Keras MLP: sigmoid output for two classes, softmax for more.
 
@@ -89,6 +94,7 @@ def build_model(
         1 if binary else n_classes,
         activation="sigmoid" if binary else "softmax",
         kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 100 + 99),
+        bias_initializer="zeros" if output_bias is None else keras.initializers.Constant(output_bias),
     ))
     model = keras.Sequential(layers)
     if loss is None:
@@ -105,3 +111,17 @@ def build_model(
     )
     return model
 
+
+
+def prior_bias(y, n_classes: int):
+    """Output bias that makes an untrained network predict the class shares of ``y``.
+
+    Sigmoid: log(p / (1 - p)) of the positive share; softmax: log of each class share.
+    """
+    import numpy as np
+
+    shares = np.bincount(y, minlength=n_classes) / max(1, len(y))
+    shares = np.clip(shares, 1e-6, 1.0)
+    if n_classes == 2:
+        return np.array([np.log(shares[1] / shares[0])], dtype=np.float32)
+    return np.log(shares).astype(np.float32)

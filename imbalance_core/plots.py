@@ -233,7 +233,7 @@ def make_class_balance_figure(
 
 
 def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, total_epochs: int | None = None,
-                        title: str = "Training history") -> go.Figure:
+                        initial_loss: float | None = None, title: str = "Training history") -> go.Figure:
     """Loss and PR AUC per epoch, training and validation; ensemble members drawn one after another."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "PR AUC"), horizontal_spacing=0.1)
     styles = {"loss": ("training", PALETTE[0]), "val_loss": ("validation", PALETTE[1]),
@@ -254,9 +254,14 @@ def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, tot
                 hovertemplate=f"network {m + 1}, epoch %{{x}}: %{{y:.3f}}<extra>{who}</extra>",
             ), row=1, col=col)
             shown.add(who)
+    if initial_loss is not None:
+        fig.add_trace(go.Scatter(x=np.array([0], dtype=np.float32), y=np.array([initial_loss], dtype=np.float32),
+                                 mode="markers", name="before training", marker=dict(color="#222222", size=9)),
+                      row=1, col=1)
     _layout(fig, title, "", "", height=340)
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, x=1.02))
-    fig.update_xaxes(title_text="Epoch", range=[1, total_epochs] if total_epochs else None)
+    first = -1 if initial_loss is not None else 1  # room for the whole epoch-0 marker
+    fig.update_xaxes(title_text="Epoch", range=[first, total_epochs] if total_epochs else None)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     return fig
 

@@ -53,7 +53,10 @@ def result_figures(
             stages, classes=result.classes, synthetic=synthetic, positive_index=result.positive_index,
             title="Rows per class",
         ),
-        "history": make_history_figure(result.history, total_epochs=result.config.network.epochs),
+        "history": make_history_figure(
+            result.history, total_epochs=result.config.network.epochs,
+            initial_loss=result.initial_loss["prior_bias" if result.config.network.prior_bias else "zero_bias"],
+        ),
     }
 
 

@@ -83,6 +83,18 @@ def fit_network(
     return {k: [float(v) for v in values] for k, values in history.history.items()}
 
 
+def initial_loss(model, X: np.ndarray, y: np.ndarray, *, n_classes: int, output_bias=None) -> float:
+    """The loss on ``(X, y)`` before any training; with ``output_bias``, as if the output bias were that."""
+    last = model.layers[-1]
+    saved = np.asarray(last.bias)
+    if output_bias is not None:
+        last.bias.assign(np.asarray(output_bias, dtype=np.float32).reshape(saved.shape))
+    try:
+        return float(model.loss(_targets(y, n_classes), model(X.astype(np.float32), training=False)))
+    finally:
+        last.bias.assign(saved)
+
+
 def predict_proba(models: list, X: np.ndarray, n_classes: int, batch_rows: int = 65_536) -> np.ndarray:
     """Class probabilities (n_rows, n_classes), averaged over ``models``.
 

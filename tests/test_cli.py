@@ -19,6 +19,7 @@ def test_train_builtin_prints_the_json_contract(capsys):
     assert out["classes"] == ["0", "1"] and out["positive_class"] == "1"
     assert out["counts"]["synthetic"] > 0
     assert out["params"] == {"k_neighbors": 3}
+    assert out["network"]["prior_bias"] is False
 
 
 def test_train_csv_writes_one_prediction_per_test_row(tmp_path, capsys):

@@ -89,6 +89,16 @@ def test_cost_based_threshold_is_applied_with_one_click():
     assert at.session_state["lab.result"] is result
 
 
+def test_prior_bias_option_shows_the_epoch_zero_loss():
+    at = _app()
+    at.toggle(key="lab.net.prior_bias").set_value(True)
+    at = _train(at, "none")
+    assert not at.exception
+    result = at.session_state["lab.result"]
+    assert result.config.network.prior_bias is True
+    assert any("Loss before training (with the output bias" in c.value for c in at.caption)
+
+
 def test_changed_settings_mark_the_result_as_stale():
     at = _train(_app(), "none")
     at.selectbox(key="lab.strategy").set_value("smote").run()

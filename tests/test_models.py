@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+
+from imbalance_core import ConfigError, NetworkConfig, run_experiment
+from imbalance_core.models import build_model, prior_bias
+from imbalance_core.plots import make_history_figure
+
+from .conftest import tiny_config
+
+
+def test_prior_bias_reproduces_the_class_shares():
+    y = np.array([0] * 90 + [1] * 10)
+    bias = prior_bias(y, 2)
+    assert 1 / (1 + np.exp(-bias[0])) == pytest.approx(0.1)
+    y3 = np.array([0] * 70 + [1] * 20 + [2] * 10)
+    logits = prior_bias(y3, 3)
+    np.testing.assert_allclose(np.exp(logits) / np.exp(logits).sum(), [0.7, 0.2, 0.1], rtol=1e-6)
+
+
+def test_output_layer_starts_from_the_given_bias():
+    model = build_model(2, 2, NetworkConfig(hidden_layers=(4,)), seed=0, output_bias=np.array([-2.0]))
+    np.testing.assert_allclose(np.asarray(model.layers[-1].bias), [-2.0])
+    plain = build_model(2, 2, NetworkConfig(hidden_layers=(4,)), seed=0)
+    np.testing.assert_allclose(np.asarray(plain.layers[-1].bias), [0.0])
+
+
+def test_same_seed_same_initial_weights():
+    a = build_model(3, 2, NetworkConfig(hidden_layers=(5, 4)), seed=7)
+    b = build_model(3, 2, NetworkConfig(hidden_layers=(5, 4)), seed=7)
+    c = build_model(3, 2, NetworkConfig(hidden_layers=(5, 4)), seed=8)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
+
+
+def test_prior_bias_lowers_the_epoch_zero_loss_on_imbalanced_data(moons):
+    plain = run_experiment(moons, tiny_config("none"))
+    primed = run_experiment(moons, tiny_config("none", network=NetworkConfig(hidden_layers=(8,), epochs=3,
+                                                                              batch_size=64, prior_bias=True)))
+    assert plain.initial_loss == primed.initial_loss  # both numbers are reported either way
+    assert primed.initial_loss["prior_bias"] < primed.initial_loss["zero_bias"]
+    assert primed.history[0]["loss"][0] < plain.history[0]["loss"][0]
+    # after balancing, the priors are 50/50 and the bias changes nothing
+    balanced = run_experiment(moons, tiny_config("random_oversampling"))
+    assert balanced.initial_loss["prior_bias"] == pytest.approx(balanced.initial_loss["zero_bias"], abs=1e-6)
+
+
+def test_history_marks_the_loss_before_training():
+    fig = make_history_figure([{"loss": [0.5, 0.4]}], initial_loss=0.69)
+    marker = [t for t in fig.data if t.name == "before training"]
+    assert len(marker) == 1 and float(marker[0].x[0]) == 0 and float(marker[0].y[0]) == pytest.approx(0.69)
+
+
+def test_network_settings_are_checked():
+    with pytest.raises(ConfigError, match="hidden layers"):
+        NetworkConfig.from_values({"hidden_layers": "0"})
+    with pytest.raises(ConfigError, match="activation"):
+        NetworkConfig(activation="magic")
+    with pytest.raises(ConfigError, match="learning_rate"):
+        NetworkConfig(learning_rate=5.0)
