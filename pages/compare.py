@@ -9,20 +9,14 @@ st.write("Train several remedies on the same split, with the same initial weight
 from imbalance_core import NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError  # noqa: E402
 from imbalance_core.compare import SEED_STRATEGIES, Comparison, compare_strategies  # noqa: E402
 from ui.compare_view import show_comparison  # noqa: E402
-from ui.state import dataset_spec, load_dataset, spec_fingerprint  # noqa: E402
+from ui.state import active_dataset, spec_fingerprint  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
 SEED = Param("seed", "int", 0, "Seed", "The first seed; repeats use the following ones.", low=0, high=100_000, step=1)
 REPEATS = Param("repeats", "int", 1, "Seeds per strategy", "More seeds show how much of a difference is luck.",
                 low=1, high=10, step=1)
 
-spec = dataset_spec()
-try:
-    dataset = load_dataset(spec)
-except UserError as exc:
-    st.error(f"The chosen data set cannot be used: {exc}")
-    st.page_link("pages/data.py", label="Choose another data set", icon=":material/table_chart:")
-    st.stop()
+spec, dataset = active_dataset()
 
 st.markdown(f"**Data:** {dataset.name} - {len(dataset.labels)} rows, "
             + " : ".join(str(n) for n in dataset.class_counts.values()))

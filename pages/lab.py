@@ -13,16 +13,10 @@ from imbalance_core import (  # noqa: E402
     NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, run_experiment,
 )
 from ui.results import LiveView, focal_explorer, show_result  # noqa: E402
-from ui.state import dataset_spec, load_dataset, spec_fingerprint  # noqa: E402
+from ui.state import active_dataset, spec_fingerprint  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
-spec = dataset_spec()
-try:
-    dataset = load_dataset(spec)
-except UserError as exc:
-    st.error(f"The chosen data set cannot be used: {exc}")
-    st.page_link("pages/data.py", label="Choose another data set", icon=":material/table_chart:")
-    st.stop()
+spec, dataset = active_dataset()
 
 SEED = Param("seed", "int", 0, "Seed", "Same seed, data and settings give the same numbers.", low=0, high=100_000, step=1)
 TEST_SIZE = Param("test_size", "float", 0.25, "Test split", "Share of rows held out, untouched, for the metrics.",

@@ -64,3 +64,14 @@ def spec_fingerprint(spec: dict[str, Any]) -> tuple:
     if spec["source"] == "builtin":
         return ("builtin", spec["key"], tuple(sorted(spec.get("params", {}).items())))
     return ("upload", spec["filename"], len(spec["data"]), spec["target"], spec.get("positive"), tuple(spec["features"]))
+
+
+def active_dataset() -> tuple[dict[str, Any], Dataset]:
+    """The spec and data set the pages work on; if it cannot be loaded, say why and stop the page."""
+    spec = dataset_spec()
+    try:
+        return spec, load_dataset(spec)
+    except core.UserError as exc:
+        st.error(f"The chosen data set cannot be used: {exc}")
+        st.page_link("pages/data.py", label="Choose another data set", icon=":material/table_chart:")
+        st.stop()
