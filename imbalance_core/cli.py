@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from .datasets import BUILTIN_DATASETS, dataset_from_table, load_builtin, read_table
 from .errors import UserError
-from .models import NETWORK_PARAMS, NetworkConfig
+from .models import NetworkConfig
 from .strategies import STRATEGIES, get_strategy
 
 __all__ = ["main"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
