@@ -27,17 +27,16 @@ class Comparison:
 
     results: dict[str, ExperimentResult] = field(default_factory=dict)
     scores: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    calibrations: dict[str, Calibration] = field(default_factory=dict)  # of the kept (first-seed) result
 
     def add(self, key: str, result: ExperimentResult) -> None:
+        cal = calibration(result.prepared.y_test, result.proba_test, positive_index=result.positive_index)
         self.results.setdefault(key, result)
+        self.calibrations.setdefault(key, cal)
         row = {name: result.metrics[name] for name in LEADERBOARD_METRICS}
-        row["brier"] = self.calibration(key, result).brier
+        row["brier"] = cal.brier
         row["seconds"] = result.train_seconds
         self.scores.setdefault(key, []).append(row)
-
-    def calibration(self, key: str, result: ExperimentResult | None = None) -> Calibration:
-        result = result or self.results[key]
-        return calibration(result.prepared.y_test, result.proba_test, positive_index=result.positive_index)
 
     @property
     def repeats(self) -> int:

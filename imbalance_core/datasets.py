@@ -104,17 +104,6 @@ class Dataset:
     def n_features(self) -> int:
         return self.features.shape[1]
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "rows": int(len(self.labels)),
-            "features": int(self.n_features),
-            "classes": list(self.classes),
-            "class_counts": self.class_counts,
-            "positive_class": self.positive_class,
-            "imbalance_ratio": round(self.imbalance_ratio, 2),
-        }
-
 
 # --------------------------------------------------------------------------- built-ins
 

@@ -34,7 +34,6 @@ class Curve:
     x: np.ndarray
     y: np.ndarray
     area: float
-    thresholds: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 @dataclass
@@ -152,10 +151,10 @@ def evaluate(
         truth = (y_true == c).astype(int)
         if truth.min() == truth.max():
             continue
-        fpr, tpr, roc_thr = skm.roc_curve(truth, proba[:, c])
-        prec, rec, pr_thr = skm.precision_recall_curve(truth, proba[:, c])
-        roc.append(Curve(classes[c], fpr, tpr, _safe(skm.roc_auc_score, truth, proba[:, c]), roc_thr))
-        pr.append(Curve(classes[c], rec, prec, _safe(skm.average_precision_score, truth, proba[:, c]), pr_thr))
+        fpr, tpr, _ = skm.roc_curve(truth, proba[:, c])
+        prec, rec, _ = skm.precision_recall_curve(truth, proba[:, c])
+        roc.append(Curve(classes[c], fpr, tpr, _safe(skm.roc_auc_score, truth, proba[:, c])))
+        pr.append(Curve(classes[c], rec, prec, _safe(skm.average_precision_score, truth, proba[:, c])))
     positive_rate = float(np.mean(y_true == positive_index)) if len(y_true) else float("nan")
     return Evaluation(metrics, per_class, confusion, roc, pr, y_pred, positive_rate, threshold, notes)
 

@@ -70,7 +70,6 @@ class ExperimentResult:
     config: ExperimentConfig
     prepared: PreparedData
     resampled: list[Resampled]
-    projection: Projection
     view: PointsView
     models: list[Any]
     history: list[dict[str, list[float]]]
@@ -253,7 +252,6 @@ def run_experiment(
         config=config,
         prepared=prepared,
         resampled=resampled,
-        projection=projection,
         view=view,
         models=models,
         history=history,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from .evaluation import Evaluation
 from .experiment import ExperimentResult, LiveUpdate
 from .plots import (
     make_boundary_figure,
@@ -24,13 +25,15 @@ def result_figures(
     show_synthetic: bool = True,
     show_removed: bool = True,
     threshold: float = 0.5,
+    evaluation: Evaluation | None = None,
 ) -> dict[str, go.Figure]:
     """Every chart of a finished run, keyed by name (no retraining: views only).
 
     ``threshold`` moves a binary classifier's decision point: the confusion matrix and the
-    operating point on the ROC and PR curves follow it.
+    operating point on the ROC and PR curves follow it. Pass ``evaluation`` (at that threshold)
+    when the caller already has it.
     """
-    evaluation = result.evaluate_at(threshold)
+    evaluation = evaluation or result.evaluate_at(threshold)
     point = evaluation.operating_point
     counts = result.counts
     stages = {"training,<br>original": counts["train"], "training,<br>after the strategy": counts["train_resampled"],

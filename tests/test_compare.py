@@ -73,6 +73,7 @@ def test_calibration_matches_sklearn(comparison):
     np.testing.assert_allclose(cal.mean_predicted, expected_pred)
     assert cal.brier == pytest.approx(brier_score_loss(result.prepared.y_test, result.proba_test[:, 1]))
     assert comparison.scores["smote"][0]["brier"] == pytest.approx(cal.brier)
+    assert comparison.calibrations["smote"].brier == pytest.approx(cal.brier)
 
 
 def test_small_multiples_and_overlays(comparison):
@@ -83,7 +84,7 @@ def test_small_multiples_and_overlays(comparison):
     assert len(heatmaps) == 3 and {t.coloraxis for t in heatmaps} == {"coloraxis"}  # one shared colour scale
     confusions = make_confusion_grid_figure([(r.strategy_label, r.evaluation.confusion) for r in results], ["0", "1"])
     assert len(confusions.data) == 3
-    reliability = make_reliability_figure({r.strategy_label: comparison.calibration(k)
+    reliability = make_reliability_figure({r.strategy_label: comparison.calibrations[k]
                                            for k, r in comparison.results.items()})
     assert reliability.data[0].name == "perfectly calibrated" and "Brier" in reliability.data[1].name
 

@@ -66,7 +66,7 @@ def show_comparison(comparison: Comparison) -> None:
         [(r.strategy_label, r.evaluation.confusion) for r in comparison.results.values()], first.classes),
         key="compare.confusions")
     st.plotly_chart(make_reliability_figure(
-        {r.strategy_label: comparison.calibration(k) for k, r in comparison.results.items()}),
+        {r.strategy_label: comparison.calibrations[k] for k, r in comparison.results.items()}),
         key="compare.calibration")
     st.caption("Resampling and class weights train the network as if the rare class were common, so its predicted "
                "probabilities run high: good for ranking (ROC/PR), but read them as scores, not as real-world rates.")

@@ -123,7 +123,7 @@ def show_result(result: ExperimentResult) -> None:
     if len(result.view.removed_points):
         show_removed = options[2].toggle("Show removed points", value=True, key="lab.view.removed")
     figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic,
-                             show_removed=show_removed, threshold=threshold)
+                             show_removed=show_removed, threshold=threshold, evaluation=evaluation)
     st.plotly_chart(figures["boundary"], key="chart.boundary")
     left, right = st.columns(2)
     left.plotly_chart(figures["confusion"], key="chart.confusion")
