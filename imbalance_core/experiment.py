@@ -77,6 +77,7 @@ class ExperimentResult:
     proba_val: np.ndarray
     evaluation: Evaluation
     boundary: Boundary
+    member_panels: list[tuple[Boundary, PointsView]]
     class_weights: dict[int, float] | None
     initial_loss: dict[str, float]
     source_rows_test: np.ndarray
@@ -237,6 +238,15 @@ def run_experiment(
 
     proba_test = training.predict_proba(models, prepared.X_test, n_classes)
     proba_val = training.predict_proba(models, prepared.X_val, n_classes)
+    member_panels = []
+    if n_members > 1:  # each network of an ensemble on its own, with the rows it was trained on
+        for member, data in enumerate(resampled):
+            member_view = _points_view(projection, prepared, [data], list(dataset.classes), dataset.positive_index)
+            member_boundary = decision_grid(
+                projection, lambda X, _m=models[member]: training.predict_proba([_m], X, n_classes), view_points,
+                resolution=config.grid_resolution,
+            )
+            member_panels.append((member_boundary, member_view))
     evaluation = evaluate(
         prepared.y_test, proba_test, classes=list(dataset.classes), positive_index=dataset.positive_index
     )
@@ -259,6 +269,7 @@ def run_experiment(
         proba_val=proba_val,
         evaluation=evaluation,
         boundary=boundary_now(),
+        member_panels=member_panels,
         class_weights=weights,
         initial_loss=initial,
         source_rows_test=np.asarray(dataset.source_rows)[prepared.test_rows],
@@ -276,6 +287,10 @@ def _points_view(
         removed = np.intersect1d(removed, other.dropped)
     kept = np.setdiff1d(np.arange(len(prepared.y_fit)), removed)
     first = resampled[0]
+    lineage = None
+    if first.parents is not None:
+        lineage = np.stack([projection.transform(prepared.X_fit[first.parents[:, 0]]),
+                            projection.transform(prepared.X_fit[first.parents[:, 1]])], axis=1)
     return PointsView(
         points=projection.transform(prepared.X_fit[kept]),
         labels=prepared.y_fit[kept],
@@ -284,4 +299,5 @@ def _points_view(
         removed_points=projection.transform(prepared.X_fit[removed]),
         classes=classes,
         positive_index=positive_index,
+        lineage=lineage,
     )

@@ -23,6 +23,7 @@ __all__ = [
 
 PALETTE = ("#4C78A8", "#E45756", "#54A24B", "#F58518", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6", "#BAB0AC")
 MAX_POINTS_PER_TRACE = 2500
+MAX_LINEAGE_SEGMENTS = 400  # more lines than this hide the chart instead of explaining it
 
 
 def class_colors(n_classes: int, positive_index: int | None = None) -> list[str]:
@@ -57,6 +58,7 @@ def make_boundary_figure(
     *,
     show_synthetic: bool = True,
     show_removed: bool = True,
+    show_lineage: bool = False,
     threshold: float = 0.5,
     title: str = "Decision boundary",
 ) -> go.Figure:
@@ -64,7 +66,8 @@ def make_boundary_figure(
 
     Binary: the shading is P(positive class), with the line at ``threshold`` drawn. Multi-class: the shading
     is the predicted class. Synthetic points are their own trace(s) with an ``x`` marker;
-    rows removed by undersampling are ghosted grey.
+    rows removed by undersampling are ghosted grey. With ``show_lineage`` (and a view that has it),
+    each synthetic point is joined to the two real points it was interpolated between.
     """
     if boundary.proba.ndim != 3:
         raise ValueError("boundary.proba must have shape (ny, nx, n_classes)")
@@ -109,6 +112,17 @@ def make_boundary_figure(
         fig.add_trace(go.Scattergl(
             x=ghost[:, 0], y=ghost[:, 1], mode="markers", name="removed by undersampling",
             marker=dict(color="rgba(120,120,120,0.25)", size=6, symbol="circle-open"),
+        ))
+    if show_lineage and view.lineage is not None and len(view.lineage):
+        shown = np.sort(np.random.default_rng(7).choice(
+            len(view.lineage), size=min(len(view.lineage), MAX_LINEAGE_SEGMENTS), replace=False))
+        segments = view.lineage[shown]
+        gaps = np.full((len(segments), 1, 2), np.nan)
+        path = np.concatenate([segments, gaps], axis=1).reshape(-1, 2)  # a, b, gap, a, b, gap, ...
+        fig.add_trace(go.Scatter(
+            x=path[:, 0], y=path[:, 1], mode="lines", connectgaps=False, hoverinfo="skip",
+            name=f"parents of synthetic points ({len(segments)}{' shown' if len(segments) < len(view.lineage) else ''})",
+            line=dict(color="rgba(60,60,60,0.45)", width=1),
         ))
     if show_synthetic and len(view.synthetic_points):
         for c in np.unique(view.synthetic_labels):

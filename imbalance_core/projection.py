@@ -99,6 +99,9 @@ class PointsView:
 
     ``points``/``labels``: real training rows; ``synthetic_*``: rows a sampler invented;
     ``removed_points``: real rows undersampling left out (for an ensemble: left out by every network).
+    ``lineage``: when the sampler recorded them, the two parents of each synthetic point, shape
+    ``(n_synthetic, 2, 2)`` (parent, x/y); the projection is linear, so each synthetic point stays on
+    the segment between its parents in the view too.
     """
 
     points: np.ndarray
@@ -108,3 +111,4 @@ class PointsView:
     removed_points: np.ndarray
     classes: list[str]
     positive_index: int
+    lineage: np.ndarray | None = None

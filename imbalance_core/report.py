@@ -8,6 +8,7 @@ from .evaluation import Evaluation
 from .experiment import ExperimentResult, LiveUpdate
 from .plots import (
     make_boundary_figure,
+    make_boundary_grid_figure,
     make_class_balance_figure,
     make_confusion_figure,
     make_history_figure,
@@ -24,6 +25,7 @@ def result_figures(
     normalize_confusion: bool = False,
     show_synthetic: bool = True,
     show_removed: bool = True,
+    show_lineage: bool = False,
     threshold: float = 0.5,
     evaluation: Evaluation | None = None,
 ) -> dict[str, go.Figure]:
@@ -43,10 +45,10 @@ def result_figures(
     title = f"Decision boundary - {result.strategy_label}"
     if len(result.models) > 1:
         title += f" (average of {len(result.models)} networks)"
-    return {
+    figures = {
         "boundary": make_boundary_figure(
             result.boundary, result.view, show_synthetic=show_synthetic, show_removed=show_removed,
-            threshold=threshold, title=title,
+            show_lineage=show_lineage, threshold=threshold, title=title,
         ),
         "confusion": make_confusion_figure(evaluation.confusion, result.classes, normalize=normalize_confusion),
         "roc": make_roc_figure(evaluation.roc, operating_point=point, threshold=threshold),
@@ -61,6 +63,15 @@ def result_figures(
             initial_loss=result.initial_loss["prior_bias" if result.config.network.prior_bias else "zero_bias"],
         ),
     }
+    if result.member_panels:
+        panels = [("Combined (average)", result.boundary, result.view)] + [
+            (f"Network {i + 1}", boundary, view) for i, (boundary, view) in enumerate(result.member_panels)
+        ]
+        figures["members"] = make_boundary_grid_figure(
+            panels, threshold=threshold,
+            title="Each network of the ensemble beside their average (each shows the rows it was trained on)",
+        )
+    return figures
 
 
 def live_figures(update: LiveUpdate) -> dict[str, go.Figure]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from imblearn.over_sampling import SMOTE
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-__all__ = ["ClusterOversampler"]
+__all__ = ["ClusterOversampler", "LineageSMOTE"]
 
 
 class ClusterOversampler(BaseOverSampler):
@@ -92,3 +93,41 @@ class ClusterOversampler(BaseOverSampler):
                 parents.append(np.column_stack([a, b]))
         self.parents_ = np.vstack(parents) if parents else np.empty((0, 2), dtype=int)
         return np.vstack(new_X), np.concatenate(new_y)
+
+
+class LineageSMOTE(SMOTE):
+    """imbalanced-learn's SMOTE, unchanged, that also records which two rows made each new point.
+
+    The sampling itself is SMOTE's own code; this subclass only notes the pairs SMOTE picks
+    (a rare row and one of its k nearest same-class neighbours) so a chart can join each
+    synthetic point to its parents.
+
+    Attributes
+    ----------
+    parents_ : ndarray of shape (n_synthetic, 2)
+        For each synthetic point (in output order), the input rows it lies between: the new
+        point is ``X[a] + step * (X[b] - X[a])`` with ``0 <= step < 1``.
+    """
+
+    def _generate_samples(self, X, nn_data, nn_num, rows, cols, steps, y_type=None, y=None):
+        # rows / neighbours are positions within the class being oversampled
+        self._pairs.append((np.asarray(rows), np.asarray(nn_num[rows, cols])))
+        return super()._generate_samples(X, nn_data, nn_num, rows, cols, steps, y_type, y)
+
+    def _fit_resample(self, X, y):
+        self._pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        try:
+            X_resampled, y_resampled = super()._fit_resample(X, y)
+            # SMOTE visits the classes in sampling_strategy_ order and skips those needing no new rows
+            visited = [label for label, n_new in self.sampling_strategy_.items() if n_new > 0]
+            parents = [
+                np.column_stack([class_rows[a], class_rows[b]])
+                for label, (a, b) in zip(visited, self._pairs)
+                for class_rows in [np.flatnonzero(y == label)]
+            ]
+        finally:
+            pairs = self.__dict__.pop("_pairs")  # scratch space, not a fitted attribute
+        if len(parents) != len(pairs):  # pragma: no cover - a SMOTE version that samples differently
+            raise RuntimeError("SMOTE generated samples in an unexpected order; lineage is unavailable")
+        self.parents_ = np.vstack(parents) if parents else np.empty((0, 2), dtype=int)
+        return X_resampled, y_resampled

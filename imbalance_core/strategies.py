@@ -130,9 +130,9 @@ def _capped_k(params, name: str, y, notes, class_names, method: str) -> int:
 
 
 def _smote(params, y, seed, notes, class_names=None):
-    from imblearn.over_sampling import SMOTE
+    from .samplers import LineageSMOTE  # imblearn's SMOTE, also recording each new point's parents
 
-    return SMOTE(k_neighbors=_capped_k(params, "k_neighbors", y, notes, class_names, "SMOTE"), random_state=seed)
+    return LineageSMOTE(k_neighbors=_capped_k(params, "k_neighbors", y, notes, class_names, "SMOTE"), random_state=seed)
 
 
 def _adasyn(params, y, seed, notes, class_names=None):

@@ -91,6 +91,30 @@ def test_ensemble_averages_its_members(moons):
 
     singles = [predict_proba([m], result.prepared.X_test, 2) for m in result.models]
     np.testing.assert_allclose(result.proba_test, np.mean(singles, axis=0), atol=1e-6)
+    # one boundary per network, whose grid average is the combined boundary
+    assert len(result.member_panels) == 3
+    np.testing.assert_allclose(np.mean([b.proba for b, _ in result.member_panels], axis=0),
+                               result.boundary.proba, atol=1e-5)
+    kept = [len(view.points) for _, view in result.member_panels]
+    assert kept == [len(r.y) for r in result.resampled]  # each panel shows the rows its network saw
+
+
+@pytest.mark.parametrize("strategy", ["smote", "smote_tomek"])
+def test_smote_lineage_joins_each_synthetic_point_to_two_real_training_rows(moons, strategy):
+    result = run_experiment(moons, tiny_config(strategy))
+    data = result.resampled[0]
+    parents = data.parents
+    assert parents is not None and parents.shape == (data.n_synthetic, 2)
+    assert ((parents >= 0) & (parents < len(result.prepared.y_fit))).all()  # rows of the training split
+    assert (result.prepared.y_fit[parents] == result.positive_index).all()
+    a, b = result.prepared.X_fit[parents[:, 0]], result.prepared.X_fit[parents[:, 1]]
+    synthetic = data.X[data.is_synthetic]
+    t = ((synthetic - a) * (b - a)).sum(axis=1) / ((b - a) ** 2).sum(axis=1)
+    np.testing.assert_allclose(synthetic, a + t[:, None] * (b - a), atol=1e-5)
+    assert ((t > -1e-6) & (t < 1 + 1e-6)).all()
+    # the view carries the parents' positions for the chart
+    assert result.view.lineage.shape == (data.n_synthetic, 2, 2)
+    assert result.member_panels == []
 
 
 def test_class_weight_strategy_reports_its_weights(moons):

@@ -48,7 +48,8 @@ def test_every_strategy_trains_in_the_app_and_shows_every_chart(strategy):
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert _chart_keys(at) >= RESULT_CHARTS
-    assert len(_charts(at)) == 6 + (strategy == "focal_loss")  # + the focal-loss explorer
+    # + the focal-loss explorer; + the ensemble's per-network boundaries
+    assert len(_charts(at)) == 6 + (strategy == "focal_loss") + (strategy == "ensemble")
     labels = [m.label for m in at.metric]
     assert labels == ["Accuracy", "Balanced accuracy", "Precision", "Recall", "F1", "ROC AUC", "PR AUC", "G-mean", "MCC"]
     assert at.session_state["lab.result"].strategy == strategy
@@ -59,7 +60,10 @@ def test_view_options_never_retrain():
     result = at.session_state["lab.result"]
     at.toggle(key="lab.view.normalize").set_value(True).run()
     at.toggle(key="lab.view.synthetic").set_value(False).run()
+    at.toggle(key="lab.view.lineage").set_value(True).run()
     assert not at.exception
+    boundary = next(c for c in _charts(at) if c.key == "chart.boundary")
+    assert "parents of synthetic points" in boundary.proto.spec
     assert at.session_state["lab.result"] is result
     assert _chart_keys(at) == RESULT_CHARTS
 

@@ -112,3 +112,24 @@ def test_focal_explorer_figure_shows_cross_entropy_and_both_examples():
     assert [t.name for t in fig.data] == ["cross-entropy", "focal, positive example (weight 0.80)",
                                          "focal, negative example (weight 0.20)"]
     assert fig.layout.xaxis.title.text.startswith("Probability given to the true class")
+
+
+def test_lineage_segments_are_drawn_only_when_asked():
+    from imbalance_core.plots import make_boundary_figure
+    from imbalance_core.projection import Boundary, PointsView
+
+    boundary = Boundary(x=np.linspace(0, 1, 5), y=np.linspace(0, 1, 5), proba=np.full((5, 5, 2), 0.5),
+                        axis_titles=("x", "y"), is_pca=False)
+    lineage = np.array([[[0.0, 0.0], [1.0, 1.0]], [[0.2, 0.8], [0.4, 0.6]]])
+    view = PointsView(points=np.array([[0.0, 0.0], [1.0, 1.0]]), labels=np.array([1, 1]),
+                      synthetic_points=np.array([[0.5, 0.5], [0.3, 0.7]]), synthetic_labels=np.array([1, 1]),
+                      removed_points=np.empty((0, 2)), classes=["a", "b"], positive_index=1, lineage=lineage)
+    plain = make_boundary_figure(boundary, view)
+    assert not any("parents" in (t.name or "") for t in plain.data)
+    fig = make_boundary_figure(boundary, view, show_lineage=True)
+    segments = next(t for t in fig.data if "parents" in (t.name or ""))
+    xs = np.array(segments.x, dtype=float)
+    ys = np.array(segments.y, dtype=float)
+    np.testing.assert_array_equal(xs[[0, 1, 3, 4]], [0.0, 1.0, 0.2, 0.4])
+    np.testing.assert_array_equal(ys[[0, 1, 3, 4]], [0.0, 1.0, 0.8, 0.6])
+    assert np.isnan(xs[2]) and np.isnan(xs[5])  # one separate segment per synthetic point

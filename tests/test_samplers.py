@@ -62,3 +62,37 @@ def test_is_reproducible_and_validates_parameters(rng):
     np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="n_clusters"):
         ClusterOversampler(n_clusters=0).fit_resample(X, y)
+
+
+def _on_segments(X_synthetic, a, b):
+    """Each synthetic row equals a + t (b - a) for one t in [0, 1]."""
+    direction = b - a
+    length = (direction ** 2).sum(axis=1)
+    t = np.where(length > 0, ((X_synthetic - a) * direction).sum(axis=1) / np.where(length > 0, length, 1), 0.0)
+    np.testing.assert_allclose(X_synthetic, a + t[:, None] * direction, atol=1e-9)
+    assert ((t >= 0) & (t <= 1)).all()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_lineage_smote_is_imblearn_smote_and_records_real_parents(rng, n_classes):
+    from imblearn.over_sampling import SMOTE
+
+    from imbalance_core.samplers import LineageSMOTE
+
+    sizes = [200, 30, 12][:n_classes]
+    X = np.vstack([rng.normal(3 * i, 1, size=(n, 3)) for i, n in enumerate(sizes)])
+    y = np.repeat(np.arange(n_classes), sizes)
+    X_new, y_new = LineageSMOTE(k_neighbors=4, random_state=3).fit_resample(X, y)
+    X_ref, y_ref = SMOTE(k_neighbors=4, random_state=3).fit_resample(X, y)
+    np.testing.assert_array_equal(X_new, X_ref)  # the same points as imblearn's SMOTE
+    np.testing.assert_array_equal(y_new, y_ref)
+    sampler = LineageSMOTE(k_neighbors=4, random_state=3)
+    X_new, y_new = sampler.fit_resample(X, y)
+    synthetic, synthetic_y = X_new[len(X):], y_new[len(X):]
+    parents = sampler.parents_
+    assert parents.shape == (len(synthetic), 2)
+    assert ((parents >= 0) & (parents < len(X))).all()  # real input rows
+    assert (y[parents[:, 0]] == synthetic_y).all() and (y[parents[:, 1]] == synthetic_y).all()
+    assert (parents[:, 0] != parents[:, 1]).all()
+    _on_segments(synthetic, X[parents[:, 0]], X[parents[:, 1]])
+    assert not hasattr(sampler, "_pairs")

@@ -115,16 +115,26 @@ def show_result(result: ExperimentResult) -> None:
                f"for the {scope}. Trained in {result.train_seconds:.1f} s.")
     for note in result.notes:
         st.info(note, icon=":material/info:")
-    options = st.columns(3)
+    options = st.columns(4)
     normalize = options[0].toggle("Confusion matrix as shares", value=False, key="lab.view.normalize")
     show_synthetic = show_removed = True
+    show_lineage = False
     if len(result.view.synthetic_points):
         show_synthetic = options[1].toggle("Show synthetic points", value=True, key="lab.view.synthetic")
+    if result.view.lineage is not None:
+        show_lineage = options[2].toggle(
+            "Show SMOTE lineage", value=False, key="lab.view.lineage",
+            help="Join each synthetic point to the two real training points it was interpolated between.")
     if len(result.view.removed_points):
-        show_removed = options[2].toggle("Show removed points", value=True, key="lab.view.removed")
+        show_removed = options[3].toggle("Show removed points", value=True, key="lab.view.removed")
     figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic,
-                             show_removed=show_removed, threshold=threshold, evaluation=evaluation)
+                             show_removed=show_removed, show_lineage=show_lineage, threshold=threshold,
+                             evaluation=evaluation)
     st.plotly_chart(figures["boundary"], key="chart.boundary")
+    if "members" in figures:
+        st.plotly_chart(figures["members"], key="chart.members")
+        st.caption("Each network saw every rare row but a different draw of the common rows, so each draws its own "
+                   "boundary; averaging their probabilities smooths out what any single draw got wrong.")
     left, right = st.columns(2)
     left.plotly_chart(figures["confusion"], key="chart.confusion")
     right.plotly_chart(figures["balance"], key="chart.balance")
