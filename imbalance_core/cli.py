@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from .datasets import BUILTIN_DATASETS, dataset_from_table, load_builtin, read_table
 from .errors import UserError
 from .models import NetworkConfig
-from .strategies import STRATEGIES, get_strategy
+from .strategies import STRATEGIES, combinations, get_strategy
 
 __all__ = ["main"]
 
@@ -54,7 +54,7 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--target", help="class column (default: the last column)")
     train.add_argument("--positive", metavar="LABEL", help="positive class (default: the rarest)")
     train.add_argument("--features", help="comma-separated feature columns (default: all others)")
-    train.add_argument("--strategy", required=True, help="strategy key (see: strategies)")
+    train.add_argument("--strategy", required=True, help="strategy key (see: strategies), or a sampler and a loss joined by + (e.g. smote+focal_loss)")
     train.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="strategy parameter")
     train.add_argument("--epochs", type=int, default=NetworkConfig.epochs)
     train.add_argument("--batch-size", type=int, default=NetworkConfig.batch_size)
@@ -130,8 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         if args.command == "strategies":
-            print(json.dumps({k: {"label": s.label, "description": s.description, "params": _describe_params(s.params)}
-                              for k, s in STRATEGIES.items()}, indent=2))
+            listing = {k: {"label": s.label, "description": s.description, "params": _describe_params(s.params)}
+                       for k, s in STRATEGIES.items()}
+            listing["combinations"] = combinations()
+            print(json.dumps(listing, indent=2))
             return 0
         if args.command == "datasets":
             print(json.dumps({k: {"label": d.label, "description": d.description, "params": _describe_params(d.params)}

@@ -190,7 +190,9 @@ def run_experiment(
         for m in range(n_members)
     ]
     notes = list(dataset.notes) + list(prepared.notes) + [n for r in resampled[:1] for n in r.notes]
-    weights = class_weights(prepared.y_fit) if strategy.uses_class_weight else None
+    # weights from the rows each network is trained on (after a sampler in a combination: the resampled rows)
+    member_weights = [class_weights(r.y) if strategy.uses_class_weight else None for r in resampled]
+    weights = member_weights[0]
     projection = Projection(prepared.feature_names).fit(prepared.X_fit, seed=config.seed)
     view = _points_view(projection, prepared, resampled, list(dataset.classes), dataset.positive_index)
     view_points = np.vstack([view.points, view.synthetic_points, view.removed_points])
@@ -209,7 +211,8 @@ def run_experiment(
         steps = int(np.ceil(len(data.y) / network.batch_size))
         loss = None
         if strategy.make_loss is not None:
-            loss = strategy.make_loss(params, fit_counts, n_classes, notes if member == 0 else [])
+            member_counts = {i: int(n) for i, n in enumerate(np.bincount(data.y, minlength=n_classes))}
+            loss = strategy.make_loss(params, member_counts, n_classes, notes if member == 0 else [])
         bias = prior_bias(data.y, n_classes)
         model = build_model(
             prepared.n_features, n_classes, network, seed=config.seed * 1000 + member, loss=loss,
@@ -232,7 +235,7 @@ def run_experiment(
         history.append(training.fit_network(
             model, data.X, data.y, n_classes=n_classes, epochs=network.epochs, batch_size=network.batch_size,
             seed=config.seed * 1000 + member, X_val=prepared.X_val, y_val=prepared.y_val,
-            class_weight=weights, callbacks=callbacks,
+            class_weight=member_weights[member], callbacks=callbacks,
         ))
     train_seconds = time.perf_counter() - start
 

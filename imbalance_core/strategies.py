@@ -6,7 +6,7 @@ flags and validation. Adding a strategy means adding one entry to ``STRATEGIES``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -14,7 +14,8 @@ import numpy as np
 from .errors import ConfigError
 from .params import Param, resolve_params
 
-__all__ = ["STRATEGIES", "Resampled", "Strategy", "class_weights", "get_strategy", "resample"]
+__all__ = ["STRATEGIES", "Resampled", "Strategy", "class_weights", "combinations", "combine", "get_strategy",
+           "resample"]
 
 
 def _counts(y: np.ndarray) -> dict[int, int]:
@@ -78,6 +79,8 @@ class Strategy:
         Name of the parameter that sets how many networks an ensemble trains.
     creates_synthetic, removes_rows : bool
         What the sampler may do to the training rows (drawn differently on the boundary chart).
+    balances : bool
+        The sampler leaves every class (about) equally large.
     failures : tuple of (text, message)
         A sampler error containing ``text`` is reported to the user as ``message``.
     """
@@ -92,6 +95,7 @@ class Strategy:
     members_param: str | None = None
     creates_synthetic: bool = False
     removes_rows: bool = False
+    balances: bool = False
     explainer: str = ""
     failures: tuple[tuple[str, str], ...] = ()
 
@@ -101,6 +105,14 @@ class Strategy:
 
     def n_members(self, params: Mapping[str, Any]) -> int:
         return int(params[self.members_param]) if self.members_param else 1
+
+    @property
+    def changes_data(self) -> bool:
+        return self.make_sampler is not None
+
+    @property
+    def changes_training(self) -> bool:
+        return self.make_loss is not None or self.uses_class_weight
 
 
 # --------------------------------------------------------------------------- samplers
@@ -253,17 +265,17 @@ STRATEGIES: dict[str, Strategy] = {
         Strategy(
             "random_oversampling", "Random oversampling",
             "Duplicate random rows of the rare classes until every class is as large as the largest.",
-            make_sampler=_random_over,
+            make_sampler=_random_over, balances=True,
         ),
         Strategy(
             "random_undersampling", "Random undersampling",
             "Drop random rows of the common classes until every class is as small as the smallest.",
-            make_sampler=_random_under, removes_rows=True,
+            make_sampler=_random_under, removes_rows=True, balances=True,
         ),
         Strategy(
             "smote", "SMOTE",
             "Create new rare-class points on the line between a rare point and one of its rare neighbours.",
-            params=(_K,), make_sampler=_smote, creates_synthetic=True,
+            params=(_K,), make_sampler=_smote, creates_synthetic=True, balances=True,
         ),
         Strategy(
             "cluster_oversampling", "Cluster-based oversampling",
@@ -272,7 +284,7 @@ STRATEGIES: dict[str, Strategy] = {
                 Param("n_clusters", "int", 3, "Clusters per class", "How many k-means clusters to look for inside each rare class.", low=1, high=20, step=1),
                 _K,
             ),
-            make_sampler=_cluster, creates_synthetic=True,
+            make_sampler=_cluster, creates_synthetic=True, balances=True,
         ),
         Strategy(
             "kmeans_smote", "KMeans-SMOTE",
@@ -286,7 +298,7 @@ STRATEGIES: dict[str, Strategy] = {
                     low=0.0, high=1.0, step=0.05,
                 ),
             ),
-            make_sampler=_kmeans_smote, creates_synthetic=True,
+            make_sampler=_kmeans_smote, creates_synthetic=True, balances=True,
             failures=(("No clusters found", "KMeans-SMOTE found no cluster where the rare class is common enough. "
                                             "Lower the cluster balance threshold or use more clusters."),),
         ),
@@ -295,7 +307,7 @@ STRATEGIES: dict[str, Strategy] = {
             "Like SMOTE, but create more new points where rare points are surrounded by the common class.",
             params=(Param("n_neighbors", "int", 5, "Neighbours", "How many neighbours judge how hard a rare point is.",
                           low=1, high=20, step=1),),
-            make_sampler=_adasyn, creates_synthetic=True,
+            make_sampler=_adasyn, creates_synthetic=True, balances=True,
             failures=(
                 ("Not any neigbours belong to the majority", _ADASYN_SEPARABLE),
                 ("No samples will be generated", _ADASYN_SEPARABLE),
@@ -312,17 +324,17 @@ STRATEGIES: dict[str, Strategy] = {
                       "borderline-1 interpolates towards rare neighbours; borderline-2 also towards common ones.",
                       choices=("borderline-1", "borderline-2")),
             ),
-            make_sampler=_borderline, creates_synthetic=True,
+            make_sampler=_borderline, creates_synthetic=True, balances=True,
         ),
         Strategy(
             "smote_tomek", "SMOTE + Tomek links",
             "SMOTE, then remove both points of every Tomek link (closest pairs from different classes) to clean the border.",
-            params=(_K,), make_sampler=_smote_tomek, creates_synthetic=True, removes_rows=True,
+            params=(_K,), make_sampler=_smote_tomek, creates_synthetic=True, removes_rows=True, balances=True,
         ),
         Strategy(
             "smote_enn", "SMOTE + ENN",
             "SMOTE, then remove every point whose nearest neighbours mostly disagree with its class (Edited Nearest Neighbours).",
-            params=(_K,), make_sampler=_smote_enn, creates_synthetic=True, removes_rows=True,
+            params=(_K,), make_sampler=_smote_enn, creates_synthetic=True, removes_rows=True, balances=True,
         ),
         Strategy(
             "tomek_links", "Tomek links",
@@ -337,7 +349,7 @@ STRATEGIES: dict[str, Strategy] = {
                       "farthest rare points; 3: a fixed number of neighbours around each rare point.", choices=(1, 2, 3)),
                 Param("n_neighbors", "int", 3, "Neighbours", "Neighbours used to measure closeness.", low=1, high=20, step=1),
             ),
-            make_sampler=_near_miss, removes_rows=True,
+            make_sampler=_near_miss, removes_rows=True, balances=True,
         ),
         Strategy(
             "class_weight", "Class weighting",
@@ -367,15 +379,65 @@ STRATEGIES: dict[str, Strategy] = {
             "ensemble", "Balanced ensemble",
             "Train several networks, each on every rare row plus a different random draw of the common rows; average their predictions.",
             params=(Param("n_members", "int", 5, "Networks", "How many networks, each on its own balanced subsample.", low=2, high=15, step=1),),
-            make_sampler=_random_under, members_param="n_members", removes_rows=True,
+            make_sampler=_random_under, members_param="n_members", removes_rows=True, balances=True,
         ),
     ]
 }
 
 
+COMBINE = "+"
+
+
+def combine(data_key: str, training_key: str) -> Strategy:
+    """A sampler strategy followed by a loss or weighting strategy, e.g. ``combine("smote", "focal_loss")``.
+
+    The pair is built from the two registry entries: the first one's sampler (and ensemble size),
+    the second one's loss or class weights, and both sets of parameters. Class weights are then
+    computed on the resampled rows; a focal alpha that would default to the class shares defaults
+    to the neutral 0.5 after a sampler that balances the classes.
+    """
+    first, second = get_strategy(data_key), get_strategy(training_key)
+    if not first.changes_data or first.changes_training:
+        raise ConfigError(f"{first.label} does not resample the data, so it cannot start a combination; "
+                          f"start with one of: {', '.join(k for k, s in STRATEGIES.items() if s.changes_data)}")
+    if not second.changes_training or second.changes_data:
+        raise ConfigError(f"{second.label} does not change the loss or weights, so it cannot follow a sampler; "
+                          f"use one of: {', '.join(k for k, s in STRATEGIES.items() if s.changes_training)}")
+    clash = {p.name for p in first.params} & {p.name for p in second.params}
+    if clash:  # pragma: no cover - guarded by a registry test
+        raise ConfigError(f"{first.label} and {second.label} both have a setting named {', '.join(sorted(clash))}")
+    training_params = tuple(
+        replace(p, default=0.5, default_from=None,
+                help=p.help + f" After {first.label} the classes are balanced, so it starts at the neutral 0.5.")
+        if first.balances and p.default_from is not None else p
+        for p in second.params
+    )
+    return replace(
+        first,
+        key=f"{first.key}{COMBINE}{second.key}",
+        label=f"{first.label} + {second.label.lower() if second.label[1:].islower() else second.label}",
+        description=f"{first.description} Then train on the result with {second.label.lower()}.",
+        params=first.params + training_params,
+        uses_class_weight=second.uses_class_weight,
+        make_loss=second.make_loss,
+        explainer=second.explainer,
+    )
+
+
+def combinations() -> list[str]:
+    """Every sampler + loss/weights pair ``get_strategy`` accepts, e.g. ``"smote+focal_loss"``."""
+    return [f"{a}{COMBINE}{b}" for a, s in STRATEGIES.items() if s.changes_data and not s.changes_training
+            for b, t in STRATEGIES.items() if t.changes_training and not t.changes_data]
+
+
 def get_strategy(key: str) -> Strategy:
+    """A registry entry, or a combination written ``"<sampler>+<loss or weights>"``."""
+    if COMBINE in key:
+        data_key, _, training_key = key.partition(COMBINE)
+        return combine(data_key.strip(), training_key.strip())
     if key not in STRATEGIES:
-        raise ConfigError(f"unknown strategy {key!r}; choose one of: {', '.join(STRATEGIES)}")
+        raise ConfigError(f"unknown strategy {key!r}; choose one of: {', '.join(STRATEGIES)}, "
+                          f"or a sampler and a loss joined by '{COMBINE}' (e.g. smote{COMBINE}focal_loss)")
     return STRATEGIES[key]
 
 

@@ -6,7 +6,8 @@ st.title("Compare strategies")
 st.write("Train several remedies on the same split, with the same initial weights and seed, and put them side by side.")
 
 # imported after the title is on screen (first paint does not wait for them)
-from imbalance_core import NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError  # noqa: E402
+from imbalance_core import NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy  # noqa: E402,E501
+from imbalance_core.strategies import combinations  # noqa: E402
 from imbalance_core.compare import SEED_STRATEGIES, Comparison, compare_strategies  # noqa: E402
 from ui.compare_view import show_comparison  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
@@ -20,8 +21,9 @@ spec, dataset = active_dataset()
 
 st.markdown(f"**Data:** {dataset.name} - {len(dataset.labels)} rows, "
             + " : ".join(str(n) for n in dataset.class_counts.values()))
-chosen = st.multiselect("Strategies", list(STRATEGIES), default=list(SEED_STRATEGIES), key="compare.strategies",
-                        format_func=lambda k: STRATEGIES[k].label)
+chosen = st.multiselect("Strategies", [*STRATEGIES, *combinations()], default=list(SEED_STRATEGIES),
+                        key="compare.strategies", format_func=lambda k: get_strategy(k).label,
+                        help="Type to search; combinations such as SMOTE + focal loss are listed after the single ones.")
 with st.expander("Network and training (shared by every strategy)"):
     network_values = param_widgets(NETWORK_PARAMS, key_prefix="compare.net")
     seed = param_widget(SEED, key="compare.seed", default=SEED.default)
@@ -44,13 +46,13 @@ if run:
 
     def on_update(key, update) -> None:
         if key not in bars:
-            with rows[key].status(f"{STRATEGIES[key].label}: training...", expanded=True):
+            with rows[key].status(f"{get_strategy(key).label}: training...", expanded=True):
                 bars[key] = st.progress(0.0)
         bars[key].progress(update.fraction, text=f"epoch {update.epoch + 1}/{update.epochs}")
 
     def on_done(key, partial) -> None:
         scores = partial.scores[key][0]
-        rows[key].status(f"{STRATEGIES[key].label}: PR AUC {scores['pr_auc']:.3f}, recall {scores['recall']:.3f} "
+        rows[key].status(f"{get_strategy(key).label}: PR AUC {scores['pr_auc']:.3f}, recall {scores['recall']:.3f} "
                          f"({sum(r['seconds'] for r in partial.scores[key]):.1f} s)", state="complete")
 
     try:

@@ -10,7 +10,7 @@ st.write(
 
 # imported after the title is on screen: first paint does not wait for pandas / plotly / sklearn
 from imbalance_core import (  # noqa: E402
-    NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, run_experiment,
+    NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy, run_experiment,
 )
 from ui.results import LiveView, focal_explorer, show_result  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
@@ -34,7 +34,14 @@ with controls:
     key = st.selectbox(
         "Strategy", list(STRATEGIES), format_func=lambda k: STRATEGIES[k].label, key="lab.strategy",
     )
-    strategy = STRATEGIES[key]
+    if STRATEGIES[key].changes_data:  # a sampler can be followed by a loss or weights
+        extras = ["", *(k for k, s in STRATEGIES.items() if s.changes_training and not s.changes_data)]
+        extra = st.selectbox("Then train with", extras, key="lab.combine_with",
+                             format_func=lambda k: STRATEGIES[k].label if k else "the plain loss",
+                             help="Combine the resampling with a loss or class weights, e.g. SMOTE + focal loss.")
+        if extra:
+            key = f"{key}+{extra}"
+    strategy = get_strategy(key)
     st.caption(strategy.description)
     class_counts = {i: n for i, n in enumerate(counts.values())}
     params = {
@@ -44,7 +51,7 @@ with controls:
     }
     if strategy.explainer:
         st.caption(strategy.explainer)
-    if key == "focal_loss":
+    if {"gamma", "alpha"} <= params.keys():  # focal loss, alone or after a sampler
         st.plotly_chart(focal_explorer(params["gamma"], params["alpha"]), key="chart.focal_explorer")
     if any(p.binary_only for p in strategy.params) and not dataset.is_binary:
         st.caption("Greyed-out settings apply to two-class data only; see their help for what is used instead.")

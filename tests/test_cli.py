@@ -65,6 +65,7 @@ def test_lists_strategies_and_datasets(capsys):
     assert main(["strategies"]) == 0
     strategies = json.loads(capsys.readouterr().out)
     assert "smote" in strategies and strategies["focal_loss"]["params"][1]["default"] == "from data"
+    assert "smote+focal_loss" in strategies["combinations"]
     assert main(["datasets"]) == 0
     assert "moons" in json.loads(capsys.readouterr().out)
 

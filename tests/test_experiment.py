@@ -181,3 +181,17 @@ def test_no_cost_threshold_without_a_validation_split():
 
     result = run_experiment(load_builtin("article"), tiny_config("none"))
     assert result.cost_threshold(5.0, 1.0) is None
+
+
+def test_sampler_plus_loss_combination_trains_with_both(moons):
+    import keras
+
+    result = run_experiment(moons, tiny_config("smote+focal_loss", params={"gamma": 1.5}))
+    assert result.strategy == "smote+focal_loss" and result.strategy_label == "SMOTE + focal loss"
+    assert result.counts["synthetic"] > 0
+    loss = result.models[0].loss
+    assert isinstance(loss, keras.losses.BinaryFocalCrossentropy) and loss.gamma == 1.5 and loss.alpha == 0.5
+    weighted = run_experiment(moons, tiny_config("random_undersampling+class_weight"))
+    # weights come from the rows the network sees: balanced after undersampling
+    assert weighted.class_weights == {0: 1.0, 1: 1.0}
+    assert len(weighted.resampled[0].dropped) > 0

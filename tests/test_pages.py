@@ -55,6 +55,20 @@ def test_every_strategy_trains_in_the_app_and_shows_every_chart(strategy):
     assert at.session_state["lab.result"].strategy == strategy
 
 
+def test_a_sampler_can_be_combined_with_a_loss_in_the_lab():
+    at = _app()
+    at.selectbox(key="lab.strategy").set_value("smote").run()
+    at.selectbox(key="lab.combine_with").set_value("focal_loss").run()
+    assert at.slider(key="lab.smote+focal_loss.alpha").value == 0.5
+    assert "chart.focal_explorer" in _chart_keys(at)
+    at.number_input(key="lab.net.epochs").set_value(2)
+    at.button(key="lab.train").click().run()
+    assert not at.exception and not at.error
+    result = at.session_state["lab.result"]
+    assert result.strategy == "smote+focal_loss" and result.counts["synthetic"] > 0
+    assert at.subheader[0].value.startswith("SMOTE + focal loss")
+
+
 def test_view_options_never_retrain():
     at = _train(_app(), "smote")
     result = at.session_state["lab.result"]

@@ -166,3 +166,33 @@ def test_parameters_are_validated_against_their_declaration():
         smote.resolve({"k_neighbors": 0})
     with pytest.raises(ConfigError, match="unknown strategy 'magic'"):
         get_strategy("magic")
+
+
+def test_every_sampler_combines_with_every_loss_or_weighting_without_hand_written_pairs():
+    from imbalance_core.strategies import combinations, get_strategy
+
+    samplers = [k for k, s in STRATEGIES.items() if s.make_sampler is not None]
+    trainers = ["class_weight", "focal_loss"]
+    assert sorted(combinations()) == sorted(f"{a}+{b}" for a in samplers for b in trainers)
+    for key in combinations():
+        combo = get_strategy(key)
+        first, second = (STRATEGIES[k] for k in key.split("+"))
+        assert combo.key == key and combo.make_sampler is first.make_sampler
+        assert combo.make_loss is second.make_loss and combo.uses_class_weight == second.uses_class_weight
+        assert [p.name for p in combo.params] == [p.name for p in first.params + second.params]
+        assert combo.members_param == first.members_param
+    # after a balancing sampler, focal alpha starts neutral; after a light clean-up it keeps the class shares
+    assert get_strategy("smote+focal_loss").resolve({}, {0: 90, 1: 10})["alpha"] == 0.5
+    assert get_strategy("tomek_links+focal_loss").resolve({}, {0: 90, 1: 10})["alpha"] == 0.9
+
+
+@pytest.mark.parametrize("key, message", [
+    ("focal_loss+smote", "does not resample the data"),
+    ("smote+tomek_links", "does not change the loss or weights"),
+    ("smote+nothing", "unknown strategy 'nothing'"),
+])
+def test_impossible_combinations_say_why(key, message):
+    from imbalance_core.strategies import get_strategy
+
+    with pytest.raises(ConfigError, match=message):
+        get_strategy(key)
