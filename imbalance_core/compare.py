@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .datasets import Dataset
-from .evaluation import METRIC_LABELS, Calibration, calibration
+from .evaluation import METRIC_LABELS, Calibration, Evaluation, calibration, choose_cost_threshold, evaluate
 from .experiment import ExperimentConfig, ExperimentResult, LiveUpdate, run_experiment
 
 __all__ = ["SEED_STRATEGIES", "Comparison", "compare_strategies"]
@@ -21,13 +21,31 @@ LEADERBOARD_METRICS = ("precision", "recall", "f1", "roc_auc", "pr_auc", "balanc
 LOWER_IS_BETTER = ("Brier", "Training time (s)")
 
 
+@dataclass(frozen=True)
+class Run:
+    """What one seed of one strategy left behind: enough to re-cut it at any threshold without retraining."""
+
+    y_test: np.ndarray
+    proba_test: np.ndarray
+    y_val: np.ndarray
+    proba_val: np.ndarray
+    seconds: float
+    brier: float
+
+
 @dataclass
 class Comparison:
-    """Results per strategy (the first seed's run is kept whole for the charts) and every seed's scores."""
+    """Results per strategy (the first seed's run is kept whole for the charts) and every seed's scores.
+
+    ``scores`` are at the default threshold (0.5); :meth:`scores_at` re-cuts every seed's test
+    probabilities at another threshold, or at the cheapest threshold for given costs chosen on
+    each run's validation split.
+    """
 
     results: dict[str, ExperimentResult] = field(default_factory=dict)
     scores: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     calibrations: dict[str, Calibration] = field(default_factory=dict)  # of the kept (first-seed) result
+    runs: dict[str, list[Run]] = field(default_factory=dict)
 
     def add(self, key: str, result: ExperimentResult) -> None:
         cal = calibration(result.prepared.y_test, result.proba_test, positive_index=result.positive_index)
@@ -36,32 +54,78 @@ class Comparison:
         row = {name: result.metrics[name] for name in LEADERBOARD_METRICS}
         row["brier"] = cal.brier
         row["seconds"] = result.train_seconds
+        row["threshold"] = result.evaluation.threshold
         self.scores.setdefault(key, []).append(row)
+        self.runs.setdefault(key, []).append(Run(result.prepared.y_test, result.proba_test, result.prepared.y_val,
+                                                 result.proba_val, result.train_seconds, cal.brier))
+
+    @property
+    def binary(self) -> bool:
+        return all(len(r.classes) == 2 for r in self.results.values())
+
+    def _threshold(self, key: str, run: Run, threshold: float, costs: tuple[float, float] | None) -> float:
+        if costs is None or len(run.y_val) == 0:
+            return threshold
+        result = self.results[key]
+        return choose_cost_threshold(run.y_val, run.proba_val, cost_fn=costs[0], cost_fp=costs[1],
+                                     positive_index=result.positive_index).threshold
+
+    def evaluation_at(self, key: str, threshold: float = 0.5, costs: tuple[float, float] | None = None) -> Evaluation:
+        """The kept (first-seed) result of ``key`` cut at ``threshold`` or at its cost-chosen threshold."""
+        result = self.results[key]
+        return result.evaluate_at(self._threshold(key, self.runs[key][0], threshold, costs))
+
+    def scores_at(self, threshold: float = 0.5, costs: tuple[float, float] | None = None
+                  ) -> dict[str, list[dict[str, float]]]:
+        """Every seed's scores at ``threshold`` or, with ``costs=(cost_fn, cost_fp)``, at the threshold that
+        is cheapest on that run's validation split (the test split never chooses)."""
+        if (threshold == 0.5 and costs is None) or not self.binary:
+            return self.scores
+        out: dict[str, list[dict[str, float]]] = {}
+        for key, runs in self.runs.items():
+            result = self.results[key]
+            out[key] = []
+            for run in runs:
+                cut = self._threshold(key, run, threshold, costs)
+                metrics = evaluate(run.y_test, run.proba_test, classes=result.classes,
+                                   positive_index=result.positive_index, threshold=cut).metrics
+                row = {name: metrics[name] for name in LEADERBOARD_METRICS}
+                row.update(brier=run.brier, seconds=run.seconds, threshold=cut)
+                out[key].append(row)
+        return out
 
     @property
     def repeats(self) -> int:
         return max((len(v) for v in self.scores.values()), default=0)
 
-    def leaderboard(self) -> pd.DataFrame:
-        """One row per strategy; with several seeds, the mean (and a ``± std`` column per metric)."""
+    def leaderboard(self, scores: Mapping[str, list[dict[str, float]]] | None = None) -> pd.DataFrame:
+        """One row per strategy; with several seeds, the mean (and a ``± std`` column per metric).
+
+        Pass ``scores`` from :meth:`scores_at` for another threshold; a Threshold column then says which was used.
+        """
+        scores = self.scores if scores is None else scores
+        extra = ("threshold",) if any(r.get("threshold", 0.5) != 0.5 for runs in scores.values() for r in runs) else ()
         rows = []
-        for key, runs in self.scores.items():
+        for key, runs in scores.items():
             frame = pd.DataFrame(runs)
             row: dict[str, Any] = {"Strategy": self.results[key].strategy_label}
-            for name in (*LEADERBOARD_METRICS, "brier", "seconds"):
-                label = METRIC_LABELS.get(name, {"brier": "Brier", "seconds": "Training time (s)"}.get(name))
+            for name in (*LEADERBOARD_METRICS, "brier", "seconds", *extra):
+                label = METRIC_LABELS.get(name, {"brier": "Brier", "seconds": "Training time (s)",
+                                                 "threshold": "Threshold"}.get(name))
                 row[label] = float(frame[name].mean())
                 if len(runs) > 1:
                     row[f"{label} ±"] = float(frame[name].std(ddof=1))
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def within_spread(self, metric: str = "pr_auc") -> list[tuple[str, str]]:
+    def within_spread(self, metric: str = "pr_auc", scores: Mapping[str, list[dict[str, float]]] | None = None
+                      ) -> list[tuple[str, str]]:
         """Pairs of strategies whose mean ``metric`` differs by less than the larger seed-to-seed std."""
         if self.repeats < 2:
             return []
+        scores = self.scores if scores is None else scores
         stats = {k: (np.mean([r[metric] for r in runs]), np.std([r[metric] for r in runs], ddof=1))
-                 for k, runs in self.scores.items() if len(runs) > 1}
+                 for k, runs in scores.items() if len(runs) > 1}
         keys = list(stats)
         return [(a, b) for i, a in enumerate(keys) for b in keys[i + 1:]
                 if abs(stats[a][0] - stats[b][0]) < max(stats[a][1], stats[b][1])]

@@ -60,6 +60,7 @@ class LiveUpdate:
 class ExperimentResult:
     """A finished run: what went in, what the network learned, how it did on the test split."""
 
+    dataset: Dataset
     dataset_name: str
     classes: list[str]
     positive_class: str
@@ -80,6 +81,7 @@ class ExperimentResult:
     member_panels: list[tuple[Boundary, PointsView]]
     class_weights: dict[int, float] | None
     initial_loss: dict[str, float]
+    source_rows_fit: np.ndarray
     source_rows_test: np.ndarray
     train_seconds: float
     notes: list[str]
@@ -255,6 +257,7 @@ def run_experiment(
     )
     notes.extend(evaluation.notes)
     return ExperimentResult(
+        dataset=dataset,
         dataset_name=dataset.name,
         classes=list(dataset.classes),
         positive_class=dataset.positive_class,
@@ -275,6 +278,7 @@ def run_experiment(
         member_panels=member_panels,
         class_weights=weights,
         initial_loss=initial,
+        source_rows_fit=np.asarray(dataset.source_rows)[prepared.fit_rows],
         source_rows_test=np.asarray(dataset.source_rows)[prepared.test_rows],
         train_seconds=train_seconds,
         notes=notes,

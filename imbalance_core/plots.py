@@ -179,11 +179,28 @@ def _operating_point_trace(x: float, y: float, threshold: float) -> go.Scatter:
     )
 
 
+def _curve_points_trace(curves: Sequence[Curve], points: Sequence[tuple[Mapping[str, float], float]], x: str,
+                        y: str) -> go.Scatter:
+    """One marker per curve, in its colour, where that curve's own threshold sits."""
+    keep = [i for i, (p, _) in enumerate(points) if np.isfinite(p[x]) and np.isfinite(p[y])]
+    return go.Scatter(
+        x=np.array([points[i][0][x] for i in keep], dtype=np.float32),
+        y=np.array([points[i][0][y] for i in keep], dtype=np.float32), mode="markers",
+        name="operating points", customdata=[[curves[i].name, points[i][1]] for i in keep],
+        hovertemplate="%{customdata[0]}<br>threshold %{customdata[1]:.2f}<extra></extra>",
+        marker=dict(size=12, symbol="circle-open", line=dict(width=3),
+                    color=[_curve_color(i, len(curves)) for i in keep]),
+    )
+
+
 def make_roc_figure(
     curves: Sequence[Curve], *, operating_point: Mapping[str, float] | None = None, threshold: float = 0.5,
-    title: str = "ROC curve (test split)",
+    title: str = "ROC curve (test split)", operating_points: Sequence[tuple[Mapping[str, float], float]] | None = None,
 ) -> go.Figure:
-    """One line per curve, AUC in the legend, the chance diagonal, and where the threshold sits."""
+    """One line per curve, AUC in the legend, the chance diagonal, and where the threshold sits.
+
+    ``operating_points``: one ``(point, threshold)`` per curve, for overlays where each curve has its own.
+    """
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance (AUC 0.50)",
                              line=dict(color="#999999", dash="dash", width=1)))
@@ -194,6 +211,8 @@ def make_roc_figure(
         ))
     if operating_point is not None:
         fig.add_trace(_operating_point_trace(operating_point["fpr"], operating_point["tpr"], threshold))
+    if operating_points:
+        fig.add_trace(_curve_points_trace(curves, operating_points, "fpr", "tpr"))
     _layout(fig, title, "False positive rate", "True positive rate (recall)", height=400)
     fig.update_xaxes(range=[0, 1], constrain="domain")
     fig.update_yaxes(range=[0, 1.02])
@@ -203,6 +222,7 @@ def make_roc_figure(
 def make_pr_figure(
     curves: Sequence[Curve], *, positive_rate: float | None = None, operating_point: Mapping[str, float] | None = None,
     threshold: float = 0.5, title: str = "Precision-recall curve (test split)",
+    operating_points: Sequence[tuple[Mapping[str, float], float]] | None = None,
 ) -> go.Figure:
     """One line per curve, average precision in the legend, the no-skill line, and where the threshold sits."""
     fig = go.Figure()
@@ -217,6 +237,8 @@ def make_pr_figure(
         ))
     if operating_point is not None and np.isfinite(operating_point["precision"]):
         fig.add_trace(_operating_point_trace(operating_point["recall"], operating_point["precision"], threshold))
+    if operating_points:
+        fig.add_trace(_curve_points_trace(curves, operating_points, "recall", "precision"))
     _layout(fig, title, "Recall", "Precision", height=400)
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1.02])

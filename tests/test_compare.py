@@ -93,3 +93,39 @@ def test_seed_strategies_are_all_in_the_registry():
     from imbalance_core import STRATEGIES
 
     assert set(SEED_STRATEGIES) <= set(STRATEGIES) and len(SEED_STRATEGIES) == 8
+
+
+def test_every_seed_is_recut_at_another_threshold_without_retraining(comparison):
+    from imbalance_core import evaluate
+
+    scores = comparison.scores_at(0.3)
+    for key, rows in scores.items():
+        result = comparison.results[key]
+        assert len(rows) == 2 and all(r["threshold"] == 0.3 for r in rows)
+        for row, run in zip(rows, comparison.runs[key]):
+            expected = evaluate(run.y_test, run.proba_test, classes=result.classes, threshold=0.3).metrics
+            assert row["recall"] == pytest.approx(expected["recall"]) and row["mcc"] == pytest.approx(expected["mcc"])
+    board = comparison.leaderboard(scores)
+    assert board["Threshold"].tolist() == [0.3, 0.3, 0.3]
+    assert "Threshold" not in comparison.leaderboard()  # at the default 0.5 the column would say nothing
+
+
+def test_cost_thresholds_are_chosen_on_each_runs_validation_split_never_the_test_split(comparison):
+    import dataclasses
+
+    from imbalance_core.evaluation import choose_cost_threshold
+
+    costs = (10.0, 1.0)
+    chosen = comparison.scores_at(costs=costs)
+    for key, rows in chosen.items():
+        for row, run in zip(rows, comparison.runs[key]):
+            expected = choose_cost_threshold(run.y_val, run.proba_val, cost_fn=10, cost_fp=1, positive_index=1)
+            assert row["threshold"] == pytest.approx(expected.threshold)
+    # scrambling every test probability moves the metrics but not one chosen threshold
+    scrambled = dataclasses.replace(comparison, runs={
+        k: [dataclasses.replace(r, proba_test=r.proba_test[::-1].copy()) for r in runs]
+        for k, runs in comparison.runs.items()})
+    again = scrambled.scores_at(costs=costs)
+    assert [[r["threshold"] for r in rows] for rows in again.values()] == \
+        [[r["threshold"] for r in rows] for rows in chosen.values()]
+    assert comparison.evaluation_at("smote", costs=costs).threshold == pytest.approx(chosen["smote"][0]["threshold"])

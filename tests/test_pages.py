@@ -195,6 +195,14 @@ def test_compare_page_trains_the_chosen_strategies_and_shows_table_and_charts():
     board = at.dataframe[0].value
     assert board["Strategy"].tolist() == ["No treatment", "SMOTE"]
     comparison = at.session_state["compare.result"]
+    # thresholds from costs: a Threshold column, the table re-cut, nothing retrained
+    at.radio(key="compare.view.threshold_mode").set_value("Cheapest for given costs").run()
+    assert not at.exception and at.session_state["compare.result"] is comparison
+    board = at.dataframe[0].value
+    expected = comparison.scores_at(costs=(10.0, 1.0))
+    assert board["Threshold"].tolist() == pytest.approx([expected[k][0]["threshold"] for k in ("none", "smote")])
+    assert board["Recall"].tolist() == pytest.approx([expected[k][0]["recall"] for k in ("none", "smote")])
+    assert any("cheapest on its validation split" in c.value for c in at.caption)
     # revisiting the page does not retrain
     at.switch_page("pages/lab.py").run()
     at.switch_page("pages/compare.py").run()

@@ -22,6 +22,39 @@ if TYPE_CHECKING:
 HIGHLIGHT = "background-color: #d8efd9; font-weight: 600"
 
 
+THRESHOLD_MODES = ("0.5 for every strategy", "One threshold for all", "Cheapest for given costs")
+
+
+def _threshold_controls(comparison: Comparison) -> tuple[float, tuple[float, float] | None, str]:
+    """Where each strategy's probabilities are cut: (threshold, costs or None, a sentence saying so)."""
+    first = next(iter(comparison.results.values()))
+    if not comparison.binary:
+        return 0.5, None, "macro averages, most probable class"
+    mode = st.radio("Decision threshold", THRESHOLD_MODES, horizontal=True, key="compare.view.threshold_mode",
+                    help="Nothing is retrained: every strategy's test-split probabilities are cut again.")
+    if mode == THRESHOLD_MODES[1]:
+        threshold = st.slider(f"Predict {first.positive_class!r} when its probability is at least", 0.01, 0.99,
+                              value=0.5, step=0.01, key="compare.view.threshold")
+        return threshold, None, f"positive class {first.positive_class!r}, threshold {threshold:.2f} for all"
+    if mode == THRESHOLD_MODES[2]:
+        left, right = st.columns(2)
+        cost_fn = left.number_input(f"Cost of missing a {first.positive_class!r}", min_value=0.0, value=10.0,
+                                    step=1.0, key="compare.view.cost_fn")
+        cost_fp = right.number_input("Cost of a false alarm", min_value=0.0, value=1.0, step=1.0,
+                                     key="compare.view.cost_fp")
+        if cost_fn + cost_fp == 0:
+            st.warning("Give at least one of the two mistakes a cost above 0; showing threshold 0.5 meanwhile.")
+            return 0.5, None, f"positive class {first.positive_class!r}, threshold 0.5"
+        if len(first.prepared.y_val) == 0:
+            st.warning("This data has no validation split to choose thresholds on (a class is too small); "
+                       "showing threshold 0.5.")
+            return 0.5, None, f"positive class {first.positive_class!r}, threshold 0.5"
+        return 0.5, (cost_fn, cost_fp), (
+            f"positive class {first.positive_class!r}; each strategy (and seed) at the threshold that is cheapest "
+            f"on its validation split for costs {cost_fn:g} : {cost_fp:g} (Threshold column)")
+    return 0.5, None, f"positive class {first.positive_class!r}, threshold 0.5"
+
+
 def _positive_curves(comparison: Comparison, kind: str) -> list[Curve]:
     curves = []
     for result in comparison.results.values():
@@ -31,39 +64,51 @@ def _positive_curves(comparison: Comparison, kind: str) -> list[Curve]:
     return curves
 
 
+@st.fragment
 def show_comparison(comparison: Comparison) -> None:
+    """Every table and chart of a comparison; threshold changes rerun only this fragment."""
     first = next(iter(comparison.results.values()))
     st.subheader(f"{len(comparison.results)} strategies on {first.dataset_name}")
-    board = comparison.leaderboard()
-    means = [c for c in board.columns if c != "Strategy" and not c.endswith("±")]
+    threshold, costs, scope = _threshold_controls(comparison)
+    scores = comparison.scores_at(threshold, costs)
+    board = comparison.leaderboard(scores)
+    means = [c for c in board.columns if c not in ("Strategy", "Threshold") and not c.endswith("±")]
     higher = [c for c in means if c not in LOWER_IS_BETTER]
     lower = [c for c in means if c in LOWER_IS_BETTER]
     styled = (board.style.format({c: "{:.3f}" for c in board.columns if c != "Strategy"})
               .highlight_max(subset=higher, props=HIGHLIGHT).highlight_min(subset=lower, props=HIGHLIGHT))
     st.dataframe(styled, hide_index=True, key="compare.leaderboard")
-    scope = (f"positive class {first.positive_class!r}, threshold 0.5" if len(first.classes) == 2
-             else "macro averages, most probable class")
     repeats = comparison.repeats
     st.caption(f"Test split of {len(first.prepared.y_test)} untouched rows; {scope}; best value per column highlighted; "
                + (f"mean and ± standard deviation over {repeats} seeds." if repeats > 1 else "one seed.")
                + " Click a column header to sort.")
-    close = comparison.within_spread("pr_auc")
+    st.download_button(
+        "Metrics (CSV, one row per strategy)", board.to_csv(index=False), file_name="comparison-metrics.csv",
+        mime="text/csv", key="compare.download.metrics", on_click="ignore", icon=":material/download:")
+    close = comparison.within_spread("pr_auc", scores)
     if close:
         names = {k: r.strategy_label for k, r in comparison.results.items()}
         st.info("PR AUC differs by less than the seed-to-seed spread between: "
                 + "; ".join(f"{names[a]} and {names[b]}" for a, b in close)
                 + ". Treat those as ties.", icon=":material/info:")
+    evaluations = {key: comparison.evaluation_at(key, threshold, costs) for key in comparison.results}
+    points = ([(e.operating_point, e.threshold) for e in evaluations.values()]
+              if comparison.binary else None)
     left, right = st.columns(2)
     rare = f" - class {first.positive_class!r}"
-    left.plotly_chart(make_roc_figure(_positive_curves(comparison, "roc"), title="ROC curves (test split)" + rare),
-                      key="compare.roc")
+    left.plotly_chart(make_roc_figure(_positive_curves(comparison, "roc"), title="ROC curves (test split)" + rare,
+                                      operating_points=points), key="compare.roc")
     right.plotly_chart(make_pr_figure(_positive_curves(comparison, "pr"), positive_rate=first.evaluation.positive_rate,
-                                      title="Precision-recall curves (test split)" + rare), key="compare.pr")
+                                      title="Precision-recall curves (test split)" + rare, operating_points=points),
+                       key="compare.pr")
     panels = [(r.strategy_label, r.boundary, r.view) for r in comparison.results.values()]
-    st.plotly_chart(make_boundary_grid_figure(panels, title="Decision boundaries, same axes and colour scale"),
+    st.plotly_chart(make_boundary_grid_figure(panels, threshold=threshold if costs is None else 0.5,
+                                              title="Decision boundaries, same axes and colour scale"
+                                              + ("" if costs is None else " (line at P = 0.5)")),
                     key="compare.boundaries")
     st.plotly_chart(make_confusion_grid_figure(
-        [(r.strategy_label, r.evaluation.confusion) for r in comparison.results.values()], first.classes),
+        [(r.strategy_label + (f" @ {evaluations[k].threshold:.2f}" if comparison.binary else ""),
+          evaluations[k].confusion) for k, r in comparison.results.items()], first.classes),
         key="compare.confusions")
     st.plotly_chart(make_reliability_figure(
         {r.strategy_label: comparison.calibrations[k] for k, r in comparison.results.items()}),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
 import numpy as np
 
-from imbalance_core import METRIC_LABELS
+from imbalance_core import METRIC_LABELS, export
 from imbalance_core.losses import focal_loss_curves
 from imbalance_core.plots import make_focal_loss_figure
 from imbalance_core.report import live_figures, result_figures
@@ -152,3 +153,34 @@ def show_result(result: ExperimentResult) -> None:
     if result.class_weights:
         st.caption("Class weights used: " + ", ".join(
             f"{result.classes[c]} = {w:.2f}" for c, w in result.class_weights.items()))
+    downloads(result, threshold)
+
+
+def _file_stem(result: ExperimentResult) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", f"{result.dataset_name}-{result.strategy}").strip("-").lower()
+
+
+def downloads(result: ExperimentResult, threshold: float) -> None:
+    """The run as files: built only when clicked (no cost on reruns), and clicking does not rerun."""
+    st.markdown("**Take it with you**")
+    stem = _file_stem(result)
+    columns = st.columns(4)
+    columns[0].download_button(
+        "Report (HTML)", lambda: export.report_html(result, threshold=threshold), file_name=f"{stem}-report.html",
+        mime="text/html", key="lab.download.report", on_click="ignore", icon=":material/description:",
+        help="One self-contained page for stakeholders: setup, metrics at this threshold, interactive charts.")
+    columns[1].download_button(
+        "Python script", lambda: export.script_source(result, threshold=threshold, filename=f"{stem}.py"),
+        file_name=f"{stem}.py", mime="text/x-python", key="lab.download.script", on_click="ignore",
+        icon=":material/code:", help="Reproduces this run with scikit-learn, imbalanced-learn and Keras only, "
+                                     "data included, and prints the same test metrics.")
+    columns[2].download_button(
+        "Model (.keras)", lambda: export.model_bytes(result), file_name=f"{stem}.keras",
+        mime="application/octet-stream", key="lab.download.model", on_click="ignore", icon=":material/neurology:",
+        help="The trained network (an ensemble as one averaging model). It expects the preprocessed features, "
+             "as the Python script computes them.")
+    columns[3].download_button(
+        "Training rows (CSV)", lambda: export.resampled_table(result).to_csv(index=False),
+        file_name=f"{stem}-training-rows.csv", mime="text/csv", key="lab.download.training_rows", on_click="ignore",
+        icon=":material/table:", help="The rows the network was trained on, after the strategy, with is_synthetic "
+                                      "and the source row of each real one (features as the network saw them).")

@@ -22,7 +22,8 @@ UNSETTABLE = {"lab.train", "data.upload", "compare.run", "compare.leaderboard", 
 def keep_widget_state() -> None:
     """Re-assign persistent widget values so they outlive a page switch."""
     for key in list(st.session_state.keys()):
-        if isinstance(key, str) and key.startswith(PERSISTENT_PREFIXES) and key not in UNSETTABLE:
+        if (isinstance(key, str) and key.startswith(PERSISTENT_PREFIXES) and key not in UNSETTABLE
+                and ".download." not in key):
             st.session_state[key] = st.session_state[key]
 
 

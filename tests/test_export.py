@@ -1,0 +1,98 @@
+"""Exports of a finished run: each is a valid file that says what the app says."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from imbalance_core import dataset_from_table, run_experiment
+from imbalance_core.export import model_bytes, report_html, resampled_table, script_source
+
+from .conftest import tiny_config
+
+
+def _run_script(tmp_path, source: str) -> dict:
+    path = tmp_path / "reproduce.py"
+    path.write_text(source)
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3", "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def _table_with_categories():
+    rng = np.random.default_rng(4)
+    n = 220
+    frame = pd.DataFrame({
+        "amount": np.where(np.arange(n) % 11 == 0, np.nan, rng.gamma(2, 30, n).round(2)),
+        "channel": rng.choice(["web", "shop", "None"], n),  # "None" is a value, not a missing marker
+        "label": np.where(rng.random(n) < 0.15, "fraud", "ok"),
+    })
+    return dataset_from_table(frame, target="label", name="tx.csv")
+
+
+@pytest.mark.parametrize("case", ["smote_moons", "ensemble_focal_upload"])
+def test_standalone_script_reproduces_the_run_without_the_app(tmp_path, moons, case):
+    if case == "smote_moons":
+        dataset, config = moons, tiny_config("smote", seed=2)
+    else:
+        dataset, config = _table_with_categories(), tiny_config("ensemble+focal_loss", params={"n_members": 2})
+    result = run_experiment(dataset, config)
+    source = script_source(result, threshold=0.35)
+    assert "imbalance_core" not in source  # standalone: libraries only
+    printed = _run_script(tmp_path, source)
+    expected = result.evaluate_at(0.35).metrics
+    assert printed["test_rows"] == len(result.prepared.y_test)
+    for name, value in expected.items():
+        assert printed["metrics"][name] == pytest.approx(value, abs=1e-5), name
+
+
+def test_cluster_oversampling_script_carries_the_sampler_class(tmp_path, moons):
+    result = run_experiment(moons, tiny_config("cluster_oversampling"))
+    source = script_source(result)
+    assert "class ClusterOversampler(BaseOverSampler)" in source
+    printed = _run_script(tmp_path, source)
+    assert printed["metrics"]["pr_auc"] == pytest.approx(result.metrics["pr_auc"], abs=1e-5)
+
+
+@pytest.mark.parametrize("strategy", ["class_weight", "ensemble"])
+def test_keras_file_loads_and_predicts_what_the_app_predicted(tmp_path, moons, strategy):
+    import keras
+
+    result = run_experiment(moons, tiny_config(strategy, params={"n_members": 3} if strategy == "ensemble" else {}))
+    path = tmp_path / "model.keras"
+    path.write_bytes(model_bytes(result))
+    model = keras.saving.load_model(path)
+    out = np.asarray(model(result.prepared.X_test, training=False))[:, 0]
+    np.testing.assert_allclose(out, result.proba_test[:, 1], atol=1e-5)
+
+
+def test_resampled_table_marks_synthetic_rows_and_maps_real_ones_to_the_data(moons):
+    result = run_experiment(moons, tiny_config("smote"))
+    table = resampled_table(result)
+    data = result.resampled[0]
+    assert len(table) == len(data.y)
+    assert table["is_synthetic"].sum() == data.n_synthetic > 0
+    assert table.loc[table["is_synthetic"], "source_row"].isna().all()
+    real = table[~table["is_synthetic"]]
+    assert set(real["source_row"]) <= set(result.source_rows_fit)  # training rows only, never test rows
+    assert not set(real["source_row"]) & set(result.source_rows_test)
+    position = {row: i for i, row in enumerate(result.source_rows_fit)}
+    np.testing.assert_allclose(real[result.prepared.feature_names].to_numpy(),
+                               result.prepared.X_fit[[position[r] for r in real["source_row"]]], atol=1e-6)
+    assert (table["class"].isin(result.classes)).all()
+
+
+def test_html_report_is_self_contained_with_setup_metrics_and_figures(moons):
+    result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 2}))
+    page = report_html(result, threshold=0.3)
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert '<script src="http' not in page and "plotly.js" in page.lower()  # library inlined, no CDN
+    for name in ("boundary", "members", "confusion", "roc", "pr", "balance", "history"):
+        assert f'id="chart-{name}"' in page
+    recall = result.evaluate_at(0.3).metrics["recall"]
+    assert f"{recall:.3f}" in page and "Decision threshold" in page and "0.30" in page
+    assert "Balanced ensemble" in page and result.dataset_name in page
