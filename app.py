@@ -11,6 +11,7 @@ keep_widget_state()
 page = st.navigation([
     st.Page("pages/lab.py", title="Lab", icon=":material/science:", default=True),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("pages/leakage.py", title="Leakage", icon=":material/water_drop:"),
     st.Page("pages/data.py", title="Data", icon=":material/table_chart:"),
 ])
 page.run()

@@ -10,7 +10,7 @@ import pandas as pd
 from .datasets import Dataset
 from .errors import ConfigError, DataError
 
-__all__ = ["MAX_CATEGORY_LEVELS", "PreparedData", "prepare", "split_indices"]
+__all__ = ["MAX_CATEGORY_LEVELS", "PreparedData", "build_transformer", "prepare", "split_indices"]
 
 MAX_CATEGORY_LEVELS = 20
 MIN_ROWS_PER_CLASS_FOR_VALIDATION = 5
@@ -100,19 +100,21 @@ def _as_object(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
-def prepare(
-    dataset: Dataset, *, test_size: float = 0.25, validation_size: float = 0.2, seed: int = 0
-) -> PreparedData:
-    """Split ``dataset`` and fit the preprocessing on the training rows only."""
+def build_transformer(dataset: Dataset):
+    """The (unfitted) imputation / encoding / scaling for ``dataset``'s columns, and the frame it expects.
+
+    Returns
+    -------
+    transformer : sklearn.compose.ColumnTransformer
+    frame : pandas.DataFrame
+        The features with text-like columns in one plain representation.
+    numeric, categorical : list of str
+    """
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    y = dataset.y
-    fit_rows, val_rows, test_rows, notes = split_indices(
-        y, test_size=test_size, validation_size=validation_size, seed=seed
-    )
     frame = dataset.features
     numeric, categorical = _column_kinds(frame)
     frame = _as_object(frame, categorical)
@@ -124,7 +126,18 @@ def prepare(
             handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORY_LEVELS, sparse_output=False
         )
         steps.append(("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), categorical))
-    transformer = ColumnTransformer(steps, verbose_feature_names_out=False)
+    return ColumnTransformer(steps, verbose_feature_names_out=False), frame, numeric, categorical
+
+
+def prepare(
+    dataset: Dataset, *, test_size: float = 0.25, validation_size: float = 0.2, seed: int = 0
+) -> PreparedData:
+    """Split ``dataset`` and fit the preprocessing on the training rows only."""
+    y = dataset.y
+    fit_rows, val_rows, test_rows, notes = split_indices(
+        y, test_size=test_size, validation_size=validation_size, seed=seed
+    )
+    transformer, frame, numeric, categorical = build_transformer(dataset)
     fit_frame = frame.iloc[fit_rows]
     all_missing = [c for c in numeric if fit_frame[c].isna().all()]
     if all_missing:

@@ -179,6 +179,21 @@ def test_uploaded_csv_with_categories_and_missing_values_trains():
     assert result.positive_class == "fraud" and result.counts["synthetic"] > 0
 
 
+def test_leakage_page_shows_both_ways_side_by_side():
+    at = _app()
+    at.switch_page("pages/leakage.py").run()
+    assert not at.exception
+    at.number_input(key="leakage.net.epochs").set_value(3)
+    at.button(key="leakage.run").click().run()
+    assert not at.exception and not at.error
+    demo = at.session_state["leakage.result"]
+    table = at.dataframe[0].value
+    assert table.columns.tolist() == ["Metric", "Right: resample after the split", "Wrong: resample before the split",
+                                      "Inflation"]
+    assert _chart_keys(at) == {"leakage.boundaries", "leakage.confusions"}
+    assert any(f"{demo.leaked_test_rows} of the wrong way's" in m.value for m in at.markdown)
+
+
 def test_compare_page_trains_the_chosen_strategies_and_shows_table_and_charts():
     at = _app()
     at.switch_page("pages/compare.py").run()

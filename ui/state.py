@@ -15,8 +15,9 @@ DATASET_SPEC = "dataset_spec"
 DEFAULT_SPEC: dict[str, Any] = {"source": "builtin", "key": "moons", "params": {}}
 # widget values that should survive a switch to another page (Streamlit drops the state of
 # widgets that a run does not draw); buttons and uploaders cannot be set, so they are left out
-PERSISTENT_PREFIXES = ("lab.", "data.", "compare.")
-UNSETTABLE = {"lab.train", "data.upload", "compare.run", "compare.leaderboard", "lab.view.use_cost_threshold"}
+PERSISTENT_PREFIXES = ("lab.", "data.", "compare.", "leakage.")
+UNSETTABLE = {"lab.train", "data.upload", "compare.run", "compare.leaderboard", "lab.view.use_cost_threshold",
+              "leakage.run", "leakage.table"}
 
 
 def keep_widget_state() -> None:

@@ -1,0 +1,84 @@
+"""Leakage: the same strategy with resampling before the split (wrong) and after it (right)."""
+
+import streamlit as st
+
+st.title("Leakage: resample after the split")
+st.write(
+    "Resampling must see the training rows only. Here the same strategy runs twice on the same data, network and "
+    "seed: once the right way (split, then resample the training split) and once the wrong way (resample every "
+    "row, then split). The wrong way's scores look better. They are not."
+)
+
+# imported after the title is on screen (first paint does not wait for them)
+from imbalance_core import (  # noqa: E402
+    NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy,
+)
+from imbalance_core.leakage import leakage_demo  # noqa: E402
+from imbalance_core.plots import make_boundary_grid_figure, make_confusion_grid_figure  # noqa: E402
+from ui.state import active_dataset, spec_fingerprint  # noqa: E402
+from ui.widgets import param_widget, param_widgets  # noqa: E402
+
+SEED = Param("seed", "int", 0, "Seed", "Same seed, data and settings give the same numbers.", low=0, high=100_000, step=1)
+NETWORK = [p for p in NETWORK_PARAMS if p.name in ("hidden_layers", "epochs")]
+
+spec, dataset = active_dataset()
+st.markdown(f"**Data:** {dataset.name} - {len(dataset.labels)} rows, "
+            + " : ".join(str(n) for n in dataset.class_counts.values()))
+samplers = [k for k, s in STRATEGIES.items() if s.changes_data and not s.members_param]
+st.session_state.setdefault("leakage.strategy", "random_oversampling")
+left, right = st.columns([1, 1])
+key = left.selectbox("Strategy", samplers, format_func=lambda k: STRATEGIES[k].label, key="leakage.strategy",
+                     help="Only samplers can leak: class weights and focal loss never create or copy rows.")
+with right.expander("Network and seed"):
+    network_values = param_widgets(NETWORK, key_prefix="leakage.net")
+    seed = param_widget(SEED, key="leakage.seed", default=SEED.default)
+run = st.button("Run both ways", type="primary", key="leakage.run")
+setup = {"data": spec_fingerprint(spec), "strategy": key, "network": network_values, "seed": seed}
+
+if run:
+    with st.spinner(f"Training {get_strategy(key).label} twice: after the split and before it..."):
+        try:
+            config = ExperimentConfig(strategy=key, network=NetworkConfig.from_values(network_values), seed=int(seed))
+            st.session_state["leakage.result"] = leakage_demo(dataset, config)
+            st.session_state["leakage.setup"] = setup
+        except UserError as exc:
+            st.error(str(exc))
+
+demo = st.session_state.get("leakage.result")
+if demo is None:
+    st.info("Press **Run both ways**. With random oversampling the wrong way's test split is full of copies of "
+            "training rows.")
+else:
+    if st.session_state.get("leakage.setup") != setup:
+        st.info("Settings changed since this ran. Press **Run both ways** to see the new ones.")
+    right_run, wrong_run = demo.right, demo.wrong
+    st.subheader(f"{right_run.strategy_label} on {right_run.dataset_name}")
+    table = demo.table()
+    st.dataframe(
+        table.style.format({c: "{:.3f}" for c in table.columns if c != "Metric"}, na_rep="n/a")
+        .format({"Inflation": "{:+.3f}"}, na_rep="n/a")
+        .map(lambda v: "color: #b42318; font-weight: 600" if isinstance(v, float) and v > 0.02 else "",
+             subset=["Inflation"]),
+        hide_index=True, key="leakage.table")
+    counts_right = right_run.counts["test"]
+    counts_wrong = wrong_run.counts["test"]
+    st.markdown(
+        f"- **{demo.leaked_test_rows} of the wrong way's {demo.wrong_test_rows} test rows "
+        f"({demo.leaked_share:.0%})** are synthetic or copies of rows it trained on: the model is graded on "
+        "answers it has already seen.\n"
+        f"- The wrong test split is no longer the real world: its classes are "
+        f"{' : '.join(str(n) for n in counts_wrong.values())}, while the data (and the right test split, "
+        f"{' : '.join(str(n) for n in counts_right.values())}) are imbalanced. Precision and PR AUC depend on how "
+        "rare the positive class is, so they rise for free.\n"
+        "- The preprocessing of the wrong way was fitted on every row as well, test rows included.\n\n"
+        "On new data the wrong way's model will do about as well as the right way's numbers say, not its own. "
+        "Split first; fit scaling, encoding and resampling on the training split; never resample the test split."
+    )
+    panels = [("Right: resampled after the split", right_run.boundary, right_run.view),
+              ("Wrong: resampled before the split", wrong_run.boundary, wrong_run.view)]
+    st.plotly_chart(make_boundary_grid_figure(panels, columns=2, title="Decision boundaries (each with its own "
+                                                                       "training rows)"), key="leakage.boundaries")
+    st.plotly_chart(make_confusion_grid_figure(
+        [("Right (real class balance)", right_run.evaluation.confusion),
+         ("Wrong (resampled test split)", wrong_run.evaluation.confusion)], right_run.classes),
+        key="leakage.confusions")
