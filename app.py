@@ -3,15 +3,18 @@
 import streamlit as st
 
 from imbalance_core.warmup import warm_up
+from ui.share import adopt_query_params
 from ui.state import keep_widget_state
 
 st.set_page_config(page_title="Imbalance Lab", page_icon=":material/balance:", layout="wide")
 keep_widget_state()
+adopt_query_params()  # a shared link: its setup goes into the lab before any widget is drawn
 
 page = st.navigation([
     st.Page("pages/lab.py", title="Lab", icon=":material/science:", default=True),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("pages/leakage.py", title="Leakage", icon=":material/water_drop:"),
+    st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
     st.Page("pages/data.py", title="Data", icon=":material/table_chart:"),
 ])
 page.run()

@@ -51,6 +51,14 @@ else:
         st.session_state["data.target"] = current["target"] if same_as_spec and current["target"] in columns else columns[-1]
         for stale in ("data.positive", "data.features"):
             st.session_state.pop(stale, None)
+        expected = st.session_state.get("lab.expected_upload")  # a shared link named this file and its columns
+        if expected and expected["filename"] == filename and expected["target"] in columns:
+            st.session_state["data.target"] = expected["target"]
+            if expected.get("positive"):
+                st.session_state["data.positive"] = expected["positive"]
+            if expected.get("features") and set(expected["features"]) <= set(columns):
+                st.session_state["data.features"] = expected["features"]
+                st.session_state["data.features_target"] = expected["target"]
     target = st.selectbox("Class column (target)", columns, key="data.target")
     levels = sorted(table[target].dropna().astype(str).unique().tolist())
     positive_options = ["(rarest class)"] + levels[:50]

@@ -12,17 +12,39 @@ st.write(
 from imbalance_core import (  # noqa: E402
     NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy, run_experiment,
 )
-from ui.results import LiveView, focal_explorer, show_result  # noqa: E402
+from ui import share  # noqa: E402
+from ui.results import LiveView, focal_explorer, presentation_style, show_result  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
+for problem in st.session_state.pop("lab.link_problems", []):
+    st.warning(f"Part of the link could not be used and was left at its default - {problem}")
+expected = st.session_state.get("lab.expected_upload")
 spec, dataset = active_dataset()
+if expected and spec["source"] == "upload" and spec["filename"] == expected["filename"]:
+    st.session_state.pop("lab.expected_upload")
+elif expected:
+    st.warning(
+        f"This link was made with an uploaded file, which cannot travel in a link: **{expected['filename']}** "
+        f"(class column {expected['target']!r}"
+        + (f", positive class {expected['positive']!r}" if expected.get("positive") else "")
+        + "). Upload that file on the Data page, then come back and press **Train**. The strategy, network and "
+          "seed from the link are already set.", icon=":material/upload_file:")
+    st.page_link("pages/data.py", label="Upload the file", icon=":material/table_chart:")
+
+present = st.toggle("Presentation mode", key="lab.present",
+                    help="Hide the controls and make the charts large, for a room. Also saved in the link.")
+if present:
+    presentation_style()
 
 SEED = Param("seed", "int", 0, "Seed", "Same seed, data and settings give the same numbers.", low=0, high=100_000, step=1)
 TEST_SIZE = Param("test_size", "float", 0.25, "Test split", "Share of rows held out, untouched, for the metrics.",
                   low=0.1, high=0.5, step=0.05)
 
-controls, results = st.columns([1, 2.3], gap="large")
+if present:  # controls folded away, results full width
+    controls, results = st.expander("Setup (hidden in presentation mode)"), st.container()
+else:
+    controls, results = st.columns([1, 2.3], gap="large")
 
 with controls:
     counts = dataset.class_counts
@@ -61,10 +83,21 @@ with controls:
         seed = param_widget(SEED, key="lab.seed", default=SEED.default)
         test_size = param_widget(TEST_SIZE, key="lab.test_size", default=TEST_SIZE.default)
     train = st.button("Train", type="primary", key="lab.train", width="stretch")
+    # a link or a learn-page preset asks for a run on arrival
+    train = st.session_state.pop("lab.autotrain", False) or train
 
 # what a result was trained with; when the widgets differ, the result on screen is marked stale
 setup = {"data": spec_fingerprint(spec), "strategy": key, "params": params, "network": network_values,
          "seed": seed, "test_size": test_size}
+link = {"data": expected or share.data_setup(spec), "strategy": key, "params": params, "network": network_values,
+        "seed": seed, "test_size": test_size, "threshold": st.session_state.get("lab.view.threshold", 0.5),
+        "present": present}
+st.query_params.from_dict(share.to_query(link))  # the address bar always reopens this setup
+with controls:
+    with st.popover("Share this setup", icon=":material/link:", width="stretch"):
+        st.caption("Anyone opening this link gets the same data, strategy, network, seed and threshold, and the "
+                   "same numbers" + (" (after uploading the same file)." if spec["source"] == "upload" else "."))
+        st.code(share.share_url(link), language=None, wrap_lines=True)
 
 
 with results:

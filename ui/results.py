@@ -45,6 +45,30 @@ class LiveView:
         self.history.empty()
 
 
+PRESENTATION_CSS = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {
+  display: none; }
+.block-container { padding-top: 1.2rem; max-width: 100%; }
+h1 { font-size: 2.6rem !important; }
+[data-testid="stMetricValue"] { font-size: 2.4rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.15rem !important; }
+</style>
+"""
+
+
+def presentation_style() -> None:
+    """Presentation mode: no sidebar or header, large numbers (charts are enlarged by ``_sized``)."""
+    st.html(PRESENTATION_CSS)
+
+
+def _sized(fig, present: bool):
+    """Figures for a room: taller, with larger text."""
+    if present:
+        fig.update_layout(height=int((fig.layout.height or 450) * 1.35), font=dict(size=17))
+    return fig
+
+
 def focal_explorer(gamma: float, alpha: float):
     """The focal-loss explorer: how gamma and alpha reshape the loss of one example."""
     p_true = np.linspace(0.01, 0.99, 99)
@@ -106,6 +130,8 @@ def show_result(result: ExperimentResult) -> None:
             help="Moving it trades precision for recall. The network is not retrained: the same test-split "
                  "probabilities are cut at another point.",
         )
+        if "strategy" in st.query_params:  # keep the shared link in step (this fragment reruns on its own)
+            st.query_params["threshold"] = f"{threshold:g}"
     if binary:
         cost_threshold_picker(result)
     evaluation = result.evaluate_at(threshold)
@@ -123,14 +149,17 @@ def show_result(result: ExperimentResult) -> None:
     if len(result.view.synthetic_points):
         show_synthetic = options[1].toggle("Show synthetic points", value=True, key="lab.view.synthetic")
     if result.view.lineage is not None:
+        st.session_state.setdefault("lab.view.lineage", False)  # a learn-page preset may turn it on
         show_lineage = options[2].toggle(
-            "Show SMOTE lineage", value=False, key="lab.view.lineage",
+            "Show SMOTE lineage", key="lab.view.lineage",
             help="Join each synthetic point to the two real training points it was interpolated between.")
     if len(result.view.removed_points):
         show_removed = options[3].toggle("Show removed points", value=True, key="lab.view.removed")
     figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic,
                              show_removed=show_removed, show_lineage=show_lineage, threshold=threshold,
                              evaluation=evaluation)
+    present = st.session_state.get("lab.present", False)
+    figures = {name: _sized(fig, present) for name, fig in figures.items()}
     st.plotly_chart(figures["boundary"], key="chart.boundary")
     if "members" in figures:
         st.plotly_chart(figures["members"], key="chart.members")

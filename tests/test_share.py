@@ -1,0 +1,107 @@
+"""Shareable links and learn-page presets."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.share import from_query, to_query
+
+from .test_pages import TIMEOUT, _chart_keys
+
+
+SETUP = {
+    "data": {"source": "builtin", "key": "circles", "params": {"n_samples": 300, "imbalance_ratio": 7.5, "noise": 0.1,
+                                                               "seed": 4}},
+    "strategy": "near_miss+focal_loss", "params": {"version": 2, "n_neighbors": 4, "gamma": 1.25, "alpha": 0.7},
+    "network": {"hidden_layers": "32,16", "activation": "tanh", "learning_rate": 0.005, "epochs": 7,
+                "batch_size": 16, "prior_bias": True},
+    "seed": 12, "test_size": 0.3, "threshold": 0.35, "present": True,
+}
+
+
+def test_a_setup_survives_the_trip_through_a_link():
+    query = to_query(SETUP)
+    assert all(isinstance(v, str) for v in query.values())
+    assert query["strategy"] == "near_miss+focal_loss" and query["s.version"] == "2" and query["n.prior_bias"] == "1"
+    back, problems = from_query(query)
+    assert problems == []
+    assert back == SETUP
+
+
+def test_an_uploaded_file_is_named_in_the_link_not_carried():
+    setup = dict(SETUP, data={"source": "upload", "filename": "tx.csv", "target": "label", "positive": "fraud",
+                              "features": ["amount", "channel"]})
+    query = to_query(setup)
+    assert query["data"] == "upload" and query["file"] == "tx.csv" and "amount,channel" == query["features"]
+    back, _ = from_query(query)
+    assert back["data"] == setup["data"]
+
+
+def test_bad_values_in_a_link_are_reported_and_left_at_their_defaults():
+    back, problems = from_query({"data": "moons", "d.imbalance_ratio": "5000", "strategy": "smote", "s.k_neighbors": "x",
+                                 "n.epochs": "12", "threshold": "2"})
+    assert back["data"]["params"] == {} and back["params"] == {} and back["threshold"] is None
+    assert back["network"] == {"epochs": 12}
+    assert len(problems) == 3 and any("k_neighbors" in p for p in problems)
+    assert from_query({"utm_source": "mail"}) == (None, [])
+    unknown, problems = from_query({"strategy": "magic"})
+    assert unknown["strategy"] == "none" and "unknown strategy 'magic'" in problems[0]
+
+
+def test_opening_a_link_sets_up_the_lab_and_trains_the_same_experiment():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    for key, value in to_query(dict(SETUP, strategy="smote", params={"k_neighbors": 3}, present=False)).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception and not at.error
+    result = at.session_state["lab.result"]
+    assert result.dataset_name.startswith("Circles") and result.strategy == "smote"
+    assert result.params == {"k_neighbors": 3} and result.config.seed == 12 and result.config.test_size == 0.3
+    assert result.config.network.hidden_layers == (32, 16) and result.config.network.epochs == 7
+    assert at.slider(key="lab.view.threshold").value == 0.35
+    assert {m.label: m.value for m in at.metric}["Recall"] == f"{result.evaluate_at(0.35).metrics['recall']:.3f}"
+    # a rerun does not train again
+    at.run()
+    assert at.session_state["lab.result"] is result
+
+
+def test_a_link_to_an_uploaded_file_says_which_file_to_upload():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    for key, value in {"data": "upload", "file": "tx.csv", "target": "label", "positive": "fraud",
+                       "strategy": "class_weight"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert "lab.result" not in at.session_state  # nothing to train on yet
+    assert any("tx.csv" in w.value and "'label'" in w.value and "'fraud'" in w.value for w in at.warning)
+    assert at.selectbox(key="lab.strategy").value == "class_weight"
+
+
+def test_presentation_mode_hides_the_controls_and_is_in_the_link():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.query_params["strategy"] = "none"
+    at.query_params["n.epochs"] = "2"
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception
+    assert at.toggle(key="lab.present").value is True
+    assert at.expander[0].label.startswith("Setup (hidden")
+    assert _chart_keys(at) >= {"chart.boundary", "chart.pr"}
+    assert at.query_params["present"] == ["1"] or at.query_params["present"] == "1"
+
+
+@pytest.mark.parametrize("section, strategy", [("smote", "smote"), ("focal", "focal_loss"), ("ensemble", "ensemble")])
+def test_learn_page_buttons_open_the_lab_on_their_preset_and_train(section, strategy):
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
+    at.switch_page("pages/learn.py").run()
+    assert not at.exception
+    assert len(at.header) == 12
+    at.button(key=f"learn.{section}").click().run()
+    assert not at.exception and not at.error
+    result = at.session_state["lab.result"]
+    assert result.strategy == strategy
+    if section == "smote":
+        assert at.toggle(key="lab.view.lineage").value is True
+    if section == "focal":
+        assert result.params["alpha"] == 0.25
+    if section == "ensemble":
+        assert "chart.members" in _chart_keys(at)
