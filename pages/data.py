@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from ui.routing import require_router
+
+require_router("pages/data.py")
+
 from imbalance_core import BUILTIN_DATASETS, DataError, UserError
 from imbalance_core.plots import make_class_balance_figure
 from ui.state import dataset_spec, load_dataset, read_upload, set_dataset_spec

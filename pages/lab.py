@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from ui.routing import require_router
+
+require_router("pages/lab.py")
+
 st.title("Imbalance Lab")
 st.write(
     "Rare classes make a network optimise for the majority. Pick a remedy, press **Train**, "
@@ -13,7 +17,7 @@ from imbalance_core import (  # noqa: E402
     NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy, run_experiment,
 )
 from ui import share  # noqa: E402
-from ui.results import LiveView, focal_explorer, presentation_style, show_result  # noqa: E402
+from ui.results import LiveView, focal_explorer, presentation_style, share_popover, show_result  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
@@ -93,11 +97,7 @@ link = {"data": expected or share.data_setup(spec), "strategy": key, "params": p
         "seed": seed, "test_size": test_size, "threshold": st.session_state.get("lab.view.threshold", 0.5),
         "present": present}
 st.query_params.from_dict(share.to_query(link))  # the address bar always reopens this setup
-with controls:
-    with st.popover("Share this setup", icon=":material/link:", width="stretch"):
-        st.caption("Anyone opening this link gets the same data, strategy, network, seed and threshold, and the "
-                   "same numbers" + (" (after uploading the same file)." if spec["source"] == "upload" else "."))
-        st.code(share.share_url(link), language=None, wrap_lines=True)
+uploaded = spec["source"] == "upload"
 
 
 with results:
@@ -130,6 +130,10 @@ with results:
     if result is not None:
         if st.session_state.get("lab.result_setup") != setup:
             st.info("Settings changed since this result was trained. Press **Train** to see the new ones.")
-        show_result(result)
+        show_result(result, share_link=lambda t: share.share_url({**link, "threshold": t}), uploaded=uploaded)
     elif not train:
         st.info("Press **Train** to fit a network with the chosen strategy. The boundary, metrics and curves appear here.")
+
+if st.session_state.get("lab.result") is None:  # with a result, the link sits by the threshold it includes
+    with controls:
+        share_popover(share.share_url(link), uploaded=uploaded)

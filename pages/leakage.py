@@ -2,11 +2,16 @@
 
 import streamlit as st
 
+from ui.routing import require_router
+
+require_router("pages/leakage.py")
+
 st.title("Leakage: resample after the split")
 st.write(
     "Resampling must see the training rows only. Here the same strategy runs twice on the same data, network and "
     "seed: once the right way (split, then resample the training split) and once the wrong way (resample every "
-    "row, then split). The wrong way's scores look better. They are not."
+    "row, then split). The wrong way's scores look better. They are not: its test split is no longer the world the "
+    "model will meet."
 )
 
 # imported after the title is on screen (first paint does not wait for them)
@@ -55,8 +60,8 @@ else:
     st.subheader(f"{right_run.strategy_label} on {right_run.dataset_name}")
     table = demo.table()
     st.dataframe(
-        table.style.format({c: "{:.3f}" for c in table.columns if c != "Metric"}, na_rep="n/a")
-        .format({"Inflation": "{:+.3f}"}, na_rep="n/a")
+        table.style.format({c: ("{:+.3f}" if c == "Inflation" else "{:.3f}") for c in table.columns if c != "Metric"},
+                           na_rep="n/a")
         .map(lambda v: "color: #b42318; font-weight: 600" if isinstance(v, float) and v > 0.02 else "",
              subset=["Inflation"]),
         hide_index=True, key="leakage.table")
@@ -70,7 +75,9 @@ else:
         f"{' : '.join(str(n) for n in counts_wrong.values())}, while the data (and the right test split, "
         f"{' : '.join(str(n) for n in counts_right.values())}) are imbalanced. Precision and PR AUC depend on how "
         "rare the positive class is, so they rise for free.\n"
-        "- The preprocessing of the wrong way was fitted on every row as well, test rows included.\n\n"
+        "- The preprocessing of the wrong way was fitted on every row as well, test rows included.\n"
+        "- Scores that ignore the class ratio (recall, ROC AUC, balanced accuracy) move less here; give the network "
+        "more layers and epochs so it memorises, and the copies inflate them too.\n\n"
         "On new data the wrong way's model will do about as well as the right way's numbers say, not its own. "
         "Split first; fit scaling, encoding and resampling on the training split; never resample the test split."
     )

@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from ui.routing import require_router
+
+require_router("pages/learn.py")
+
 st.title("Learn")
 st.write(
     "What each remedy does, which knobs it has, when it helps and what it costs. Every section ends with a button "

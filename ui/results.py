@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import streamlit as st
 
@@ -116,9 +116,22 @@ def show_metrics(metrics: dict[str, float]) -> None:
             column.metric(METRIC_LABELS[name], "n/a" if math.isnan(value) else f"{value:.3f}")
 
 
+def share_popover(url: str, *, uploaded: bool) -> None:
+    """The link that reopens the lab as it is now."""
+    with st.popover("Share this setup", icon=":material/link:"):
+        st.caption("Anyone opening this link gets the same data, strategy, network, seed and threshold, and the "
+                   "same numbers" + (" (after uploading the same file)." if uploaded else "."))
+        st.code(url, language=None, wrap_lines=True)
+
+
 @st.fragment
-def show_result(result: ExperimentResult) -> None:
-    """Every chart and number of a finished run. View options rerun only this fragment."""
+def show_result(result: ExperimentResult, share_link: Callable[[float], str] | None = None,
+                uploaded: bool = False) -> None:
+    """Every chart and number of a finished run. View options rerun only this fragment.
+
+    ``share_link(threshold)`` builds the link to this setup; the popover showing it lives in this
+    fragment so that it follows the threshold.
+    """
     st.subheader(f"{result.strategy_label} on {result.dataset_name}")
     binary = len(result.classes) == 2
     threshold = 0.5
@@ -130,8 +143,10 @@ def show_result(result: ExperimentResult) -> None:
             help="Moving it trades precision for recall. The network is not retrained: the same test-split "
                  "probabilities are cut at another point.",
         )
-        if "strategy" in st.query_params:  # keep the shared link in step (this fragment reruns on its own)
+        if "strategy" in st.query_params:  # the address bar follows the threshold (this fragment reruns alone)
             st.query_params["threshold"] = f"{threshold:g}"
+    if share_link is not None:
+        share_popover(share_link(threshold), uploaded=uploaded)
     if binary:
         cost_threshold_picker(result)
     evaluation = result.evaluate_at(threshold)
@@ -143,18 +158,19 @@ def show_result(result: ExperimentResult) -> None:
     for note in result.notes:
         st.info(note, icon=":material/info:")
     options = st.columns(4)
-    normalize = options[0].toggle("Confusion matrix as shares", value=False, key="lab.view.normalize")
+    normalize = options[0].toggle("Matrix as shares", value=False, key="lab.view.normalize",
+                                  help="Show the confusion matrix as shares of each true class instead of counts.")
     show_synthetic = show_removed = True
     show_lineage = False
     if len(result.view.synthetic_points):
-        show_synthetic = options[1].toggle("Show synthetic points", value=True, key="lab.view.synthetic")
+        show_synthetic = options[1].toggle("Synthetic points", value=True, key="lab.view.synthetic")
     if result.view.lineage is not None:
         st.session_state.setdefault("lab.view.lineage", False)  # a learn-page preset may turn it on
         show_lineage = options[2].toggle(
-            "Show SMOTE lineage", key="lab.view.lineage",
+            "SMOTE lineage", key="lab.view.lineage",
             help="Join each synthetic point to the two real training points it was interpolated between.")
     if len(result.view.removed_points):
-        show_removed = options[3].toggle("Show removed points", value=True, key="lab.view.removed")
+        show_removed = options[3].toggle("Removed points", value=True, key="lab.view.removed")
     figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic,
                              show_removed=show_removed, show_lineage=show_lineage, threshold=threshold,
                              evaluation=evaluation)

@@ -156,12 +156,12 @@ def apply(setup: Mapping[str, Any], *, train: bool) -> None:
     state["lab.autotrain"] = train
 
 
-def adopt_query_params() -> None:
-    """Once per browser session: if the URL carries a setup, load it into the lab and train it."""
+def adopt_query_params(query: Mapping[str, Any] | None = None) -> None:
+    """Once per browser session: if the URL (or ``query``) carries a setup, load it into the lab and train it."""
     if st.session_state.get(ADOPTED):
         return
     st.session_state[ADOPTED] = True
-    setup, problems = from_query(st.query_params.to_dict())
+    setup, problems = from_query(st.query_params.to_dict() if query is None else query)
     if setup is None:
         return
     apply(setup, train=True)
@@ -179,4 +179,6 @@ def data_setup(spec: Mapping[str, Any]) -> dict[str, Any]:
 def share_url(setup: Mapping[str, Any]) -> str:
     """The link that reopens this setup."""
     base = (st.context.url or "http://localhost:8501/").split("?")[0]  # no URL when run headless (AppTest)
+    if base.rstrip("/").endswith("/lab"):  # the lab is the default page: its link is the app's root
+        base = base.rstrip("/")[: -len("lab")]
     return f"{base}?{urlencode(to_query(setup))}"

@@ -82,6 +82,6 @@ def page(browser, app_url):
     tab = context.new_page()
     tab.set_default_timeout(90_000)
     tab.goto(app_url)
-    tab.get_by_role("button", name="Train").wait_for()
+    tab.get_by_role("button", name="Train", exact=True).wait_for()
     yield tab
     context.close()

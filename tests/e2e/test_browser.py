@@ -25,7 +25,7 @@ def _choose_strategy(page, label: str) -> None:
 
 
 def _train_and_wait(page) -> None:
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text(re.compile(r"Trained in \d")).first.wait_for(timeout=120_000)
 
 
@@ -51,7 +51,7 @@ def test_landing_page_trains_live_and_shows_every_chart(page):
     assert page.get_by_text("Moons").first.is_visible()
     _choose_strategy(page, "SMOTE")
     _set_epochs(page, 40)
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_role("progressbar").first.wait_for()  # live progress while training
     page.get_by_text(re.compile(r"Trained in \d")).first.wait_for(timeout=120_000)
     _expect_all_charts(page)
@@ -65,7 +65,7 @@ def test_landing_page_trains_live_and_shows_every_chart(page):
 
 def test_a_click_during_training_stops_it_cleanly(page):
     _set_epochs(page, 1000)
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_role("progressbar").first.wait_for()
     page.wait_for_timeout(1500)
     _choose_strategy(page, "Class weighting")
@@ -85,7 +85,7 @@ def test_malformed_upload_is_explained_and_the_app_still_trains(page, tmp_path):
     page.get_by_text("is a zip archive").wait_for()
     assert page.get_by_text("Traceback").count() == 0
     _go(page, "Lab")
-    page.get_by_role("button", name="Train").wait_for()
+    page.get_by_role("button", name="Train", exact=True).wait_for()
     assert page.get_by_text("Moons").first.is_visible()
     _set_epochs(page, 20)
     _train_and_wait(page)
@@ -120,3 +120,120 @@ def test_compare_page_produces_its_table_and_charts(page):
     expect(page.get_by_text("8 strategies on Moons")).to_be_visible()
     for title in ["ROC curves", "Precision-recall curves", "Decision boundaries", "Confusion matrices", "Calibration"]:
         expect(page.locator(".gtitle", has_text=title).first).to_be_visible()
+
+
+def test_compare_thresholds_from_costs_and_the_metrics_csv(page, tmp_path):
+    import pandas as pd
+
+    _go(page, "Compare")
+    page.get_by_role("button", name="Compare", exact=True).wait_for()
+    _set_epochs(page, 5)
+    page.get_by_role("button", name="Compare", exact=True).click()
+    expect(page.get_by_text("8 strategies on Moons")).to_be_visible(timeout=240_000)
+    expect(page.locator(".js-plotly-plot")).to_have_count(5, timeout=60_000)
+    page.get_by_text("Cheapest for given costs").click()
+    expect(page.get_by_text("cheapest on its validation split").first).to_be_visible()
+    page.wait_for_timeout(1000)  # the download button below the caption carries the re-cut table
+    board = pd.read_csv(_download(page, "Metrics (CSV", tmp_path))
+    assert board["Strategy"].tolist()[:2] == ["No treatment", "Random oversampling"] and len(board) == 8
+    assert "Threshold" in board and board["Threshold"].between(0, 1).all()
+    expect(page.locator(".legendtext", has_text="operating points").first).to_be_visible()
+
+
+def _metrics(page) -> dict[str, str]:
+    """The metric tiles as {label: value text}."""
+    expect(page.get_by_test_id("stMetric")).to_have_count(9, timeout=60_000)
+    out = {}
+    for text in page.get_by_test_id("stMetric").all_inner_texts():
+        label, value = [part.strip() for part in text.strip().split("\n") if part.strip()][:2]
+        out[label] = value
+    return out
+
+
+def _download(page, label: str, folder):
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_test_id("stDownloadButton").filter(has_text=label).click()
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def test_a_shared_link_gives_the_same_numbers_in_a_fresh_browser(page, browser):
+    _choose_strategy(page, "Class weighting")
+    _set_epochs(page, 15)
+    _train_and_wait(page)
+    threshold = page.get_by_test_id("stSlider").filter(has_text="Decision threshold").get_by_role("slider")
+    threshold.focus()
+    for _ in range(15):
+        threshold.press("ArrowLeft")
+    expect(page).to_have_url(re.compile(r"threshold=0\.35"), timeout=30_000)  # the link follows the slider
+    expected = _metrics(page)
+    page.get_by_role("button", name="Share this setup").click()
+    shown = page.get_by_test_id("stCode").inner_text().strip()
+    link = page.url
+    assert shown.split("?")[1] == link.split("?")[1]  # the popover offers the address-bar link
+    assert "strategy=class_weight" in link and "n.epochs=15" in link
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})  # no cookies, no session
+    try:
+        other = fresh.new_page()
+        other.set_default_timeout(90_000)
+        other.goto(shown)
+        other.get_by_text(re.compile(r"Trained in \d")).first.wait_for(timeout=120_000)
+        expect(other.get_by_text("Class weighting on Moons")).to_be_visible()
+        assert _metrics(other) == expected
+        expect(other.get_by_test_id("stSlider").filter(has_text="Decision threshold")).to_contain_text("0.35")
+    finally:
+        fresh.close()
+
+
+def test_every_download_is_a_valid_file(page, browser, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    import keras
+    import numpy as np
+    import pandas as pd
+
+    _choose_strategy(page, "SMOTE")
+    _set_epochs(page, 20)
+    _train_and_wait(page)
+    shown = _metrics(page)
+
+    rows = pd.read_csv(_download(page, "Training rows (CSV)", tmp_path))
+    assert rows.columns.tolist() == ["x1", "x2", "class", "is_synthetic", "source_row"]
+    assert rows["is_synthetic"].any() and rows.loc[rows["is_synthetic"], "source_row"].isna().all()
+    assert rows.loc[~rows["is_synthetic"], "source_row"].notna().all()
+
+    model = keras.saving.load_model(_download(page, "Model (.keras)", tmp_path))
+    proba = np.asarray(model(rows[["x1", "x2"]].to_numpy(np.float32), training=False))
+    assert proba.shape == (len(rows), 1) and ((proba >= 0) & (proba <= 1)).all()
+
+    script = _download(page, "Python script", tmp_path)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    printed = json.loads(done.stdout)["metrics"]
+    # the script, run on its own, prints the numbers the page shows
+    for label, key in [("Recall", "recall"), ("Precision", "precision"), ("PR AUC", "pr_auc"), ("MCC", "mcc")]:
+        assert f"{printed[key]:.3f}" == shown[label], label
+
+    report = _download(page, "Report (HTML)", tmp_path)
+    viewer = browser.new_context(offline=True)  # self-contained: no network needed
+    try:
+        tab = viewer.new_page()
+        tab.goto(report.as_uri())
+        expect(tab.locator(".js-plotly-plot")).to_have_count(6, timeout=60_000)
+        expect(tab.get_by_role("heading", name="SMOTE on Moons")).to_be_visible()
+        expect(tab.get_by_text(shown["Recall"]).first).to_be_visible()
+    finally:
+        viewer.close()
+
+
+def test_learn_page_preset_opens_the_lab_with_smote_lineage(page):
+    _go(page, "Learn")
+    page.get_by_role("button", name="Open SMOTE with its lineage").click()
+    page.get_by_text(re.compile(r"Trained in \d")).first.wait_for(timeout=120_000)
+    expect(page.get_by_text("SMOTE on Moons")).to_be_visible()
+    expect(page.locator(".legendtext", has_text="parents of synthetic points").first).to_be_visible()
