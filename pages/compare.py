@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.routing import require_router
 
-require_router("pages/compare.py")
+require_router()
 
 st.title("Compare strategies")
 st.write("Train several remedies on the same split, with the same initial weights and seed, and put them side by side.")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.routing import require_router
 
-require_router("pages/data.py")
+require_router()
 
 from imbalance_core import BUILTIN_DATASETS, DataError, UserError
 from imbalance_core.plots import make_class_balance_figure

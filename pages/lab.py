@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.routing import require_router
 
-require_router("pages/lab.py")
+require_router()
 
 st.title("Imbalance Lab")
 st.write(

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.routing import require_router
 
-require_router("pages/leakage.py")
+require_router()
 
 st.title("Leakage: resample after the split")
 st.write(

@@ -1,21 +1,23 @@
 """Make sure every page runs through ``app.py`` (page config, shared state, navigation, links).
 
-Streamlit still supports its older multipage mode: on a fresh server, if the very first request
-is a deep link such as ``/compare``, it runs ``pages/compare.py`` directly because a ``pages/``
-folder exists, and ``app.py`` never runs. Each page calls :func:`require_router` first; when it
-was not reached through ``app.py`` it sends the browser through ``app.py`` to the same page, with
-the same query parameters. After that first run the server uses ``st.navigation`` for everyone.
+Streamlit still supports its older multipage mode: while a server has not yet seen
+``st.navigation`` (a fresh server whose first request is a deep link such as ``/compare``, and
+Streamlit's ``AppTest`` on every run), it runs ``pages/<name>.py`` directly because a ``pages/``
+folder exists, and ``app.py`` is skipped. Each page calls :func:`require_router` first; when
+``app.py`` did not route to it, the page runs ``app.py`` in its place, in the same script run (so a
+button click or a link's query parameters are not lost), and stops.
 """
 
 from __future__ import annotations
 
+import runpy
 import threading
-from typing import Any
+from pathlib import Path
 
 import streamlit as st
 
+APP = Path(__file__).resolve().parents[1] / "app.py"
 _run = threading.local()  # a session's script runs happen on its own script thread
-WANTED = "router.wanted"
 
 
 def mark_routed() -> None:
@@ -23,15 +25,10 @@ def mark_routed() -> None:
     _run.routed = True
 
 
-def require_router(page: str) -> None:
-    """First call in every page script: continue if ``app.py`` routed here, otherwise go through it."""
+def require_router() -> None:
+    """First call in every page script: go on if ``app.py`` routed here, otherwise run ``app.py`` instead."""
     if getattr(_run, "routed", False):
         _run.routed = False
         return
-    st.session_state[WANTED] = (page, st.query_params.to_dict())
-    st.switch_page("app.py")
-
-
-def take_redirect() -> tuple[str, dict[str, Any]] | None:
-    """The page (and query parameters) a direct run asked for, once."""
-    return st.session_state.pop(WANTED, None)
+    runpy.run_path(str(APP), run_name="__main__")  # it draws this same page through st.navigation
+    st.stop()

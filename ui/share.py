@@ -156,12 +156,12 @@ def apply(setup: Mapping[str, Any], *, train: bool) -> None:
     state["lab.autotrain"] = train
 
 
-def adopt_query_params(query: Mapping[str, Any] | None = None) -> None:
-    """Once per browser session: if the URL (or ``query``) carries a setup, load it into the lab and train it."""
+def adopt_query_params() -> None:
+    """Once per browser session: if the URL carries a setup, load it into the lab and train it."""
     if st.session_state.get(ADOPTED):
         return
     st.session_state[ADOPTED] = True
-    setup, problems = from_query(st.query_params.to_dict() if query is None else query)
+    setup, problems = from_query(st.query_params.to_dict())
     if setup is None:
         return
     apply(setup, train=True)
