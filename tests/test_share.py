@@ -105,3 +105,24 @@ def test_learn_page_buttons_open_the_lab_on_their_preset_and_train(section, stra
         assert result.params["alpha"] == 0.25
     if section == "ensemble":
         assert "chart.members" in _chart_keys(at)
+
+
+def test_uploading_the_file_a_link_names_restores_its_columns_and_clears_the_request():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    for key, value in {"data": "upload", "file": "tx.csv", "target": "label", "positive": "ok",
+                       "features": "amount", "strategy": "class_weight"}.items():
+        at.query_params[key] = value
+    at.run()
+    rows = ["amount,channel,label"] + [f"{i % 37},{['web', 'shop'][i % 2]},{'fraud' if i % 8 == 0 else 'ok'}"
+                                       for i in range(160)]
+    at.switch_page("pages/data.py").run()
+    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.file_uploader(key="data.upload").set_value(("tx.csv", "\n".join(rows).encode(), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="data.target").value == "label"
+    assert at.selectbox(key="data.positive").value == "ok"
+    assert at.multiselect(key="data.features").value == ["amount"]
+    at.switch_page("pages/lab.py").run()
+    assert not any("cannot travel" in w.value for w in at.warning)
+    assert "lab.expected_upload" not in at.session_state
+    assert at.selectbox(key="lab.strategy").value == "class_weight"
