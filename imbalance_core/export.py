@@ -116,6 +116,8 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     def cell(value: Any) -> str:
         if isinstance(value, float):
             return f'<td class="num">{"n/a" if math.isnan(value) else f"{value:.3f}"}</td>'
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f'<td class="num">{value}</td>'
         return f"<td>{html.escape(str(value))}</td>"
 
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
@@ -136,9 +138,8 @@ def report_html(result: ExperimentResult, *, threshold: float = 0.5) -> str:
                                                 config={"displaylogo": False}))
     metrics = [[METRIC_LABELS[k], float(v)] for k, v in evaluation.metrics.items()]
     per_class = evaluation.per_class
-    per_class_rows = [[row[c] if not isinstance(row[c], (np.floating, np.integer)) else
-                       (float(row[c]) if isinstance(row[c], np.floating) else int(row[c]))
-                       for c in per_class.columns] for _, row in per_class.iterrows()]
+    per_class_rows = [[v.item() if isinstance(v, np.generic) else v for v in row]
+                      for row in per_class.itertuples(index=False)]
     notes = "".join(f'<div class="note">{html.escape(n)}</div>' for n in result.notes)
     title = f"{result.strategy_label} on {result.dataset_name}"
     return f"""<!DOCTYPE html>

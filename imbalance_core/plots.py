@@ -172,6 +172,11 @@ def _curve_color(i: int, n: int) -> str:
     return PALETTE[1] if n == 1 else PALETTE[i % len(PALETTE)]
 
 
+def _curves_height(n_curves: int) -> int:
+    """Room for the plot plus a legend that grows with the number of curves below it."""
+    return 400 + 24 * max(0, n_curves - 2)
+
+
 def _operating_point_trace(x: float, y: float, threshold: float) -> go.Scatter:
     return go.Scatter(
         x=np.array([x], dtype=np.float32), y=np.array([y], dtype=np.float32), mode="markers",
@@ -213,7 +218,7 @@ def make_roc_figure(
         fig.add_trace(_operating_point_trace(operating_point["fpr"], operating_point["tpr"], threshold))
     if operating_points:
         fig.add_trace(_curve_points_trace(curves, operating_points, "fpr", "tpr"))
-    _layout(fig, title, "False positive rate", "True positive rate (recall)", height=400)
+    _layout(fig, title, "False positive rate", "True positive rate (recall)", height=_curves_height(len(curves)))
     fig.update_xaxes(range=[0, 1], constrain="domain")
     fig.update_yaxes(range=[0, 1.02])
     return fig
@@ -239,7 +244,7 @@ def make_pr_figure(
         fig.add_trace(_operating_point_trace(operating_point["recall"], operating_point["precision"], threshold))
     if operating_points:
         fig.add_trace(_curve_points_trace(curves, operating_points, "recall", "precision"))
-    _layout(fig, title, "Recall", "Precision", height=400)
+    _layout(fig, title, "Recall", "Precision", height=_curves_height(len(curves)))
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1.02])
     return fig
@@ -314,7 +319,7 @@ def make_focal_loss_figure(curves: Mapping[str, np.ndarray], p_true: np.ndarray,
     for key, name, color, dash in styles:
         fig.add_trace(go.Scatter(x=np.asarray(p_true, dtype=np.float32), y=np.asarray(curves[key], dtype=np.float32),
                                  mode="lines", name=name, line=dict(color=color, dash=dash, width=2.5)))
-    _layout(fig, f"{title}<br><sup>gamma {gamma:.2f}: confident, correct examples (right) count for less</sup>",
+    _layout(fig, f"{title}<br><sup>gamma {gamma:.2f}: easy examples (right) count less</sup>",
             "Probability given to the true class (p_t)", "Loss", height=400)
     fig.update_yaxes(range=[0, 2.5])
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=-0.25, x=0.0), margin=dict(b=130))

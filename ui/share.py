@@ -34,7 +34,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
-        return f"{value:g}" if abs(value) >= 1e-4 else repr(value)
+        return repr(value)  # the shortest text that reads back as exactly this number
     return str(value)
 
 
