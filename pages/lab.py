@@ -14,7 +14,7 @@ st.write(
 
 # imported after the title is on screen: first paint does not wait for pandas / plotly / sklearn
 from imbalance_core import (  # noqa: E402
-    NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy, run_experiment,
+    NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, UserError, get_strategy, run_experiment,
 )
 from ui import share  # noqa: E402
 from ui.results import LiveView, focal_explorer, presentation_style, share_popover, show_result  # noqa: E402
@@ -41,9 +41,7 @@ present = st.toggle("Presentation mode", key="lab.present",
 if present:
     presentation_style()
 
-SEED = Param("seed", "int", 0, "Seed", "Same seed, data and settings give the same numbers.", low=0, high=100_000, step=1)
-TEST_SIZE = Param("test_size", "float", 0.25, "Test split", "Share of rows held out, untouched, for the metrics.",
-                  low=0.1, high=0.5, step=0.05)
+SEED, TEST_SIZE = share.LAB_SEED, share.LAB_TEST_SIZE
 
 if present:  # controls folded away, results full width
     controls, results = st.expander("Setup (hidden in presentation mode)"), st.container()

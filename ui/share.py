@@ -23,9 +23,13 @@ import imbalance_core as core
 
 from .state import set_dataset_spec
 
-LAB_SEED = core.Param("seed", "int", 0, "Seed", "", low=0, high=100_000, step=1)
-LAB_TEST_SIZE = core.Param("test_size", "float", 0.25, "Test split", "", low=0.1, high=0.5, step=0.05)
-THRESHOLD = core.Param("threshold", "float", 0.5, "Threshold", "", low=0.01, high=0.99, step=0.01)
+# the lab's own settings besides the network (declared once: the lab's widgets and its links use them)
+LAB_SEED = core.Param("seed", "int", 0, "Seed", "Same seed, data and settings give the same numbers.",
+                      low=0, high=100_000, step=1)
+LAB_TEST_SIZE = core.Param("test_size", "float", 0.25, "Test split", "Share of rows held out, untouched, for the "
+                           "metrics.", low=0.1, high=0.5, step=0.05)
+THRESHOLD = core.Param("threshold", "float", 0.5, "Threshold", "Decision threshold for the positive class.",
+                       low=0.01, high=0.99, step=0.01)
 UPLOAD = "upload"
 ADOPTED = "share.adopted"
 
