@@ -28,11 +28,12 @@ spec, dataset = active_dataset()
 if expected and spec["source"] == "upload" and spec["filename"] == expected["filename"]:
     st.session_state.pop("lab.expected_upload")
 elif expected:
+    details = ([f"class column {expected['target']!r}"] if expected.get("target") else []) + (
+        [f"positive class {expected['positive']!r}"] if expected.get("positive") else [])
     st.warning(
-        f"This link was made with an uploaded file, which cannot travel in a link: **{expected['filename']}** "
-        f"(class column {expected['target']!r}"
-        + (f", positive class {expected['positive']!r}" if expected.get("positive") else "")
-        + "). Upload that file on the Data page, then come back and press **Train**. The strategy, network and "
+        f"This link was made with an uploaded file, which cannot travel in a link: **{expected['filename']}**"
+        + (f" ({', '.join(details)})" if details else "")
+        + ". Upload that file on the Data page, then come back and press **Train**. The strategy, network and "
           "seed from the link are already set.", icon=":material/upload_file:")
     st.page_link("pages/data.py", label="Upload the file", icon=":material/table_chart:")
 

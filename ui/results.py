@@ -158,7 +158,7 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
     for note in result.notes:
         st.info(note, icon=":material/info:")
     options = st.columns(4)
-    normalize = options[0].toggle("Matrix as shares", value=False, key="lab.view.normalize",
+    normalize = options[0].toggle("Row shares", value=False, key="lab.view.normalize",
                                   help="Show the confusion matrix as shares of each true class instead of counts.")
     show_synthetic = show_removed = True
     show_lineage = False
