@@ -132,7 +132,7 @@ def report_html(result: ExperimentResult, *, threshold: float = 0.5) -> str:
     evaluation = result.evaluate_at(threshold)
     figures = result_figures(result, threshold=threshold, evaluation=evaluation)
     charts = []
-    for i, name in enumerate(["boundary", "members", "confusion", "roc", "pr", "balance", "history"]):
+    for name in ["boundary", "members", "confusion", "roc", "pr", "balance", "history"]:
         if name in figures:
             charts.append(figures[name].to_html(full_html=False, include_plotlyjs=not charts, div_id=f"chart-{name}",
                                                 config={"displaylogo": False}))
@@ -171,7 +171,7 @@ def _public_import(cls: type) -> str:
 
     parts = cls.__module__.split(".")
     for end in range(1, len(parts) + 1):
-        module = ".".join(p for p in parts[:end])
+        module = ".".join(parts[:end])
         if not any(p.startswith("_") for p in parts[1:end]) and hasattr(importlib.import_module(module), cls.__name__):
             return f"from {module} import {cls.__name__}"
     return f"from {cls.__module__} import {cls.__name__}"
