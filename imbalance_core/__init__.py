@@ -12,12 +12,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "cost": ["ARRIVAL_BUDGET", "RunCost", "estimate_cost"],
     "datasets": ["BUILTIN_DATASETS", "Dataset", "dataset_from_table", "load_builtin", "read_table"],
     "errors": ["ConfigError", "DataError", "UserError"],
-    "evaluation": ["METRIC_LABELS", "Evaluation", "evaluate"],
-    "experiment": ["ExperimentConfig", "ExperimentResult", "LiveUpdate", "run_experiment"],
+    "evaluation": ["METRIC_LABELS", "THRESHOLD", "Evaluation", "evaluate"],
+    "experiment": ["SEED", "TEST_SIZE", "ExperimentConfig", "ExperimentResult", "LiveUpdate", "run_experiment"],
     "models": ["NETWORK_PARAMS", "NetworkConfig"],
     "params": ["Param"],
+    "preprocessing": ["training_class_counts"],
     "strategies": ["STRATEGIES", "Resampled", "Strategy", "get_strategy", "resample"],
     "warmup": ["warm_up"],
 }
@@ -39,11 +41,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for editors and type checkers
+    from .cost import ARRIVAL_BUDGET, RunCost, estimate_cost
     from .datasets import BUILTIN_DATASETS, Dataset, dataset_from_table, load_builtin, read_table
     from .errors import ConfigError, DataError, UserError
-    from .evaluation import METRIC_LABELS, Evaluation, evaluate
-    from .experiment import ExperimentConfig, ExperimentResult, LiveUpdate, run_experiment
+    from .evaluation import METRIC_LABELS, THRESHOLD, Evaluation, evaluate
+    from .experiment import SEED, TEST_SIZE, ExperimentConfig, ExperimentResult, LiveUpdate, run_experiment
     from .models import NETWORK_PARAMS, NetworkConfig
     from .params import Param
+    from .preprocessing import training_class_counts
     from .strategies import STRATEGIES, Resampled, Strategy, get_strategy, resample
     from .warmup import warm_up

@@ -1,6 +1,7 @@
 """Command line: ``python -m imbalance_core train|strategies|datasets``.
 
-Bad input ends with exit status 2 and one line ``error: ...`` on stderr, never a traceback.
+Every failure ends with exit status 2 and one line ``error: ...`` on stderr, never a traceback
+(``IMBALANCE_LAB_DEBUG=1`` shows the traceback of an unexpected one).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any, Sequence
 
 from .datasets import BUILTIN_DATASETS, dataset_from_table, load_builtin, read_table
 from .errors import UserError
+from .export import csv_text
 from .models import NetworkConfig
 from .strategies import STRATEGIES, combinations, get_strategy
+from .text import shorten
 
 __all__ = ["main"]
 
@@ -29,7 +32,7 @@ def _pairs(items: Sequence[str], what: str) -> dict[str, str]:
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise UserError(f"{what} must look like NAME=VALUE; got {item!r}")
+            raise UserError(f"{what} must look like NAME=VALUE; got {shorten(item)!r}")
         out[name.strip()] = value.strip()
     return out
 
@@ -38,7 +41,8 @@ def _typed(params, given: dict[str, str], owner: str) -> dict[str, Any]:
     known = {p.name: p for p in params}
     for name in given:
         if name not in known:
-            raise UserError(f"{owner} has no parameter {name!r}; its parameters are: {', '.join(known) or 'none'}")
+            raise UserError(f"{owner} has no parameter {shorten(name)!r}; its parameters are: "
+                            f"{', '.join(known) or 'none'}")
     return {name: known[name].parse(text) for name, text in given.items()}
 
 
@@ -87,11 +91,14 @@ def _train(args: argparse.Namespace) -> int:
     if args.builtin:
         spec = BUILTIN_DATASETS.get(args.builtin)
         if spec is None:
-            raise UserError(f"unknown built-in data set {args.builtin!r}; choose one of: {', '.join(BUILTIN_DATASETS)}")
+            raise UserError(f"unknown built-in data set {shorten(args.builtin)!r}; "
+                            f"choose one of: {', '.join(BUILTIN_DATASETS)}")
         dataset = load_builtin(args.builtin, **_typed(spec.params, _pairs(args.dataset_param, "--dataset-param"), f"data set {args.builtin!r}"))
     else:
         frame = read_table(args.data)
         features = [c.strip() for c in args.features.split(",")] if args.features else None
+        if args.features and len(args.features) > 100_000:
+            raise UserError("--features is too long; name at most a few hundred columns")
         dataset = dataset_from_table(
             frame, target=args.target, positive_class=args.positive, features=features,
             name=os.path.basename(args.data),
@@ -110,9 +117,10 @@ def _train(args: argparse.Namespace) -> int:
     result = run_experiment(dataset, config)
     if args.predictions:
         try:
-            result.predictions_table().to_csv(args.predictions, index=False)
+            with open(args.predictions, "w", encoding="utf-8", newline="") as handle:
+                handle.write(csv_text(result.predictions_table()))
         except OSError as exc:
-            raise UserError(f"cannot write {args.predictions!r}: {exc.strerror or exc}") from None
+            raise UserError(f"cannot write {shorten(args.predictions, 120)!r}: {exc.strerror or exc}") from None
     summary = result.to_dict()
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -141,5 +149,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         return _train(args)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a CLI answers every input with one line, never a traceback
+        if os.environ.get("IMBALANCE_LAB_DEBUG"):
+            raise
+        print(f"error: unexpected failure ({type(exc).__name__}: {_one_line(exc)}); "
+              "set IMBALANCE_LAB_DEBUG=1 to see the traceback", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:2000]

@@ -98,13 +98,18 @@ class Comparison:
     def repeats(self) -> int:
         return max((len(v) for v in self.scores.values()), default=0)
 
-    def leaderboard(self, scores: Mapping[str, list[dict[str, float]]] | None = None) -> pd.DataFrame:
+    def leaderboard(self, scores: Mapping[str, list[dict[str, float]]] | None = None, *,
+                    threshold_column: bool | None = None) -> pd.DataFrame:
         """One row per strategy; with several seeds, the mean (and a ``± std`` column per metric).
 
-        Pass ``scores`` from :meth:`scores_at` for another threshold; a Threshold column then says which was used.
+        Pass ``scores`` from :meth:`scores_at` for another threshold. A Threshold column says which was
+        used: always with ``threshold_column=True`` (thresholds chosen per strategy, even if all are
+        0.5), never with ``False``, and by default when any threshold is not 0.5.
         """
         scores = self.scores if scores is None else scores
-        extra = ("threshold",) if any(r.get("threshold", 0.5) != 0.5 for runs in scores.values() for r in runs) else ()
+        if threshold_column is None:
+            threshold_column = any(r.get("threshold", 0.5) != 0.5 for runs in scores.values() for r in runs)
+        extra = ("threshold",) if threshold_column else ()
         rows = []
         for key, runs in scores.items():
             frame = pd.DataFrame(runs)

@@ -7,9 +7,13 @@ in :mod:`imbalance_core.preprocessing`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
+import json
+import os
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -18,6 +22,7 @@ import pandas as pd
 
 from .errors import DataError
 from .params import Param, resolve_params
+from .text import MAX_NAME_CHARS, shorten
 
 __all__ = [
     "BUILTIN_DATASETS",
@@ -36,6 +41,7 @@ MAX_ROWS = 100_000
 MAX_COLUMNS = 300
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CLASSES = 20
+MAX_DATASET_NAME_CHARS = 120  # a file name shown as the data set's name
 MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "<null>", "None", "none", "?", "#N/A", "missing"]
 
 
@@ -373,20 +379,77 @@ def load_builtin(key: str, **params: Any) -> Dataset:
 
 # --------------------------------------------------------------------------- uploaded tables
 
-def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "latin-1"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DataError("The file's text encoding could not be read; save it as UTF-8 CSV and try again.")
+HEAD_BYTES = 1 << 16  # what is looked at to sniff the separator and recognise other formats
+
+
+def _encoding(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) when every byte decodes as UTF-8, else Latin-1 (which reads any byte).
+
+    Checked in 1 MB steps, so no second copy of a large file is made just to find its encoding.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    try:
+        for start in range(0, len(raw), 1 << 20):
+            decoder.decode(view[start:start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8-sig"
+
+
+def _size_text(n_bytes: int) -> str:
+    """Bytes as megabytes, the unit Streamlit's upload limit uses (1 MB = 1024 x 1024 bytes)."""
+    megabytes = n_bytes / 2**20
+    whole = megabytes >= 100 or round(megabytes, 1).is_integer()
+    return f"{megabytes:,.0f} MB" if whole else f"{megabytes:,.1f} MB"
+
+
+def _too_large(label: str, size: str) -> DataError:
+    return DataError(f"{label} is {size}; the limit is {_size_text(MAX_FILE_BYTES)}. "
+                     "Use a sample of the rows, or keep only the columns that matter.")
+
+
+def _inflate(raw: bytes, label: str) -> bytes:
+    """Decompress gzip data, streaming, and stop as soon as it grows past the limit.
+
+    A small file can inflate to gigabytes (a "gzip bomb"): it is refused after at most the limit
+    (plus one 1 MB step) was decompressed, and only what is kept is held in memory.
+    """
+    parts, total = [], 0
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            while part := stream.read(1 << 20):
+                total += len(part)
+                if total > MAX_FILE_BYTES:
+                    parts.clear()
+                    raise _too_large(label, f"more than {_size_text(MAX_FILE_BYTES)} once decompressed")
+                parts.append(part)
+    except (OSError, EOFError, zlib.error):
+        raise DataError(f"{label} looks gzip-compressed but could not be decompressed; it may be truncated.") from None
+    return b"".join(parts)
+
+
+def _looks_like_json(text: str) -> bool:
+    """A JSON document or JSON lines, as opposed to a CSV whose first header starts with ``[`` or ``{``."""
+    try:
+        json.loads(text)
+        return True
+    except ValueError:
+        pass
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return isinstance(json.loads(first), (dict, list))
+    except ValueError:
+        return False
 
 
 def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
     """Read a CSV-like table from bytes (or a path) into a DataFrame of raw values.
 
     Handles comma / semicolon / tab / pipe separators (sniffed), UTF-8 with or without BOM,
-    a Latin-1 fallback, gzip compression and the usual missing-value markers.
+    a Latin-1 fallback, gzip compression (decompressed in a stream that stops at the size limit)
+    and the usual missing-value markers. Column names longer than ``MAX_NAME_CHARS`` are refused.
 
     Raises
     ------
@@ -395,35 +458,35 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
     """
     if isinstance(data, str):
         filename = filename or data
+        label = f"{shorten(os.path.basename(filename), 80)!r}"
         try:
+            size = os.path.getsize(data)
             with open(data, "rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
-            raise DataError(f"Cannot open {data!r}: {exc.strerror or exc}.") from None
+            raise DataError(f"Cannot open {shorten(data, 120)!r}: {exc.strerror or exc}.") from None
+        if len(data) > MAX_FILE_BYTES:
+            raise _too_large(label, _size_text(max(size, len(data))))
     raw = bytes(data)
-    label = f"'{filename}'" if filename else "The file"
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError):
-            raise DataError(f"{label} looks gzip-compressed but could not be decompressed; it may be truncated.") from None
+    label = f"{shorten(filename, 80)!r}" if filename else "The file"
     if len(raw) > MAX_FILE_BYTES:
-        raise DataError(
-            f"{label} is {len(raw) / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB. "
-            "Use a sample of the rows."
-        )
-    if not raw.strip():
+        raise _too_large(label, _size_text(len(raw)))
+    if raw[:2] == b"\x1f\x8b":
+        raw = _inflate(raw, label)
+    if not raw or raw.isspace():
         raise DataError(f"{label} is empty. Upload a CSV with a header row and at least a few data rows.")
     if raw[:4] == b"PK\x03\x04":
         raise DataError(f"{label} is a zip archive (or an Excel workbook), not a CSV. Extract or export it as CSV first.")
     if b"\x00" in raw[:8192]:
         raise DataError(f"{label} is a binary file, not a text table. Upload a CSV (comma, semicolon or tab separated).")
-    text = _decode(raw)
-    stripped = text.lstrip()
-    if stripped[:1] in "{[":
+    encoding = _encoding(raw)
+    head = raw[:HEAD_BYTES].decode(encoding, errors="ignore")  # a character cut at the end is dropped
+    if head.lstrip()[:1] in ("{", "[") and _looks_like_json(raw.decode(encoding).lstrip()):
         raise DataError(f"{label} looks like JSON, not a CSV table. Export the data as CSV with one row per example.")
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < 2:
+    lines = [line for line in head.splitlines() if line.strip()]
+    if len(raw) > HEAD_BYTES:
+        lines = lines[:-1]  # the last line of the head may be cut short
+    elif len(lines) < 2:
         raise DataError(f"{label} has a header row but no data rows. Add rows of data below the header.")
     sample = "\n".join(lines[:50])
     try:
@@ -432,7 +495,8 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
         delimiter = ","
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(raw),
+            encoding=encoding,
             sep=delimiter,
             na_values=MISSING_MARKERS,
             keep_default_na=True,
@@ -444,6 +508,12 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
         first = str(exc).splitlines()[0]
         raise DataError(f"{label} could not be read as a table ({first}). Check that every row has the same number of separators.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    for position, name in enumerate(frame.columns, start=1):
+        if len(name) > MAX_NAME_CHARS:
+            raise DataError(
+                f"{label}: the name of column {position} is {len(name):,} characters long ({shorten(name, 40)!r}); "
+                f"the limit is {MAX_NAME_CHARS}. Shorten the header row."
+            )
     if frame.shape[0] == 0:
         raise DataError(f"{label} has a header row but no data rows. Add rows of data below the header.")
     if frame.shape[0] > MAX_ROWS:
@@ -452,10 +522,17 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
         raise DataError(f"{label} has {frame.shape[1]:,} columns; the limit is {MAX_COLUMNS:,}. Keep the columns that matter.")
     if frame.shape[1] < 2:
         raise DataError(
-            f"{label} has a single column ({frame.columns[0]!r}), so there is nothing to predict from. "
+            f"{label} has a single column ({shorten(frame.columns[0])!r}), so there is nothing to predict from. "
             "A table needs feature columns and a class column, separated by commas, semicolons or tabs."
         )
     return frame
+
+
+def _listing(names, limit: int = 20) -> str:
+    """Names for a message: at most ``limit`` of them, each shortened."""
+    names = [shorten(n, 40) for n in names]
+    more = f" (and {len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
 
 
 def _label_text(value: Any) -> str:
@@ -488,32 +565,41 @@ def dataset_from_table(
     """
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise DataError("The table is empty.")
+    name = shorten(name, MAX_DATASET_NAME_CHARS)
     target = frame.columns[-1] if target is None else target
     if target not in frame.columns:
-        raise DataError(f"There is no column {target!r}; the columns are: {', '.join(map(str, frame.columns))}.")
+        raise DataError(f"There is no column {shorten(target)!r}; the columns are: {_listing(frame.columns)}.")
+    shown_target = shorten(target)
     notes: list[str] = []
     target_values = frame[target]
     missing_target = target_values.isna().to_numpy()
     if missing_target.all():
-        raise DataError(f"The class column {target!r} is empty in every row. Pick the column that holds the classes.")
+        raise DataError(f"The class column {shown_target!r} is empty in every row. Pick the column that holds the classes.")
     if missing_target.any():
-        notes.append(f"{int(missing_target.sum())} rows with no value in {target!r} were left out.")
+        notes.append(f"{int(missing_target.sum())} rows with no value in {shown_target!r} were left out.")
     source_rows = np.flatnonzero(~missing_target)
     kept = frame.iloc[source_rows]
     labels = np.array([_label_text(v) for v in kept[target].tolist()], dtype=object)
     distinct = np.unique(labels)
     if distinct.size > MAX_CLASSES:
         raise DataError(
-            f"The class column {target!r} has {distinct.size} distinct values, too many to be class labels "
+            f"The class column {shown_target!r} has {distinct.size} distinct values, too many to be class labels "
             f"(the limit is {MAX_CLASSES}). It looks like a measurement or an ID: pick the column that holds the classes."
         )
     if distinct.size < 2:
         raise DataError(
-            f"The class column {target!r} holds one class only ({distinct[0]!r}). "
+            f"The class column {shown_target!r} holds one class only ({shorten(distinct[0])!r}). "
             "A classifier needs at least two classes: pick another column or add rows of the other class."
         )
+    too_long = [label for label in distinct if len(label) > MAX_NAME_CHARS]
+    if too_long:
+        raise DataError(
+            f"The class column {shown_target!r} holds a label of {len(too_long[0]):,} characters "
+            f"({shorten(too_long[0], 40)!r}); class labels have at most {MAX_NAME_CHARS}. Pick the column that holds "
+            "the classes."
+        )
     values, counts = np.unique(labels, return_counts=True)
-    too_small = [f"{v!r} ({c} row)" for v, c in zip(values, counts) if c < 2]
+    too_small = [f"{shorten(v)!r} ({c} row)" for v, c in zip(values, counts) if c < 2]
     if too_small:
         raise DataError(
             f"Class {', '.join(too_small)} has fewer than 2 rows, so it cannot appear in both the training "
@@ -523,8 +609,8 @@ def dataset_from_table(
         positive_class = _label_text(positive_class)
         if positive_class not in values:
             raise DataError(
-                f"Positive class {positive_class!r} is not a value of {target!r}; its classes are: "
-                f"{', '.join(map(str, values))}."
+                f"Positive class {shorten(positive_class)!r} is not a value of {shown_target!r}; its classes are: "
+                f"{_listing(values)}."
             )
     classes, positive_class = _order_classes(labels, positive_class)
 
@@ -533,32 +619,43 @@ def dataset_from_table(
     else:
         unknown = [c for c in features if c not in frame.columns]
         if unknown:
-            raise DataError(f"No column named {', '.join(map(repr, unknown))}.")
+            raise DataError(f"No column named {', '.join(repr(shorten(c)) for c in unknown[:5])}"
+                            f"{f' (and {len(unknown) - 5} more)' if len(unknown) > 5 else ''}.")
         candidates = [c for c in features if c != target]
-    chosen = []
+    chosen, infinite = [], []
+    columns: dict[str, pd.Series] = {}
     for column in candidates:
         series = kept[column]
+        if pd.api.types.is_float_dtype(series):
+            is_inf = np.isinf(series.to_numpy(dtype=np.float64, na_value=np.nan))
+            if is_inf.any():  # inf, -inf, or a number too large for a float (1e999): treated as missing
+                infinite.append(f"{shorten(column)!r} ({int(is_inf.sum())})")
+                series = series.mask(is_inf)
         if series.isna().all():
-            notes.append(f"Column {column!r} is empty and was left out.")
+            notes.append(f"Column {shorten(column)!r} is empty and was left out.")
             continue
         is_text = not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
         if is_text and len(series) > 10 and series.nunique(dropna=True) == len(series):
-            notes.append(f"Column {column!r} has a different value in every row (an ID?), so it was left out.")
+            notes.append(f"Column {shorten(column)!r} has a different value in every row (an ID?), so it was left out.")
             continue
         chosen.append(column)
+        columns[column] = series
+    if infinite:
+        notes.append(f"Infinite values (inf, -inf, or numbers too large for a float) were treated as missing and "
+                     f"filled in like other missing values, in column {', '.join(infinite)}.")
     if not chosen:
         raise DataError(
-            f"No feature columns are left besides the class column {target!r}. "
+            f"No feature columns are left besides the class column {shown_target!r}. "
             "Choose at least one column to predict from."
         )
     return Dataset(
         name=name,
-        features=kept[chosen].copy(),
+        features=pd.DataFrame(columns, index=kept.index),
         labels=labels,
         classes=classes,
         positive_class=positive_class,
         target=str(target),
         source_rows=source_rows,
         notes=notes,
-        description=f"{name}: {len(labels)} rows, {len(chosen)} feature columns, class column {target!r}.",
+        description=f"{name}: {len(labels)} rows, {len(chosen)} feature columns, class column {shown_target!r}.",
     )

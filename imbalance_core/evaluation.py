@@ -8,10 +8,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .params import Param
+
 __all__ = [
-    "Calibration", "CostChoice", "Curve", "Evaluation", "METRIC_LABELS", "calibration", "choose_cost_threshold",
-    "evaluate", "predict_labels",
+    "Calibration", "CostChoice", "Curve", "Evaluation", "METRIC_LABELS", "THRESHOLD", "calibration",
+    "choose_cost_threshold", "evaluate", "predict_labels", "threshold_grid",
 ]
+
+# the decision threshold of a binary classifier: one range for every path (sliders, links, cost-chosen thresholds)
+THRESHOLD = Param("threshold", "float", 0.5, "Threshold", "Predict the positive class when its probability is at "
+                  "least this.", low=0.01, high=0.99, step=0.01)
+
+
+def threshold_grid() -> np.ndarray:
+    """Every threshold the ``THRESHOLD`` setting can take (0.01, 0.02, ..., 0.99)."""
+    n = int(round((THRESHOLD.high - THRESHOLD.low) / THRESHOLD.step)) + 1
+    return np.round(THRESHOLD.low + THRESHOLD.step * np.arange(n), 2)
 
 METRIC_LABELS = {
     "accuracy": "Accuracy",
@@ -200,33 +212,27 @@ class CostChoice:
     false_positives: int
 
 
-def _cost_at(y_positive: np.ndarray, score: np.ndarray, threshold: float, cost_fn: float, cost_fp: float):
-    predicted = score >= threshold
-    fn = int(np.sum(y_positive & ~predicted))
-    fp = int(np.sum(~y_positive & predicted))
-    return (cost_fn * fn + cost_fp * fp) / max(1, len(score)), fn, fp
-
-
 def choose_cost_threshold(
     y_true: np.ndarray, proba: np.ndarray, *, cost_fn: float, cost_fp: float, positive_index: int = 1
 ) -> CostChoice:
     """The decision threshold that minimises ``cost_fn * FN + cost_fp * FP`` on the given rows.
 
     Meant for a validation split carved from the training data: choosing it on the test split
-    would make the test result optimistic. Candidates are every distinct predicted probability
-    (and 0.5); ties go to the threshold closest to 0.5.
+    would make the test result optimistic. Candidates are the thresholds the ``THRESHOLD`` setting
+    can take (0.01 to 0.99 in steps of 0.01), applied with the same rule as everywhere
+    (``probability >= threshold``), so the chosen value can be set on a slider and gives the cost
+    reported. Ties go to the threshold closest to 0.5.
     """
-    if cost_fn < 0 or cost_fp < 0 or cost_fn + cost_fp == 0:
-        raise ValueError("costs must be >= 0 and not both 0")
+    if not (np.isfinite(cost_fn) and np.isfinite(cost_fp)) or cost_fn < 0 or cost_fp < 0 or cost_fn + cost_fp == 0:
+        raise ValueError("costs must be finite, >= 0 and not both 0")
     if len(y_true) == 0:
         raise ValueError("no rows to choose a threshold on")
+    candidates = threshold_grid()
     score = proba[:, positive_index]
     y_positive = y_true == positive_index
-    candidates = np.unique(np.concatenate([score, [0.5, 1.0 + 1e-9]]))
-    best = None
-    for threshold in candidates:
-        cost, fn, fp = _cost_at(y_positive, score, float(threshold), cost_fn, cost_fp)
-        key = (round(cost, 12), abs(threshold - 0.5))
-        if best is None or key < best[0]:
-            best = (key, CostChoice(float(min(threshold, 1.0)), cost, fn, fp))
-    return best[1]
+    predicted = score[None, :] >= candidates[:, None]  # (candidates, rows)
+    fn = np.sum(y_positive[None, :] & ~predicted, axis=1)
+    fp = np.sum(~y_positive[None, :] & predicted, axis=1)
+    cost = (cost_fn * fn + cost_fp * fp) / len(score)
+    best = np.lexsort((np.abs(candidates - 0.5), np.round(cost, 12)))[0]
+    return CostChoice(float(candidates[best]), float(cost[best]), int(fn[best]), int(fp[best]))

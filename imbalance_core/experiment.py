@@ -15,16 +15,27 @@ import numpy as np
 from .datasets import Dataset
 from .evaluation import CostChoice, Evaluation, choose_cost_threshold, evaluate
 from .models import NetworkConfig
+from .params import Param
 from .preprocessing import PreparedData, prepare
 from .projection import Boundary, PointsView, Projection, decision_grid
 from .strategies import Resampled, class_weights, get_strategy, resample
 
-__all__ = ["ExperimentConfig", "ExperimentResult", "LiveUpdate", "run_experiment"]
+__all__ = ["SEED", "TEST_SIZE", "ExperimentConfig", "ExperimentResult", "LiveUpdate", "run_experiment"]
+
+
+# a run's own settings besides the strategy and the network, declared once for the app, its links and the CLI
+SEED = Param("seed", "int", 0, "Seed", "Same seed, data and settings give the same numbers.",
+             low=0, high=1_000_000, step=1)
+TEST_SIZE = Param("test_size", "float", 0.25, "Test split", "Share of rows held out, untouched, for the metrics.",
+                  low=0.05, high=0.5, step=0.05)
 
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """Everything that defines a run; same config + same data => same numbers."""
+    """Everything that defines a run; same config + same data => same numbers.
+
+    The seed and the test split are checked against ``SEED`` and ``TEST_SIZE`` when the config is made.
+    """
 
     strategy: str = "none"
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -33,6 +44,10 @@ class ExperimentConfig:
     validation_size: float = 0.2
     seed: int = 0
     grid_resolution: int = 80
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seed", SEED.check(self.seed))
+        object.__setattr__(self, "test_size", TEST_SIZE.check(self.test_size))
 
 
 @dataclass

@@ -8,6 +8,7 @@ import html
 import inspect
 import math
 import os
+import re
 import tempfile
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from .datasets import Dataset
     from .experiment import ExperimentResult
 
-__all__ = ["model_bytes", "report_html", "resampled_table", "script_source", "setup_rows"]
+__all__ = ["csv_text", "model_bytes", "report_html", "resampled_table", "script_source", "setup_rows"]
 
 # data larger than this (gzip-compressed) is not embedded in the script; it reads the CSV given on the command line
 MAX_EMBEDDED_BYTES = 8_000_000
@@ -73,6 +74,17 @@ def resampled_table(result: ExperimentResult) -> pd.DataFrame:
         frame["source_row"] = rows
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV for people to open: cells a spreadsheet would run as formulas are neutralised.
+
+    Text cells and column names starting with ``= + - @`` (or a tab / carriage return) get a leading
+    ``'``, as OWASP advises against CSV injection; numbers and plain numeric text are left as they are.
+    """
+    from .text import spreadsheet_safe_frame
+
+    return spreadsheet_safe_frame(frame).to_csv(index=False)
 
 
 # --------------------------------------------------------------------------- setup and metrics as rows
@@ -188,7 +200,7 @@ def _constructor(obj: Any, imports: set[str], classes: dict[str, str]) -> str:
         cls = SMOTE
     if cls is ClusterOversampler:
         classes[cls.__name__] = inspect.getsource(cls)
-        imports.update({"import numbers", "from imblearn.over_sampling.base import BaseOverSampler",
+        imports.update({"import numbers", "from imblearn.over_sampling.base import BaseOverSampler", "from scipy import sparse",
                         "from sklearn.utils import check_random_state",
                         "from sklearn.utils._param_validation import Interval"})
     else:
@@ -220,14 +232,13 @@ def _data_block(dataset: Dataset) -> tuple[str, str]:
 
 
 _SCRIPT = '''#!/usr/bin/env python
-"""Reproduce an Imbalance Lab run without the app: {title}.
+"""Reproduce an Imbalance Lab run without the app (RUN below says which run).
 
 Same data, same stratified split, preprocessing fitted on the training rows only, the same
 resampling, the same network and seeds; prints the test-split metrics as JSON.
 
-Needs:  pip install "tensorflow>=2.16" scikit-learn imbalanced-learn pandas
+Needs:  pip install {requirements}
 Run:    python {filename}{argument}
-Data:   {data_note}
 """
 
 import base64
@@ -251,6 +262,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler, label_binarize
 from sklearn.utils.class_weight import compute_class_weight
 {imports}
 
+RUN = {title!r}
+DATA_SOURCE = {data_note!r}
 TARGET = {target!r}
 NUMERIC = {numeric!r}
 CATEGORICAL = {categorical!r}
@@ -285,7 +298,7 @@ def load():
     if len(sys.argv) > 1:
         source = sys.argv[1]
     elif DATA is None:
-        sys.exit("usage: python {filename} data.csv (the data was too large to embed)")
+        sys.exit(f"usage: python {{sys.argv[0]}} data.csv (the data was too large to embed)")
     else:
         source = io.BytesIO(gzip.decompress(base64.b64decode("".join(DATA))))
     text = {{c: str for c in CATEGORICAL + [TARGET]}}
@@ -406,10 +419,35 @@ if __name__ == "__main__":
 '''
 
 
+def _requirements() -> str:
+    """The exact versions this run was made with: what reproduces it (the script pins them)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins = []
+    for package in ("tensorflow", "keras", "scikit-learn", "imbalanced-learn", "pandas", "numpy"):
+        try:
+            pins.append(f'"{package}=={version(package)}"')
+        except PackageNotFoundError:  # pragma: no cover - a stripped install
+            pins.append(package)
+    return " ".join(pins)
+
+
+def _safe_filename(filename: str) -> str:
+    """A file name fit for the script's own docstring: letters, digits, ``. _ -`` only."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.")[:100]
+    return cleaned or "reproduce.py"
+
+
 def script_source(result: ExperimentResult, *, threshold: float = 0.5, filename: str = "reproduce.py") -> str:
-    """A standalone Python/Keras script (no Imbalance Lab import) that repeats the run and prints its metrics."""
+    """A standalone Python/Keras script (no Imbalance Lab import) that repeats the run and prints its metrics.
+
+    Every string that came from outside (the data set's name, column names, class labels) is written
+    into the code with ``repr()``, never into its docstring or comments; ``filename`` is reduced to
+    safe characters. The script pins the package versions the run was made with.
+    """
     from .strategies import get_strategy
 
+    filename = _safe_filename(filename)
     dataset = result.dataset
     strategy = get_strategy(result.strategy)
     names = dict(enumerate(result.classes))
@@ -434,6 +472,7 @@ def script_source(result: ExperimentResult, *, threshold: float = 0.5, filename:
     losses_code = "[\n        " + ",\n        ".join(losses) + ",\n    ]"
     return _SCRIPT.format(
         title=f"{result.strategy_label} on {result.dataset_name}",
+        requirements=_requirements(),
         filename=filename,
         argument=" [data.csv]" if data_note == "embedded below" else " data.csv",
         data_note=f"{result.dataset_name} ({len(dataset.labels)} rows), {data_note}",

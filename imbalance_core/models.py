@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
 from .errors import ConfigError
 from .params import Param
+from .text import shorten
 
 __all__ = ["NETWORK_PARAMS", "NetworkConfig", "build_model"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu")
+MAX_HIDDEN_LAYERS = 6
 
 NETWORK_PARAMS: tuple[Param, ...] = (
     Param("hidden_layers", "choice", "16,16", "Hidden layers", "Units per hidden layer, comma separated.",
@@ -37,12 +40,14 @@ class NetworkConfig:
     prior_bias: bool = False
 
     def __post_init__(self) -> None:
-        if not self.hidden_layers or any(int(u) < 1 or int(u) > 1024 for u in self.hidden_layers):
-            raise ConfigError(f"hidden layers must be 1 to 1024 units each; got {self.hidden_layers}")
+        if not 1 <= len(self.hidden_layers) <= MAX_HIDDEN_LAYERS or any(
+                isinstance(u, bool) or not isinstance(u, numbers.Integral) or not 1 <= u <= 1024 for u in self.hidden_layers):
+            raise ConfigError(f"hidden layers must be 1 to {MAX_HIDDEN_LAYERS} layers of 1 to 1024 units each; "
+                              f"got {shorten(self.hidden_layers)}")
         if self.activation not in ACTIVATIONS:
-            raise ConfigError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}")
-        for p in NETWORK_PARAMS[2:5]:
-            p.check(getattr(self, p.name))
+            raise ConfigError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {shorten(repr(self.activation))}")
+        for p in NETWORK_PARAMS[2:5]:  # learning rate, epochs, batch size: finite and in range
+            object.__setattr__(self, p.name, p.check(getattr(self, p.name)))
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> "NetworkConfig":
@@ -53,7 +58,8 @@ class NetworkConfig:
             try:
                 layers = tuple(int(part) for part in layers.replace(" ", "").split(",") if part)
             except ValueError:
-                raise ConfigError(f"hidden layers must be whole numbers separated by commas; got {layers!r}") from None
+                raise ConfigError("hidden layers must be whole numbers separated by commas; "
+                                  f"got {shorten(repr(layers))}") from None
         values["hidden_layers"] = tuple(int(u) for u in layers)
         unknown = set(values) - {f for f in cls.__dataclass_fields__}
         if unknown:

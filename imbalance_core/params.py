@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from .errors import ConfigError
+from .text import shorten
 
-__all__ = ["Param", "resolve_params"]
+__all__ = ["MAX_VALUE_CHARS", "Param", "resolve_params"]
+
+MAX_VALUE_CHARS = 100  # no setting is written with more characters than this
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,9 @@ class Param:
         return self.default
 
     def parse(self, text: str) -> Any:
-        """Turn a CLI string into a checked value."""
+        """Turn a CLI or link string into a checked value."""
+        if len(text) > MAX_VALUE_CHARS:
+            raise ConfigError(f"{self.name} must be {self._expected()}; got {len(text):,} characters of text")
         try:
             if self.kind == "int":
                 value: Any = int(text)
@@ -66,23 +72,32 @@ class Param:
             else:
                 value = text
         except ValueError:
-            raise ConfigError(f"{self.name} must be {self._expected()}; got {text!r}") from None
+            raise ConfigError(f"{self.name} must be {self._expected()}; got {shorten(text)!r}") from None
         return self.check(value)
 
     def check(self, value: Any) -> Any:
-        """Validate a value, returning it converted to the right type."""
-        if self.kind == "int":
-            if isinstance(value, bool) or not float(value).is_integer():
-                raise ConfigError(f"{self.name} must be {self._expected()}; got {value!r}")
-            value = int(value)
-        elif self.kind == "float":
-            value = float(value)
-        elif self.kind == "bool":
+        """Validate a value, returning it converted to the right type.
+
+        Numbers must be finite and within ``low``..``high`` (NaN would pass every comparison).
+        """
+        if self.kind == "bool":
             return bool(value)
-        elif self.kind == "choice":
+        if self.kind == "choice":
             if value not in self.choices:
-                raise ConfigError(f"{self.name} must be {self._expected()}; got {value!r}")
+                raise ConfigError(f"{self.name} must be {self._expected()}; got {shorten(repr(value))}")
             return value
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        if isinstance(value, (bool, str)) or not math.isfinite(number):
+            raise ConfigError(f"{self.name} must be {self._expected()}; got {shorten(repr(value))}")
+        if self.kind == "int":
+            if not number.is_integer():
+                raise ConfigError(f"{self.name} must be {self._expected()}; got {value!r}")
+            value = int(number)
+        else:
+            value = number
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
             raise ConfigError(f"{self.name} must be {self._expected()}; got {value!r}")
         return value

@@ -1,4 +1,9 @@
-"""Pure Plotly figure builders: data in, ``go.Figure`` out (no Streamlit, no ``fig.show()``)."""
+"""Pure Plotly figure builders: data in, ``go.Figure`` out (no Streamlit, no ``fig.show()``).
+
+Every string argument (titles, class names, curve and panel names, axis titles) is plain text: the
+builders escape it before Plotly sees it, so a class label such as ``<a href=...>`` is shown as
+written, never as a link. Line breaks in them become Plotly line breaks.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from .evaluation import Calibration, Curve
 from .projection import Boundary, PointsView
+from .text import plotly_escape
 
 __all__ = [
     "class_colors",
@@ -24,6 +30,14 @@ __all__ = [
 PALETTE = ("#4C78A8", "#E45756", "#54A24B", "#F58518", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6", "#BAB0AC")
 MAX_POINTS_PER_TRACE = 2500
 MAX_LINEAGE_SEGMENTS = 400  # more lines than this hide the chart instead of explaining it
+
+
+RUG_STEP = 0.09  # 1-D views: the gap between the rows of points drawn under the probability curves
+
+
+def _label(text) -> str:
+    """Plain text for any Plotly string: escaped, with its own line breaks kept."""
+    return plotly_escape(text).replace("\n", "<br>")
 
 
 def class_colors(n_classes: int, positive_index: int | None = None) -> list[str]:
@@ -41,10 +55,11 @@ def _subsample(points: np.ndarray, limit: int = MAX_POINTS_PER_TRACE, seed: int 
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, **extra) -> go.Figure:
+    """Common layout; ``title`` is Plotly text already (escaped by the caller), the axis titles plain text."""
     fig.update_layout(
         title=dict(text=title, x=0.0, xanchor="left"),
-        xaxis_title=x_title,
-        yaxis_title=y_title,
+        xaxis_title=_label(x_title),
+        yaxis_title=_label(y_title),
         margin=dict(l=60, r=20, t=60, b=50),
         legend=dict(orientation="h", yanchor="top", y=-0.18, x=0.0),
         **extra,
@@ -68,9 +83,13 @@ def make_boundary_figure(
     is the predicted class. Synthetic points are their own trace(s) with an ``x`` marker;
     rows removed by undersampling are ghosted grey. With ``show_lineage`` (and a view that has it),
     each synthetic point is joined to the two real points it was interpolated between.
+    A 1-D view (one feature) draws the probability along the feature, the points in rows beneath it.
     """
     if boundary.proba.ndim != 3:
         raise ValueError("boundary.proba must have shape (ny, nx, n_classes)")
+    if boundary.is_1d:
+        return _boundary_1d_figure(boundary, view, show_synthetic=show_synthetic, show_removed=show_removed,
+                                   show_lineage=show_lineage, threshold=threshold, title=title)
     classes, positive_index, points, labels = view.classes, view.positive_index, view.points, view.labels
     n_classes = len(classes)
     colors = class_colors(n_classes, positive_index)
@@ -80,7 +99,7 @@ def make_boundary_figure(
         fig.add_trace(go.Heatmap(
             x=boundary.x, y=boundary.y, z=boundary.proba[:, :, positive_index].astype(np.float32),
             zmin=0.0, zmax=1.0, colorscale=[[0.0, neg], [0.5, "#FFFFFF"], [1.0, pos]], opacity=0.55,
-            colorbar=dict(title=dict(text=f"P({classes[positive_index]})"), thickness=12),
+            colorbar=dict(title=dict(text=f"P({_label(classes[positive_index])})"), thickness=12),
             name="predicted probability", hovertemplate="P=%{z:.2f}<extra></extra>",
         ))
         fig.add_trace(go.Contour(
@@ -98,13 +117,13 @@ def make_boundary_figure(
         fig.add_trace(go.Heatmap(
             x=boundary.x, y=boundary.y, z=winner, zmin=-0.5, zmax=n_classes - 0.5,
             colorscale=steps, opacity=0.35, showscale=False, name="predicted class",
-            customdata=np.asarray(classes, dtype=object)[winner.astype(int)],
+            customdata=np.asarray([_label(c) for c in classes], dtype=object)[winner.astype(int)],
             hovertemplate="predicted %{customdata}<extra></extra>",
         ))
     for c in range(n_classes):
         mine = _subsample(points[labels == c], seed=c)
         fig.add_trace(go.Scattergl(
-            x=mine[:, 0], y=mine[:, 1], mode="markers", name=f"{classes[c]} (training)",
+            x=mine[:, 0], y=mine[:, 1], mode="markers", name=f"{_label(classes[c])} (training)",
             marker=dict(color=colors[c], size=7, line=dict(color="white", width=0.8)),
         ))
     if show_removed and len(view.removed_points):
@@ -114,29 +133,126 @@ def make_boundary_figure(
             marker=dict(color="rgba(120,120,120,0.25)", size=6, symbol="circle-open"),
         ))
     if show_lineage and view.lineage is not None and len(view.lineage):
-        shown = np.sort(np.random.default_rng(7).choice(
-            len(view.lineage), size=min(len(view.lineage), MAX_LINEAGE_SEGMENTS), replace=False))
-        segments = view.lineage[shown]
-        gaps = np.full((len(segments), 1, 2), np.nan)
-        path = np.concatenate([segments, gaps], axis=1).reshape(-1, 2)  # a, b, gap, a, b, gap, ...
-        fig.add_trace(go.Scatter(
-            x=path[:, 0], y=path[:, 1], mode="lines", connectgaps=False, hoverinfo="skip",
-            name=f"parents of synthetic points ({len(segments)}{' shown' if len(segments) < len(view.lineage) else ''})",
-            line=dict(color="rgba(60,60,60,0.45)", width=1),
-        ))
+        segments, n_shown = _lineage_segments(view.lineage)
+        fig.add_trace(_lineage_trace(segments, n_shown, len(view.lineage)))
     if show_synthetic and len(view.synthetic_points):
         for c in np.unique(view.synthetic_labels):
             synth = _subsample(view.synthetic_points[view.synthetic_labels == c], seed=50 + int(c))
             fig.add_trace(go.Scattergl(
-                x=synth[:, 0], y=synth[:, 1], mode="markers", name=f"{classes[int(c)]} (synthetic)",
+                x=synth[:, 0], y=synth[:, 1], mode="markers", name=f"{_label(classes[int(c)])} (synthetic)",
                 marker=dict(color=colors[int(c)], size=8, symbol="x-thin", line=dict(color=colors[int(c)], width=2)),
             ))
     x_title, y_title = boundary.axis_titles
+    shown_title = _label(title)
     if boundary.is_pca:
-        title += "<br><sup>More than 2 features: a slice through the mean, along the first two principal components</sup>"
-    _layout(fig, title, x_title, y_title, height=520)
+        shown_title += "<br><sup>More than 2 features: a slice through the mean, along the first two principal components</sup>"
+    _layout(fig, shown_title, x_title, y_title, height=520)
     fig.update_xaxes(range=[float(boundary.x[0]), float(boundary.x[-1])], showgrid=False)
     fig.update_yaxes(range=[float(boundary.y[0]), float(boundary.y[-1])], showgrid=False)
+    return fig
+
+
+def _lineage_segments(lineage: np.ndarray) -> tuple[np.ndarray, int]:
+    """At most ``MAX_LINEAGE_SEGMENTS`` parent pairs, chosen the same way every time."""
+    shown = np.sort(np.random.default_rng(7).choice(
+        len(lineage), size=min(len(lineage), MAX_LINEAGE_SEGMENTS), replace=False))
+    return lineage[shown], len(shown)
+
+
+def _lineage_trace(segments: np.ndarray, n_shown: int, n_all: int) -> go.Scatter:
+    """Segments (n, 2 ends, x/y) as one line trace with gaps between them."""
+    gaps = np.full((len(segments), 1, 2), np.nan)
+    path = np.concatenate([segments, gaps], axis=1).reshape(-1, 2)  # a, b, gap, a, b, gap, ...
+    return go.Scatter(
+        x=path[:, 0], y=path[:, 1], mode="lines", connectgaps=False, hoverinfo="skip",
+        name=f"parents of synthetic points ({n_shown}{' shown' if n_shown < n_all else ''})",
+        line=dict(color="rgba(60,60,60,0.45)", width=1),
+    )
+
+
+def _rug_y(class_index: int, n: int, seed: int) -> np.ndarray:
+    """1-D views: the height of a class's row of points under the curves, with a little jitter to show density."""
+    jitter = np.random.default_rng(seed).uniform(-0.025, 0.025, size=n)
+    return (-(class_index + 1) * RUG_STEP + jitter).astype(np.float32)
+
+
+def _boundary_1d_traces(boundary: Boundary, view: PointsView, *, threshold: float, show_synthetic: bool = True,
+                        show_removed: bool = True, show_lineage: bool = False, legend: bool = True,
+                        max_points: int = MAX_POINTS_PER_TRACE) -> list:
+    """The traces of a 1-D view: probability curve(s) along the feature and the points in a row per class."""
+    classes, positive_index = view.classes, view.positive_index
+    n_classes = len(classes)
+    colors = class_colors(n_classes, positive_index)
+    x = boundary.x
+    traces: list = []
+    if n_classes == 2:
+        p = boundary.proba[0, :, positive_index].astype(np.float32)
+        rgb = colors[positive_index].lstrip("#")
+        shade = "rgba({},{},{},0.13)".format(*(int(rgb[i:i + 2], 16) for i in (0, 2, 4)))
+        traces.append(go.Scatter(  # where the threshold predicts the positive class
+            x=x, y=np.where(p >= threshold, 1.0, 0.0).astype(np.float32), mode="none", fill="tozeroy",
+            fillcolor=shade, line_shape="hvh", hoverinfo="skip", showlegend=legend,
+            name=f"predicted {_label(classes[positive_index])}"))
+        traces.append(go.Scatter(
+            x=x, y=p, mode="lines", line=dict(color=colors[positive_index], width=3), showlegend=legend,
+            name=f"P({_label(classes[positive_index])})", hovertemplate="P=%{y:.2f}<extra></extra>"))
+        traces.append(go.Scatter(
+            x=np.array([x[0], x[-1]], dtype=np.float32), y=np.array([threshold, threshold], dtype=np.float32),
+            mode="lines", line=dict(color="#222222", width=1.5, dash="dash"), hoverinfo="skip", showlegend=legend,
+            name=f"threshold (P = {threshold:.2f})"))
+    else:
+        for c in range(n_classes):
+            traces.append(go.Scatter(
+                x=x, y=boundary.proba[0, :, c].astype(np.float32), mode="lines", showlegend=legend,
+                line=dict(color=colors[c], width=2.5), name=f"P({_label(classes[c])})",
+                hovertemplate="P=%{y:.2f}<extra></extra>"))
+    for c in range(n_classes):
+        mine = _subsample(view.points[view.labels == c], limit=max_points, seed=c)
+        traces.append(go.Scattergl(
+            x=mine[:, 0], y=_rug_y(c, len(mine), seed=c), mode="markers", showlegend=legend,
+            name=f"{_label(classes[c])} (training)", legendgroup=f"class{c}",
+            marker=dict(color=colors[c], size=6, opacity=0.8, line=dict(color="white", width=0.5))))
+    if show_removed and len(view.removed_points):  # in a row of their own, below the classes
+        ghost = _subsample(view.removed_points, limit=max_points, seed=97)
+        traces.append(go.Scattergl(
+            x=ghost[:, 0], y=_rug_y(n_classes, len(ghost), seed=97), mode="markers", showlegend=legend,
+            name="removed by undersampling", marker=dict(color="rgba(120,120,120,0.35)", size=6,
+                                                         symbol="circle-open")))
+    synthetic_row = {}
+    if show_synthetic and len(view.synthetic_points):
+        for c in np.unique(view.synthetic_labels):
+            synth = _subsample(view.synthetic_points[view.synthetic_labels == c], limit=max_points,
+                               seed=50 + int(c))
+            synthetic_row[int(c)] = -(int(c) + 1) * RUG_STEP + RUG_STEP / 2
+            traces.append(go.Scattergl(
+                x=synth[:, 0], y=np.full(len(synth), synthetic_row[int(c)], dtype=np.float32), mode="markers",
+                showlegend=legend, name=f"{_label(classes[int(c)])} (synthetic)",
+                marker=dict(color=colors[int(c)], size=8, symbol="x-thin", line=dict(color=colors[int(c)], width=2))))
+    if show_lineage and view.lineage is not None and len(view.lineage):
+        segments, n_shown = _lineage_segments(view.lineage)
+        height = _rug_y(0, len(segments), seed=11) + RUG_STEP / 2  # each parent pair on its own line
+        flat = np.stack([segments[:, :, 0], np.repeat(height[:, None], 2, axis=1)], axis=2)
+        traces.append(_lineage_trace(flat, n_shown, len(view.lineage)))
+    return traces
+
+
+def _axis_1d(classes: Sequence[str], *, removed: bool) -> dict:
+    """The y axis of a 1-D view: probability above 0, one labelled row of points per class below."""
+    names = [_label(c) for c in classes] + (["removed"] if removed else [])
+    rows = [-(i + 1) * RUG_STEP for i in range(len(names))]
+    return dict(range=[-(len(names) + 0.6) * RUG_STEP, 1.04], tickvals=[*rows, 0.0, 0.5, 1.0],
+                ticktext=[*names, "0", "0.5", "1"], showgrid=True, zeroline=True)
+
+
+def _boundary_1d_figure(boundary: Boundary, view: PointsView, *, show_synthetic: bool, show_removed: bool,
+                        show_lineage: bool, threshold: float, title: str) -> go.Figure:
+    fig = go.Figure(_boundary_1d_traces(boundary, view, threshold=threshold, show_synthetic=show_synthetic,
+                                        show_removed=show_removed, show_lineage=show_lineage))
+    x_title, y_title = boundary.axis_titles
+    shown_title = _label(title) + "<br><sup>One feature: the probability along it; the points in rows below</sup>"
+    _layout(fig, shown_title, x_title, y_title, height=520)
+    fig.update_xaxes(range=[float(boundary.x[0]), float(boundary.x[-1])], showgrid=False)
+    fig.update_yaxes(**_axis_1d(view.classes, removed=show_removed and len(view.removed_points) > 0))
     return fig
 
 
@@ -155,13 +271,13 @@ def make_confusion_figure(
     # colour is always the row share (recall per class): a rare class's row stays readable
     text = [[f"{share[i, j]:.0%}<br>({int(matrix[i, j])})" if normalize else f"{int(matrix[i, j])}<br>({share[i, j]:.0%})"
              for j in range(len(classes))] for i in range(len(classes))]
-    labels = [str(c) for c in classes]
+    labels = [_label(c) for c in classes]
     fig = go.Figure(go.Heatmap(
         z=share.astype(np.float32), x=labels, y=labels, text=text, texttemplate="%{text}", colorscale="Blues",
         zmin=0.0, zmax=1.0, showscale=False,
         hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>",
     ))
-    _layout(fig, title, "Predicted class", "True class", height=380)
+    _layout(fig, _label(title), "Predicted class", "True class", height=380)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", side="bottom")
     return fig
@@ -191,7 +307,7 @@ def _curve_points_trace(curves: Sequence[Curve], points: Sequence[tuple[Mapping[
     return go.Scatter(
         x=np.array([points[i][0][x] for i in keep], dtype=np.float32),
         y=np.array([points[i][0][y] for i in keep], dtype=np.float32), mode="markers",
-        name="operating points", customdata=[[curves[i].name, points[i][1]] for i in keep],
+        name="operating points", customdata=[[_label(curves[i].name), points[i][1]] for i in keep],
         hovertemplate="%{customdata[0]}<br>threshold %{customdata[1]:.2f}<extra></extra>",
         marker=dict(size=12, symbol="circle-open", line=dict(width=3),
                     color=[_curve_color(i, len(curves)) for i in keep]),
@@ -212,13 +328,13 @@ def make_roc_figure(
     for i, curve in enumerate(curves):
         fig.add_trace(go.Scatter(
             x=curve.x.astype(np.float32), y=curve.y.astype(np.float32), mode="lines",
-            name=f"{curve.name} (AUC {curve.area:.3f})", line=dict(width=2.5, color=_curve_color(i, len(curves))),
+            name=f"{_label(curve.name)} (AUC {curve.area:.3f})", line=dict(width=2.5, color=_curve_color(i, len(curves))),
         ))
     if operating_point is not None:
         fig.add_trace(_operating_point_trace(operating_point["fpr"], operating_point["tpr"], threshold))
     if operating_points:
         fig.add_trace(_curve_points_trace(curves, operating_points, "fpr", "tpr"))
-    _layout(fig, title, "False positive rate", "True positive rate (recall)", height=_curves_height(len(curves)))
+    _layout(fig, _label(title), "False positive rate", "True positive rate (recall)", height=_curves_height(len(curves)))
     fig.update_xaxes(range=[0, 1], constrain="domain")
     fig.update_yaxes(range=[0, 1.02])
     return fig
@@ -238,13 +354,13 @@ def make_pr_figure(
     for i, curve in enumerate(curves):
         fig.add_trace(go.Scatter(
             x=curve.x.astype(np.float32), y=curve.y.astype(np.float32), mode="lines", line_shape="hv",
-            name=f"{curve.name} (AP {curve.area:.3f})", line=dict(width=2.5, color=_curve_color(i, len(curves))),
+            name=f"{_label(curve.name)} (AP {curve.area:.3f})", line=dict(width=2.5, color=_curve_color(i, len(curves))),
         ))
     if operating_point is not None and np.isfinite(operating_point["precision"]):
         fig.add_trace(_operating_point_trace(operating_point["recall"], operating_point["precision"], threshold))
     if operating_points:
         fig.add_trace(_curve_points_trace(curves, operating_points, "recall", "precision"))
-    _layout(fig, title, "Recall", "Precision", height=_curves_height(len(curves)))
+    _layout(fig, _label(title), "Recall", "Precision", height=_curves_height(len(curves)))
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1.02])
     return fig
@@ -261,14 +377,15 @@ def make_class_balance_figure(
     for c, name in enumerate(classes):
         values = np.array([stages[s].get(name, 0) for s in stage_names], dtype=np.float32)
         fig.add_trace(go.Bar(
-            x=stage_names, y=values, name=str(name), marker_color=colors[c],
+            x=[_label(s) for s in stage_names], y=values, name=_label(name), marker_color=colors[c],
             text=[f"{int(v)}" for v in values], textposition="outside",
         ))
+    shown_title = _label(title)
     if synthetic:
-        notes = ", ".join(f"{k}: {v}" for k, v in synthetic.items() if v)
+        notes = ", ".join(f"{_label(k)}: {v}" for k, v in synthetic.items() if v)
         if notes:
-            title += f"<br><sup>synthetic rows among them - {notes}</sup>"
-    _layout(fig, title, "", "Rows", height=400, barmode="group")
+            shown_title += f"<br><sup>synthetic rows among them - {notes}</sup>"
+    _layout(fig, shown_title, "", "Rows", height=400, barmode="group")
     fig.update_xaxes(tickangle=0)
     return fig
 
@@ -299,7 +416,7 @@ def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, tot
         fig.add_trace(go.Scatter(x=np.array([0], dtype=np.float32), y=np.array([initial_loss], dtype=np.float32),
                                  mode="markers", name="before training", marker=dict(color="#222222", size=9)),
                       row=1, col=1)
-    _layout(fig, title, "", "", height=340)
+    _layout(fig, _label(title), "", "", height=340)
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, x=1.02))
     first = -1 if initial_loss is not None else 1  # room for the whole epoch-0 marker
     fig.update_xaxes(title_text="Epoch", range=[first, total_epochs] if total_epochs else None)
@@ -319,7 +436,7 @@ def make_focal_loss_figure(curves: Mapping[str, np.ndarray], p_true: np.ndarray,
     for key, name, color, dash in styles:
         fig.add_trace(go.Scatter(x=np.asarray(p_true, dtype=np.float32), y=np.asarray(curves[key], dtype=np.float32),
                                  mode="lines", name=name, line=dict(color=color, dash=dash, width=2.5)))
-    _layout(fig, f"{title}<br><sup>gamma {gamma:.2f}: easy examples (right) count less</sup>",
+    _layout(fig, f"{_label(title)}<br><sup>gamma {gamma:.2f}: easy examples (right) count less</sup>",
             "Probability given to the true class (p_t)", "Loss", height=400)
     fig.update_yaxes(range=[0, 2.5])
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=-0.25, x=0.0), margin=dict(b=130))
@@ -334,9 +451,10 @@ def make_reliability_figure(calibrations: Mapping[str, Calibration], *,
     for i, (name, cal) in enumerate(calibrations.items()):
         fig.add_trace(go.Scatter(
             x=np.asarray(cal.mean_predicted, dtype=np.float32), y=np.asarray(cal.observed_rate, dtype=np.float32),
-            mode="lines+markers", name=f"{name} (Brier {cal.brier:.3f})", line=dict(color=PALETTE[i % len(PALETTE)]),
+            mode="lines+markers", name=f"{_label(name)} (Brier {cal.brier:.3f})", line=dict(color=PALETTE[i % len(PALETTE)]),
         ))
-    _layout(fig, title, "Mean predicted probability of the positive class", "Observed share of positives", height=420)
+    _layout(fig, _label(title), "Mean predicted probability of the positive class", "Observed share of positives",
+            height=420)
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1.02])
     return fig
@@ -349,15 +467,23 @@ def _grid_shape(n: int, columns: int) -> tuple[int, int]:
 
 def make_boundary_grid_figure(panels: Sequence[tuple[str, Boundary, PointsView]], *, threshold: float = 0.5,
                               columns: int = 4, title: str = "Decision boundaries") -> go.Figure:
-    """Small multiples on shared axes and one shared colour scale: one boundary per model."""
+    """Small multiples on shared axes and one shared colour scale: one boundary per model.
+
+    1-D views (one feature) show each model's probability along the feature with the points below it.
+    """
     if not panels:
         raise ValueError("no panels to draw")
     rows, cols = _grid_shape(len(panels), columns)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p[0] for p in panels], shared_xaxes="all",
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_label(p[0]) for p in panels], shared_xaxes="all",
                         shared_yaxes="all", horizontal_spacing=0.03, vertical_spacing=0.08)
+    one_d = panels[0][1].is_1d
     for i, (name, boundary, view) in enumerate(panels):
         row, col = i // cols + 1, i % cols + 1
         colors = class_colors(len(view.classes), view.positive_index)
+        if one_d:
+            for trace in _boundary_1d_traces(boundary, view, threshold=threshold, legend=i == 0, max_points=600):
+                fig.add_trace(trace, row=row, col=col)
+            continue
         if len(view.classes) == 2:
             z = boundary.proba[:, :, view.positive_index].astype(np.float32)
             fig.add_trace(go.Heatmap(x=boundary.x, y=boundary.y, z=z, coloraxis="coloraxis", opacity=0.6,
@@ -373,15 +499,17 @@ def make_boundary_grid_figure(panels: Sequence[tuple[str, Boundary, PointsView]]
         for c in range(len(view.classes)):
             mine = _subsample(view.points[view.labels == c], limit=600, seed=c)
             fig.add_trace(go.Scattergl(x=mine[:, 0], y=mine[:, 1], mode="markers", showlegend=i == 0,
-                                       name=str(view.classes[c]), legendgroup=str(c),
+                                       name=_label(view.classes[c]), legendgroup=str(c),
                                        marker=dict(color=colors[c], size=4)), row=row, col=col)
     first = panels[0][2]
     colors = class_colors(len(first.classes), first.positive_index)
-    if len(first.classes) == 2:
+    if one_d:
+        pass  # the curves carry their own colours
+    elif len(first.classes) == 2:
         fig.update_layout(coloraxis=dict(
             cmin=0, cmax=1, colorscale=[[0.0, colors[1 - first.positive_index]], [0.5, "#FFFFFF"],
                                          [1.0, colors[first.positive_index]]],
-            colorbar=dict(title=dict(text=f"P({first.classes[first.positive_index]})"), thickness=10)))
+            colorbar=dict(title=dict(text=f"P({_label(first.classes[first.positive_index])})"), thickness=10)))
     else:
         n = len(first.classes)
         steps = []
@@ -389,11 +517,18 @@ def make_boundary_grid_figure(panels: Sequence[tuple[str, Boundary, PointsView]]
             steps += [[i / n, color], [(i + 1) / n, color]]
         fig.update_layout(coloraxis2=dict(cmin=-0.5, cmax=n - 0.5, colorscale=steps, showscale=False))
     x_title, y_title = panels[0][1].axis_titles
-    _layout(fig, title, "", "", height=300 * rows + 80)
+    _layout(fig, _label(title), "", "", height=300 * rows + 80)
     fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
-    fig.add_annotation(text=f"{x_title} (across) / {y_title} (up)", xref="paper", yref="paper", x=0, y=-0.04,
-                       showarrow=False, font=dict(size=11, color="#666666"), xanchor="left")
+    if one_d:
+        axis = _axis_1d(first.classes, removed=any(len(p[2].removed_points) for p in panels))
+        fig.update_yaxes(range=axis["range"])
+        fig.update_yaxes(tickvals=axis["tickvals"], ticktext=axis["ticktext"], col=1)
+        for c in range(2, cols + 1):
+            fig.update_yaxes(showticklabels=False, col=c)
+    else:
+        fig.update_yaxes(showticklabels=False)
+    fig.add_annotation(text=f"{_label(x_title)} (across) / {_label(y_title)} (up)", xref="paper", yref="paper",
+                       x=0, y=-0.04, showarrow=False, font=dict(size=11, color="#666666"), xanchor="left")
     return fig
 
 
@@ -403,8 +538,8 @@ def make_confusion_grid_figure(panels: Sequence[tuple[str, np.ndarray]], classes
     if not panels:
         raise ValueError("no panels to draw")
     rows, cols = _grid_shape(len(panels), columns)
-    labels = [str(c) for c in classes]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p[0] for p in panels], horizontal_spacing=0.05,
+    labels = [_label(c) for c in classes]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_label(p[0]) for p in panels], horizontal_spacing=0.05,
                         vertical_spacing=0.12)
     for i, (name, matrix) in enumerate(panels):
         matrix = np.asarray(matrix, dtype=np.float64)
@@ -417,7 +552,7 @@ def make_confusion_grid_figure(panels: Sequence[tuple[str, np.ndarray]], classes
     fig.update_layout(coloraxis=dict(cmin=0, cmax=1, colorscale="Blues", showscale=False))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
-    _layout(fig, title + "<br><sup>rows are true classes, columns predicted; colour is the row share</sup>",
+    _layout(fig, _label(title) + "<br><sup>rows are true classes, columns predicted; colour is the row share</sup>",
             "", "", height=260 * rows + 110)
     fig.update_layout(margin=dict(t=105))
     return fig

@@ -9,8 +9,10 @@ import pandas as pd
 
 from .datasets import Dataset
 from .errors import ConfigError, DataError
+from .text import shorten
 
-__all__ = ["MAX_CATEGORY_LEVELS", "PreparedData", "build_transformer", "prepare", "split_indices"]
+__all__ = ["MAX_CATEGORY_LEVELS", "PreparedData", "build_transformer", "prepare", "split_indices",
+           "training_class_counts"]
 
 MAX_CATEGORY_LEVELS = 20
 MIN_ROWS_PER_CLASS_FOR_VALIDATION = 5
@@ -61,6 +63,18 @@ def split_indices(
                 "so the live chart shows training loss only."
             )
     return np.sort(fit_rows), np.sort(val_rows), np.sort(test_rows), notes
+
+
+def training_class_counts(
+    y: np.ndarray, n_classes: int, *, test_size: float = 0.25, validation_size: float = 0.2, seed: int = 0
+) -> dict[int, int]:
+    """Rows per class (by code) that a network trains on before any strategy: the split's fitting rows.
+
+    Settings whose default depends on the data (e.g. focal alpha) are resolved from these counts,
+    by the core and by the app's widgets alike, so both give the same value for the same setup.
+    """
+    fit_rows, _, _, _ = split_indices(y, test_size=test_size, validation_size=validation_size, seed=seed)
+    return {i: int(n) for i, n in enumerate(np.bincount(y[fit_rows], minlength=n_classes))}
 
 
 @dataclass
@@ -142,10 +156,11 @@ def prepare(
     all_missing = [c for c in numeric if fit_frame[c].isna().all()]
     if all_missing:
         raise DataError(
-            f"Column {', '.join(map(repr, all_missing))} has no values in the training rows. "
+            f"Column {', '.join(repr(shorten(c)) for c in all_missing)} has no values in the training rows. "
             "Leave it out of the features."
         )
-    transformer.fit(fit_frame)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowing columns are reported below, by name
+        transformer.fit(fit_frame)
     missing = int(frame.isna().sum().sum())
     if missing:
         notes.append(f"{missing} missing values were filled in (median for numbers, most frequent level for text), learned from the training rows.")
@@ -153,25 +168,35 @@ def prepare(
         levels = fit_frame[column].nunique(dropna=True)
         if levels > MAX_CATEGORY_LEVELS:
             notes.append(
-                f"Column {column!r} has {levels} levels; the rarest were grouped so it adds at most {MAX_CATEGORY_LEVELS} columns."
+                f"Column {shorten(column)!r} has {levels} levels; the rarest were grouped so it adds at most "
+                f"{MAX_CATEGORY_LEVELS} columns."
             )
 
     def transform(rows: np.ndarray) -> np.ndarray:
         if rows.size == 0:
             return np.empty((0, len(transformer.get_feature_names_out())), dtype=np.float32)
-        return np.asarray(transformer.transform(frame.iloc[rows]), dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.asarray(transformer.transform(frame.iloc[rows]), dtype=np.float32)
 
+    X_fit, X_val, X_test = transform(fit_rows), transform(val_rows), transform(test_rows)
+    names = [str(n) for n in transformer.get_feature_names_out()]
+    for part in (X_fit, X_val, X_test):
+        broken = ~np.isfinite(part).all(axis=0)
+        if broken.any():  # e.g. 1e308 and -1e308 in one column: its spread overflows
+            shown = ", ".join(repr(shorten(n)) for n, bad in zip(names, broken) if bad)
+            raise DataError(f"Column {shown} holds numbers too large to scale (near the limit of a float). "
+                            "Rescale that column (e.g. to thousands or millions) or leave it out.")
     return PreparedData(
-        X_fit=transform(fit_rows),
+        X_fit=X_fit,
         y_fit=y[fit_rows],
-        X_val=transform(val_rows),
+        X_val=X_val,
         y_val=y[val_rows],
-        X_test=transform(test_rows),
+        X_test=X_test,
         y_test=y[test_rows],
         fit_rows=fit_rows,
         val_rows=val_rows,
         test_rows=test_rows,
-        feature_names=[str(n) for n in transformer.get_feature_names_out()],
+        feature_names=names,
         transformer=transformer,
         notes=notes,
     )

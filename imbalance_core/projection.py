@@ -1,4 +1,4 @@
-"""2-D views of n-D data and the decision-boundary grid."""
+"""Views of n-D data (a plane, or a line for one feature) and the decision-boundary grid."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ __all__ = ["Boundary", "PointsView", "Projection", "decision_grid"]
 
 
 class Projection:
-    """Map scaled features to a plane: identity for 2 features, else PCA fitted on training rows.
+    """Map scaled features to a view: identity for 1 or 2 features, else PCA fitted on training rows.
 
     With more than two features the boundary is drawn on the plane through the training mean
     spanned by the first two principal components; points off that plane are shown by their
-    projection, so the picture is a slice, and the axis titles say so.
+    projection, so the picture is a slice, and the axis titles say so. With a single feature the
+    view is 1-D: the probability along that feature.
     """
 
     def __init__(self, feature_names: list[str]):
@@ -27,8 +28,9 @@ class Projection:
             from sklearn.decomposition import PCA
 
             self.pca_ = PCA(n_components=2, random_state=seed).fit(X)
-        elif X.shape[1] < 2:
-            raise ValueError("a 2-D view needs at least 2 features")
+        elif X.shape[1] < 1:
+            raise ValueError("a view needs at least one feature")
+        self.dims_ = min(2, X.shape[1])
         return self
 
     @property
@@ -37,6 +39,8 @@ class Projection:
 
     @property
     def axis_titles(self) -> tuple[str, str]:
+        if self.dims_ == 1:
+            return f"{self.feature_names[0]} (scaled)", "Predicted probability"
         if self.pca_ is None:
             return f"{self.feature_names[0]} (scaled)", f"{self.feature_names[1]} (scaled)"
         ratio = self.pca_.explained_variance_ratio_
@@ -47,7 +51,7 @@ class Projection:
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         if len(X) == 0:
-            return np.empty((0, 2), dtype=np.float32)
+            return np.empty((0, self.dims_), dtype=np.float32)
         out = X if self.pca_ is None else self.pca_.transform(X)
         return np.asarray(out, dtype=np.float32)
 
@@ -58,9 +62,10 @@ class Projection:
 
 @dataclass
 class Boundary:
-    """Class probabilities on a regular grid in the 2-D view.
+    """Class probabilities on a regular grid in the view.
 
-    ``proba`` has shape (len(y), len(x), n_classes).
+    ``proba`` has shape (len(y), len(x), n_classes). A 1-D view (one feature) has a single row:
+    ``y`` is ``[0.0]`` and ``proba[0]`` is the probability along the feature.
     """
 
     x: np.ndarray
@@ -68,6 +73,10 @@ class Boundary:
     proba: np.ndarray
     axis_titles: tuple[str, str]
     is_pca: bool
+
+    @property
+    def is_1d(self) -> bool:
+        return self.proba.shape[0] == 1
 
 
 def decision_grid(
@@ -78,29 +87,36 @@ def decision_grid(
     resolution: int = 80,
     margin: float = 0.15,
 ) -> Boundary:
-    """Predict every grid cell in one batch (no per-cell or per-row calls)."""
+    """Predict every grid cell in one batch (no per-cell or per-row calls).
+
+    ``points_2d`` are the view's points (one or two columns); the grid spans them with a margin.
+    """
     low = points_2d.min(axis=0)
     high = points_2d.max(axis=0)
     pad = (high - low) * margin + 1e-6
     xs = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution, dtype=np.float32)
-    ys = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution, dtype=np.float32)
-    gx, gy = np.meshgrid(xs, ys)
-    plane = np.column_stack([gx.ravel(), gy.ravel()])
+    if points_2d.shape[1] == 1:  # 1-D: the probability along the single feature
+        ys = np.zeros(1, dtype=np.float32)
+        plane = xs.reshape(-1, 1)
+    else:
+        ys = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution, dtype=np.float32)
+        gx, gy = np.meshgrid(xs, ys)
+        plane = np.column_stack([gx.ravel(), gy.ravel()])
     proba = predict_proba(projection.inverse(plane))
     return Boundary(
-        x=xs, y=ys, proba=proba.reshape(resolution, resolution, -1).astype(np.float32),
+        x=xs, y=ys, proba=proba.reshape(len(ys), len(xs), -1).astype(np.float32),
         axis_titles=projection.axis_titles, is_pca=projection.is_pca,
     )
 
 
 @dataclass
 class PointsView:
-    """Training points in the 2-D view, split into what a boundary chart draws differently.
+    """Training points in the view (2-D, or 1-D for one feature), split into what a chart draws differently.
 
     ``points``/``labels``: real training rows; ``synthetic_*``: rows a sampler invented;
     ``removed_points``: real rows undersampling left out (for an ensemble: left out by every network).
     ``lineage``: when the sampler recorded them, the two parents of each synthetic point, shape
-    ``(n_synthetic, 2, 2)`` (parent, x/y); the projection is linear, so each synthetic point stays on
+    ``(n_synthetic, 2, dims)`` (parent, coordinate); the projection is linear, so each synthetic point stays on
     the segment between its parents in the view too.
     """
 

@@ -38,8 +38,8 @@ def result_figures(
     evaluation = evaluation or result.evaluate_at(threshold)
     point = evaluation.operating_point
     counts = result.counts
-    stages = {"training,<br>original": counts["train"], "training,<br>after the strategy": counts["train_resampled"],
-              "test<br>(untouched)": counts["test"]}
+    stages = {"training,\noriginal": counts["train"], "training,\nafter the strategy": counts["train_resampled"],
+              "test\n(untouched)": counts["test"]}
     first = result.resampled[0]
     synthetic = {result.classes[c]: int((first.y[first.is_synthetic] == c).sum()) for c in range(len(result.classes))}
     title = f"Decision boundary - {result.strategy_label}"

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 from imblearn.over_sampling import SMOTE
+from scipy import sparse
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
@@ -14,7 +15,7 @@ __all__ = ["ClusterOversampler", "LineageSMOTE"]
 
 
 class ClusterOversampler(BaseOverSampler):
-    """Cluster-based oversampling.
+    """Cluster-based oversampling (dense or sparse ``X``; the input dtype is kept).
 
     Each class to be oversampled is split into clusters with k-means; new points are
     interpolated only between two points *of the same cluster*, so synthetic points stay
@@ -59,6 +60,7 @@ class ClusterOversampler(BaseOverSampler):
         from sklearn.neighbors import NearestNeighbors
 
         rng = check_random_state(self.random_state)
+        dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float64  # float32 in, float32 out
         new_X, new_y, parents = [X], [y], []
         self.cluster_labels_ = {}
         for class_label, n_new in self.sampling_strategy_.items():
@@ -87,12 +89,17 @@ class ClusterOversampler(BaseOverSampler):
                     pick = rng.randint(rows.size, size=count)
                     a = rows[pick]
                     b = rows[neighbours[pick, rng.randint(k, size=count)]]
-                step = rng.uniform(size=(count, 1))
-                new_X.append(X[a] + step * (X[b] - X[a]))
+                step = rng.uniform(size=(count, 1)).astype(dtype, copy=False)
+                if sparse.issparse(X):
+                    new_X.append(X[a] + (X[b] - X[a]).multiply(step).tocsr())
+                else:
+                    new_X.append(X[a] + step * (X[b] - X[a]))
                 new_y.append(np.full(count, class_label, dtype=y.dtype))
                 parents.append(np.column_stack([a, b]))
         self.parents_ = np.vstack(parents) if parents else np.empty((0, 2), dtype=int)
-        return np.vstack(new_X), np.concatenate(new_y)
+        if sparse.issparse(X):
+            return sparse.vstack(new_X, format=X.format).astype(dtype, copy=False), np.concatenate(new_y)
+        return np.vstack(new_X).astype(dtype, copy=False), np.concatenate(new_y)
 
 
 class LineageSMOTE(SMOTE):

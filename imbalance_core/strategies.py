@@ -13,6 +13,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .params import Param, resolve_params
+from .text import shorten
 
 __all__ = ["STRATEGIES", "Resampled", "Strategy", "class_weights", "combinations", "combine", "get_strategy",
            "resample"]
@@ -430,13 +431,31 @@ def combinations() -> list[str]:
             for b, t in STRATEGIES.items() if t.changes_training and not t.changes_data]
 
 
+MAX_KEY_CHARS = 80  # the longest combination name is well under this
+
+
 def get_strategy(key: str) -> Strategy:
-    """A registry entry, or a combination written ``"<sampler>+<loss or weights>"``."""
-    if COMBINE in key:
-        data_key, _, training_key = key.partition(COMBINE)
-        return combine(data_key.strip(), training_key.strip())
+    """A registry entry, or a combination written ``"<sampler>+<loss or weights>"``.
+
+    The name is parsed, not evaluated: at most one ``+``, each side a registry key.
+    """
+    if not isinstance(key, str) or not key.strip():
+        raise ConfigError(f"a strategy name is needed; choose one of: {', '.join(STRATEGIES)}")
+    if len(key) > MAX_KEY_CHARS:
+        raise ConfigError(f"a strategy name has at most {MAX_KEY_CHARS} characters; got {len(key):,} "
+                          f"({shorten(key, 30)!r}). Choose one of: {', '.join(STRATEGIES)}")
+    parts = [part.strip() for part in key.split(COMBINE)]
+    if len(parts) > 2:
+        raise ConfigError(f"a combination is one sampler and one loss or weighting joined by '{COMBINE}' "
+                          f"(e.g. smote{COMBINE}focal_loss); got {len(parts)} parts in {shorten(key, 30)!r}")
+    if len(parts) == 2:
+        for part in parts:
+            if part not in STRATEGIES:
+                raise ConfigError(f"unknown strategy {shorten(part)!r} in {shorten(key)!r}; "
+                                  f"choose from: {', '.join(STRATEGIES)}")
+        return combine(*parts)
     if key not in STRATEGIES:
-        raise ConfigError(f"unknown strategy {key!r}; choose one of: {', '.join(STRATEGIES)}, "
+        raise ConfigError(f"unknown strategy {shorten(key)!r}; choose one of: {', '.join(STRATEGIES)}, "
                           f"or a sampler and a loss joined by '{COMBINE}' (e.g. smote{COMBINE}focal_loss)")
     return STRATEGIES[key]
 

@@ -51,7 +51,7 @@ def test_train_csv_writes_one_prediction_per_test_row(tmp_path, capsys):
         (["train", "--builtin", "moons", "--strategy", "smote", "--param", "k_neighbors"], "NAME=VALUE"),
         (["train", "--strategy", "none"], "one of the arguments --data --builtin is required"),
         (["train", "--data", "/no/such.csv", "--strategy", "none"], "Cannot open"),
-        (["train", "--builtin", "moons", "--strategy", "none", "--test-size", "0.9"], "test size"),
+        (["train", "--builtin", "moons", "--strategy", "none", "--test-size", "0.9"], "test_size"),
         (["train", "--builtin", "moons", "--strategy", "none", "--hidden", "a,b"], "hidden layers"),
     ],
 )

@@ -68,21 +68,42 @@ def test_undefined_metrics_are_nan_with_a_note():
 
 
 def test_cost_threshold_minimises_the_given_costs():
-    from imbalance_core.evaluation import choose_cost_threshold
+    from imbalance_core.evaluation import choose_cost_threshold, threshold_grid
 
     y = np.array([0, 0, 0, 0, 1, 1])
     score = np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.9])
     proba = np.column_stack([1 - score, score])
-    # missing a positive is expensive: cut below 0.4 so both positives are caught (one false alarm at 0.6)
+    # missing a positive is expensive: cut at 0.4 or below so both positives are caught (one false alarm at 0.6)
     cheap_fn = choose_cost_threshold(y, proba, cost_fn=10, cost_fp=1)
     assert cheap_fn.threshold == pytest.approx(0.4) and (cheap_fn.false_negatives, cheap_fn.false_positives) == (0, 1)
-    # false alarms are expensive: predict positive only above 0.6
+    # false alarms are expensive: predict positive only above 0.6 (the cheapest cut closest to 0.5 is 0.61)
     cheap_fp = choose_cost_threshold(y, proba, cost_fn=1, cost_fp=10)
-    assert cheap_fp.threshold == pytest.approx(0.9) and cheap_fp.false_positives == 0
-    # brute force agrees
+    assert cheap_fp.threshold == pytest.approx(0.61) and cheap_fp.false_positives == 0
+    # brute force over the thresholds the setting can take agrees
     for c_fn, c_fp, choice in [(10, 1, cheap_fn), (1, 10, cheap_fp)]:
         costs = [(c_fn * np.sum((y == 1) & (score < t)) + c_fp * np.sum((y == 0) & (score >= t))) / 6
-                 for t in np.linspace(0, 1, 1001)]
+                 for t in threshold_grid()]
         assert choice.cost_per_row == pytest.approx(min(costs))
     with pytest.raises(ValueError):
         choose_cost_threshold(y, proba, cost_fn=0, cost_fp=0)
+
+
+def test_a_cost_chosen_threshold_is_one_the_slider_can_hold_and_gives_the_cost_reported():
+    """Costs that favour predicting nothing used to choose 1.0 (beyond the slider); saturated
+    probabilities of exactly 1.0 still counted as positive when it was re-applied."""
+    from imbalance_core.evaluation import THRESHOLD, choose_cost_threshold, predict_labels
+
+    y = np.array([0, 0, 0, 1, 0, 1])
+    score = np.array([1.0, 1.0, 0.995, 0.2, 0.3, 1.0], dtype=np.float32)  # saturated float32 outputs
+    proba = np.column_stack([1 - score, score])
+    choice = choose_cost_threshold(y, proba, cost_fn=0.0, cost_fp=1.0)
+    assert THRESHOLD.check(choice.threshold) == choice.threshold  # within 0.01-0.99, on its 0.01 grid
+    assert round(choice.threshold, 2) == choice.threshold
+    predicted = predict_labels(proba, threshold=choice.threshold, positive_index=1)
+    fp = int(np.sum((predicted == 1) & (y == 0)))
+    fn = int(np.sum((predicted == 0) & (y == 1)))
+    assert (fn, fp) == (choice.false_negatives, choice.false_positives)
+    assert choice.cost_per_row == pytest.approx(fp / len(y))
+    for bad in [(float("nan"), 1.0), (1.0, float("inf")), (-1.0, 1.0)]:
+        with pytest.raises(ValueError):
+            choose_cost_threshold(y, proba, cost_fn=bad[0], cost_fp=bad[1])

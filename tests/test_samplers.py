@@ -96,3 +96,14 @@ def test_lineage_smote_is_imblearn_smote_and_records_real_parents(rng, n_classes
     assert (parents[:, 0] != parents[:, 1]).all()
     _on_segments(synthetic, X[parents[:, 0]], X[parents[:, 1]])
     assert not hasattr(sampler, "_pairs")
+
+
+from imblearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from imbalance_core.samplers import ClusterOversampler, LineageSMOTE  # noqa: E402
+
+
+@parametrize_with_checks([ClusterOversampler(random_state=0), LineageSMOTE(random_state=0)])
+def test_custom_samplers_pass_imbalanced_learns_common_checks(estimator, check):
+    """Dense and sparse input, pandas, lists, dtypes, one label, multi-class...: as imblearn's own samplers."""
+    check(estimator)

@@ -196,3 +196,55 @@ def test_impossible_combinations_say_why(key, message):
 
     with pytest.raises(ConfigError, match=message):
         get_strategy(key)
+
+
+def _setting_values(param):
+    """Every value a setting can take that changes behaviour: each choice, both booleans, both ends of a range."""
+    if param.kind == "choice":
+        return list(param.choices)
+    if param.kind == "bool":
+        return [False, True]
+    return sorted({param.low, param.high})
+
+
+SETTINGS = [(key, param.name, value) for key, strategy in STRATEGIES.items() for param in strategy.params
+            for value in _setting_values(param)]
+
+
+@pytest.mark.parametrize(("key", "name", "value"), SETTINGS, ids=[f"{k}-{n}={v}" for k, n, v in SETTINGS])
+def test_every_value_of_every_strategy_setting_resamples_or_explains_itself(key, name, value, prepared):
+    """Not only the defaults: each choice and each end of each range either works or is a ConfigError."""
+    strategy = STRATEGIES[key]
+    counts = _counts(prepared.y_fit)
+    params = strategy.resolve({name: value}, counts)
+    assert params[name] == value
+    try:
+        out = resample(strategy, params, prepared.X_fit, prepared.y_fit, seed=0)
+    except ConfigError as exc:  # e.g. KMeans-SMOTE with a balance threshold of 1 finds no cluster
+        assert str(exc) and "Traceback" not in str(exc)
+        return
+    assert len(out.y) == len(out.X) and np.isfinite(out.X).all()
+    real = ~out.is_synthetic
+    np.testing.assert_array_equal(out.X[real], prepared.X_fit[out.source[real]])
+    if strategy.make_loss is not None:
+        loss = strategy.make_loss(params, counts, len(counts), [])
+        assert loss.get_config()["gamma"] == pytest.approx(params.get("gamma", loss.get_config()["gamma"]))
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_strategy_refuses_settings_that_are_not_numbers(key):
+    strategy = STRATEGIES[key]
+    for param in strategy.params:
+        if param.kind not in {"int", "float"}:
+            continue
+        for bad in [float("nan"), float("inf"), -float("inf"), "3", param.high + param.step, param.low - param.step]:
+            with pytest.raises(ConfigError, match=param.name):
+                strategy.resolve({param.name: bad}, {0: 90, 1: 10})
+
+
+def test_a_strategy_name_is_parsed_not_evaluated():
+    """600 chained 'smote+' used to end in a RecursionError; names are bounded and split once."""
+    for name in ["smote+" * 600, "smote+smote+focal_loss", "+", "smote+", "x" * 81, "", "smote+focal_loss+"]:
+        with pytest.raises(ConfigError):
+            get_strategy(name)
+    assert get_strategy(" smote + focal_loss ").key == "smote+focal_loss"
