@@ -1,5 +1,7 @@
 """Compare: several strategies on the same split, initial weights and seed, side by side."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from ui.routing import require_router
@@ -10,27 +12,31 @@ st.title("Compare strategies")
 st.write("Train several remedies on the same split, with the same initial weights and seed, and put them side by side.")
 
 # imported after the title is on screen (first paint does not wait for them)
-from imbalance_core import NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy  # noqa: E402,E501
+from imbalance_core import (  # noqa: E402
+    NETWORK_PARAMS, SEED, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy,
+)
 from imbalance_core.strategies import combinations  # noqa: E402
 from imbalance_core.compare import SEED_STRATEGIES, Comparison, compare_strategies  # noqa: E402
 from ui.compare_view import show_comparison  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
+from ui.text import md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
-SEED = Param("seed", "int", 0, "Seed", "The first seed; repeats use the following ones.", low=0, high=100_000, step=1)
+# the first seed; repeats use the next ones, so it leaves room for them below SEED's top
+FIRST_SEED = replace(SEED, help="The first seed; repeats use the following ones.", high=SEED.high - 10)
 REPEATS = Param("repeats", "int", 1, "Seeds per strategy", "More seeds show how much of a difference is luck.",
                 low=1, high=10, step=1)
 
 spec, dataset = active_dataset()
 
-st.markdown(f"**Data:** {dataset.name} - {len(dataset.labels)} rows, "
+st.markdown(f"**Data:** {md_escape(dataset.name)} - {len(dataset.labels)} rows, "
             + " : ".join(str(n) for n in dataset.class_counts.values()))
 chosen = st.multiselect("Strategies", [*STRATEGIES, *combinations()], default=list(SEED_STRATEGIES),
                         key="compare.strategies", format_func=lambda k: get_strategy(k).label,
                         help="Type to search; combinations such as SMOTE + focal loss are listed after the single ones.")
 with st.expander("Network and training (shared by every strategy)"):
     network_values = param_widgets(NETWORK_PARAMS, key_prefix="compare.net")
-    seed = param_widget(SEED, key="compare.seed", default=SEED.default)
+    seed = param_widget(FIRST_SEED, key="compare.seed", default=FIRST_SEED.default)
     repeats = param_widget(REPEATS, key="compare.repeats", default=REPEATS.default)
 run = st.button("Compare", type="primary", key="compare.run", disabled=not chosen)
 setup = {"data": spec_fingerprint(spec), "strategies": chosen, "network": network_values, "seed": seed,
@@ -64,7 +70,7 @@ if run:
         compare_strategies(dataset, chosen, base, repeats=int(repeats), on_update=on_update, on_done=on_done,
                            comparison=comparison)
     except UserError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc), limit=None))
     st.session_state["compare.running"] = False
 
 comparison = st.session_state.get("compare.result")

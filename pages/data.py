@@ -7,8 +7,10 @@ from ui.routing import require_router
 require_router()
 
 from imbalance_core import BUILTIN_DATASETS, DataError, UserError
+from imbalance_core.datasets import MAX_FILE_BYTES
 from imbalance_core.plots import make_class_balance_figure
 from ui.state import dataset_spec, load_dataset, read_upload, set_dataset_spec
+from ui.text import md_escape
 from ui.widgets import param_widgets
 
 st.title("Data")
@@ -31,10 +33,10 @@ if source == sources[0]:
 else:
     upload = st.file_uploader(
         "CSV file (comma, semicolon or tab separated; may be gzip-compressed)", type=["csv", "tsv", "txt", "gz"],
-        key="data.upload",
+        key="data.upload", max_upload_size=MAX_FILE_BYTES // 2**20,
     )
     if upload is None and current["source"] == "upload":
-        st.caption(f"Using the file uploaded earlier: **{current['filename']}**.")
+        st.caption(f"Using the file uploaded earlier: **{md_escape(current['filename'])}**.")
         raw, filename = current["data"], current["filename"]
     elif upload is None:
         st.info("Upload a file to use it. Until then the lab keeps its current data set.")
@@ -44,7 +46,7 @@ else:
     try:
         table = read_upload(raw, filename)
     except DataError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_escape(str(exc), limit=None), icon=":material/error:")
         st.caption("The lab keeps using the data set it had; nothing else changed.")
         st.stop()
     columns = list(table.columns)
@@ -79,7 +81,7 @@ else:
     try:
         load_dataset(spec)
     except UserError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_escape(str(exc), limit=None), icon=":material/error:")
         st.caption("The lab keeps using the data set it had; nothing else changed.")
         st.stop()
     set_dataset_spec(spec)
@@ -87,20 +89,20 @@ else:
 try:
     dataset = load_dataset(dataset_spec())
 except UserError as exc:
-    st.error(str(exc), icon=":material/error:")
+    st.error(md_escape(str(exc), limit=None), icon=":material/error:")
     st.stop()
 
-st.subheader(dataset.name)
-st.caption(dataset.description)
+st.subheader(md_escape(dataset.name))
+st.caption(md_escape(dataset.description, limit=None))
 for note in dataset.notes:
-    st.info(note, icon=":material/info:")
+    st.info(md_escape(note, limit=None), icon=":material/info:")
 left, right = st.columns([3, 2])
 with left:
     preview = dataset.features.copy()
     preview.insert(len(preview.columns), f"{dataset.target} (class)", dataset.labels)
     st.dataframe(preview.head(500), height=380)
-    st.caption(f"{len(dataset.labels)} rows (first 500 shown), {dataset.n_features} feature columns; "
-               f"positive class: {dataset.positive_class!r}; imbalance {dataset.imbalance_ratio:.1f} : 1.")
+    st.caption(f"{len(dataset.labels)} rows (first 500 shown), {dataset.n_features} feature columns; positive class: "
+               f"{md_escape(dataset.positive_class, 60)}; imbalance {dataset.imbalance_ratio:.1f} : 1.")
 with right:
     st.plotly_chart(make_class_balance_figure({"all rows": dataset.class_counts}, classes=dataset.classes,
                                               positive_index=dataset.positive_index, title="Class balance"),

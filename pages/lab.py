@@ -14,27 +14,29 @@ st.write(
 
 # imported after the title is on screen: first paint does not wait for pandas / plotly / sklearn
 from imbalance_core import (  # noqa: E402
-    NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, UserError, get_strategy, run_experiment,
+    NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, UserError, estimate_cost, get_strategy,
+    run_experiment,
 )
 from ui import share  # noqa: E402
 from ui.results import LiveView, focal_explorer, presentation_style, share_popover, show_result  # noqa: E402
-from ui.state import active_dataset, spec_fingerprint  # noqa: E402
+from ui.state import active_dataset, spec_fingerprint, training_counts  # noqa: E402
+from ui.text import md_code, md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
 for problem in st.session_state.pop("lab.link_problems", []):
-    st.warning(f"Part of the link could not be used and was left at its default - {problem}")
+    st.warning(f"Part of the link could not be used and was left at its default: {md_code(problem.key)} = "
+               f"{md_code(problem.value)} ({md_escape(problem.reason)})", icon=":material/link_off:")
 expected = st.session_state.get("lab.expected_upload")
 spec, dataset = active_dataset()
 if expected and spec["source"] == "upload" and spec["filename"] == expected["filename"]:
     st.session_state.pop("lab.expected_upload")
 elif expected:
-    details = ([f"class column {expected['target']!r}"] if expected.get("target") else []) + (
-        [f"positive class {expected['positive']!r}"] if expected.get("positive") else [])
-    st.warning(
-        f"This link was made with an uploaded file, which cannot travel in a link: **{expected['filename']}**"
-        + (f" ({', '.join(details)})" if details else "")
-        + ". Upload that file on the Data page, then come back and press **Train**. The strategy, network and "
-          "seed from the link are already set.", icon=":material/upload_file:")
+    details = ([f"class column {md_code(expected['target'])}"] if expected.get("target") else []) + (
+        [f"positive class {md_code(expected['positive'])}"] if expected.get("positive") else [])
+    named = md_code(expected["filename"]) + (f" ({', '.join(details)})" if details else "")
+    st.warning(f"This link was made with an uploaded file, which cannot travel in a link: {named}. Upload that "
+               "file on the Data page, then come back and press **Train**. The strategy, network and seed from the "
+               "link are already set.", icon=":material/upload_file:")
     st.page_link("pages/data.py", label="Upload the file", icon=":material/table_chart:")
 
 present = st.toggle("Presentation mode", key="lab.present",
@@ -52,8 +54,9 @@ else:
 with controls:
     counts = dataset.class_counts
     balance = " : ".join(f"{n}" for n in counts.values())
-    st.markdown(f"**Data:** {dataset.name}  \n{len(dataset.labels)} rows, {dataset.n_features} features, "
-                f"classes {' / '.join(counts)} = {balance}")
+    names = " / ".join(md_escape(c, 60) for c in counts)
+    st.markdown(f"**Data:** {md_escape(dataset.name)}  \n{len(dataset.labels)} rows, {dataset.n_features} "
+                f"features, classes {names} = {balance}")
     st.page_link("pages/data.py", label="Change data", icon=":material/table_chart:")
 
     key = st.selectbox(
@@ -68,7 +71,9 @@ with controls:
             key = f"{key}+{extra}"
     strategy = get_strategy(key)
     st.caption(strategy.description)
-    class_counts = {i: n for i, n in enumerate(counts.values())}
+    # data-dependent defaults (e.g. focal alpha) from the rows the core trains on, as the CLI resolves them
+    class_counts = training_counts(dataset, seed=st.session_state.get("lab.seed", SEED.default),
+                                   test_size=st.session_state.get("lab.test_size", TEST_SIZE.default))
     params = {
         p.name: param_widget(p, key=f"lab.{key}.{p.name}", default=p.default_for(class_counts),
                              disabled=p.binary_only and not dataset.is_binary)
@@ -86,8 +91,8 @@ with controls:
         seed = param_widget(SEED, key="lab.seed", default=SEED.default)
         test_size = param_widget(TEST_SIZE, key="lab.test_size", default=TEST_SIZE.default)
     train = st.button("Train", type="primary", key="lab.train", width="stretch")
-    # a link or a learn-page preset asks for a run on arrival
-    train = st.session_state.pop("lab.autotrain", False) or train
+    # a link or a learn-page preset asks for a run on arrival: only if it is a bounded amount of work
+    arrival = st.session_state.pop("lab.autotrain", False) and not train
 
 # what a result was trained with; when the widgets differ, the result on screen is marked stale
 setup = {"data": spec_fingerprint(spec), "strategy": key, "params": params, "network": network_values,
@@ -97,25 +102,45 @@ link = {"data": expected or share.data_setup(spec), "strategy": key, "params": p
         "present": present}
 st.query_params.from_dict(share.to_query(link))  # the address bar always reopens this setup
 uploaded = spec["source"] == "upload"
+try:
+    config, config_error = ExperimentConfig(
+        strategy=key, params=params, network=NetworkConfig.from_values(network_values), seed=int(seed),
+        test_size=float(test_size)), None
+except UserError as exc:
+    config, config_error = None, exc
+if arrival:  # a link or preset trains by itself only within the budget (a bad setup is trained to explain itself)
+    try:
+        cost = estimate_cost(dataset, config) if config is not None else None
+    except UserError:
+        cost = None
+    train = cost is None or cost.within()
+    if not train:
+        st.session_state["lab.held_back"] = cost
+if train:
+    st.session_state.pop("lab.held_back", None)
 
 
 with results:
     if st.session_state.pop("lab.training_started", False):
         st.warning("Training stopped because a setting changed before it finished. Press **Train** to start again.")
+    held_back = st.session_state.get("lab.held_back")
+    if held_back is not None:
+        st.warning(f"This link asks for a large run: about {held_back.steps:,} gradient steps over "
+                   f"{held_back.rows:,} rows per network, {held_back.times_budget():.0f} times what a link may start "
+                   "by itself. It was not started. Check the setup (epochs, batch size, networks), then press "
+                   "**Train**.", icon=":material/hourglass_empty:")
     if train:
         st.session_state["lab.training_started"] = True
         st.session_state.pop("lab.result", None)
         with st.status(f"Training with {strategy.label}...", expanded=True) as status:
             live = LiveView()
             try:
-                config = ExperimentConfig(
-                    strategy=key, params=params, network=NetworkConfig.from_values(network_values), seed=int(seed),
-                    test_size=float(test_size),
-                )
+                if config_error is not None:
+                    raise config_error
                 result = run_experiment(dataset, config, on_update=live.update)
             except UserError as exc:
                 status.update(label="Training could not start", state="error", expanded=True)
-                st.error(str(exc))
+                st.error(md_escape(str(exc), limit=None))
                 result = None
             else:
                 live.clear()

@@ -16,18 +16,18 @@ st.write(
 
 # imported after the title is on screen (first paint does not wait for them)
 from imbalance_core import (  # noqa: E402
-    NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy,
+    NETWORK_PARAMS, SEED, STRATEGIES, ExperimentConfig, NetworkConfig, UserError, get_strategy,
 )
 from imbalance_core.leakage import leakage_demo  # noqa: E402
 from imbalance_core.plots import make_boundary_grid_figure, make_confusion_grid_figure  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
+from ui.text import md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
-SEED = Param("seed", "int", 0, "Seed", "Same seed, data and settings give the same numbers.", low=0, high=100_000, step=1)
 NETWORK = [p for p in NETWORK_PARAMS if p.name in ("hidden_layers", "epochs")]
 
 spec, dataset = active_dataset()
-st.markdown(f"**Data:** {dataset.name} - {len(dataset.labels)} rows, "
+st.markdown(f"**Data:** {md_escape(dataset.name)} - {len(dataset.labels)} rows, "
             + " : ".join(str(n) for n in dataset.class_counts.values()))
 samplers = [k for k, s in STRATEGIES.items() if s.changes_data and not s.members_param]
 st.session_state.setdefault("leakage.strategy", "random_oversampling")
@@ -47,7 +47,7 @@ if run:
             st.session_state["leakage.result"] = leakage_demo(dataset, config)
             st.session_state["leakage.setup"] = setup
         except UserError as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc), limit=None))
 
 demo = st.session_state.get("leakage.result")
 if demo is None:
@@ -57,7 +57,7 @@ else:
     if st.session_state.get("leakage.setup") != setup:
         st.info("Settings changed since this ran. Press **Run both ways** to see the new ones.")
     right_run, wrong_run = demo.right, demo.wrong
-    st.subheader(f"{right_run.strategy_label} on {right_run.dataset_name}")
+    st.subheader(f"{right_run.strategy_label} on {md_escape(right_run.dataset_name)}")
     table = demo.table()
     st.dataframe(
         table.style.format({c: ("{:+.3f}" if c == "Inflation" else "{:.3f}") for c in table.columns if c != "Metric"},

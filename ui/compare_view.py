@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from imbalance_core.compare import LOWER_IS_BETTER
-from imbalance_core.evaluation import Curve
+from imbalance_core.evaluation import THRESHOLD, Curve
+from imbalance_core.export import csv_text
 from imbalance_core.plots import (
     make_boundary_grid_figure,
     make_confusion_grid_figure,
@@ -15,6 +16,8 @@ from imbalance_core.plots import (
     make_reliability_figure,
     make_roc_figure,
 )
+
+from .text import md_escape
 
 if TYPE_CHECKING:
     from imbalance_core.compare import Comparison
@@ -30,29 +33,30 @@ def _threshold_controls(comparison: Comparison) -> tuple[float, tuple[float, flo
     first = next(iter(comparison.results.values()))
     if not comparison.binary:
         return 0.5, None, "macro averages, most probable class"
+    positive = md_escape(first.positive_class, 60)
     mode = st.radio("Decision threshold", THRESHOLD_MODES, horizontal=True, key="compare.view.threshold_mode",
                     help="Nothing is retrained: every strategy's test-split probabilities are cut again.")
     if mode == THRESHOLD_MODES[1]:
-        threshold = st.slider(f"Predict {first.positive_class!r} when its probability is at least", 0.01, 0.99,
-                              value=0.5, step=0.01, key="compare.view.threshold")
-        return threshold, None, f"positive class {first.positive_class!r}, threshold {threshold:.2f} for all"
+        threshold = st.slider(f"Predict {positive} when its probability is at least", THRESHOLD.low, THRESHOLD.high,
+                              value=THRESHOLD.default, step=THRESHOLD.step, key="compare.view.threshold")
+        return threshold, None, f"positive class {positive}, threshold {threshold:.2f} for all"
     if mode == THRESHOLD_MODES[2]:
         left, right = st.columns(2)
-        cost_fn = left.number_input(f"Cost of missing a {first.positive_class!r}", min_value=0.0, value=10.0,
+        cost_fn = left.number_input(f"Cost of missing a {positive}", min_value=0.0, max_value=1e9, value=10.0,
                                     step=1.0, key="compare.view.cost_fn")
-        cost_fp = right.number_input("Cost of a false alarm", min_value=0.0, value=1.0, step=1.0,
+        cost_fp = right.number_input("Cost of a false alarm", min_value=0.0, max_value=1e9, value=1.0, step=1.0,
                                      key="compare.view.cost_fp")
         if cost_fn + cost_fp == 0:
             st.warning("Give at least one of the two mistakes a cost above 0; showing threshold 0.5 meanwhile.")
-            return 0.5, None, f"positive class {first.positive_class!r}, threshold 0.5"
+            return 0.5, None, f"positive class {positive}, threshold 0.5"
         if len(first.prepared.y_val) == 0:
             st.warning("This data has no validation split to choose thresholds on (a class is too small); "
                        "showing threshold 0.5.")
-            return 0.5, None, f"positive class {first.positive_class!r}, threshold 0.5"
+            return 0.5, None, f"positive class {positive}, threshold 0.5"
         return 0.5, (cost_fn, cost_fp), (
-            f"positive class {first.positive_class!r}; each strategy (and seed) at the threshold that is cheapest "
+            f"positive class {positive}; each strategy (and seed) at the threshold that is cheapest "
             f"on its validation split for costs {cost_fn:g} : {cost_fp:g} (Threshold column)")
-    return 0.5, None, f"positive class {first.positive_class!r}, threshold 0.5"
+    return 0.5, None, f"positive class {positive}, threshold 0.5"
 
 
 def _positive_curves(comparison: Comparison, kind: str) -> list[Curve]:
@@ -68,10 +72,10 @@ def _positive_curves(comparison: Comparison, kind: str) -> list[Curve]:
 def show_comparison(comparison: Comparison) -> None:
     """Every table and chart of a comparison; threshold changes rerun only this fragment."""
     first = next(iter(comparison.results.values()))
-    st.subheader(f"{len(comparison.results)} strategies on {first.dataset_name}")
+    st.subheader(f"{len(comparison.results)} strategies on {md_escape(first.dataset_name)}")
     threshold, costs, scope = _threshold_controls(comparison)
     scores = comparison.scores_at(threshold, costs)
-    board = comparison.leaderboard(scores)
+    board = comparison.leaderboard(scores, threshold_column=costs is not None or threshold != THRESHOLD.default)
     means = [c for c in board.columns if c not in ("Strategy", "Threshold") and not c.endswith("±")]
     higher = [c for c in means if c not in LOWER_IS_BETTER]
     lower = [c for c in means if c in LOWER_IS_BETTER]
@@ -83,7 +87,7 @@ def show_comparison(comparison: Comparison) -> None:
                + (f"mean and ± standard deviation over {repeats} seeds." if repeats > 1 else "one seed.")
                + " Click a column header to sort.")
     st.download_button(
-        "Metrics (CSV, one row per strategy)", board.to_csv(index=False), file_name="comparison-metrics.csv",
+        "Metrics (CSV, one row per strategy)", csv_text(board), file_name="comparison-metrics.csv",
         mime="text/csv", key="compare.download.metrics", on_click="ignore", icon=":material/download:")
     close = comparison.within_spread("pr_auc", scores)
     if close:
@@ -95,7 +99,7 @@ def show_comparison(comparison: Comparison) -> None:
     points = ([(e.operating_point, e.threshold) for e in evaluations.values()]
               if comparison.binary else None)
     left, right = st.columns(2)
-    rare = f" - class {first.positive_class!r}"
+    rare = f" - class {first.positive_class}"  # plain text: the figure builders escape it
     left.plotly_chart(make_roc_figure(_positive_curves(comparison, "roc"), title="ROC curves (test split)" + rare,
                                       operating_points=points), key="compare.roc")
     right.plotly_chart(make_pr_figure(_positive_curves(comparison, "pr"), positive_rate=first.evaluation.positive_rate,

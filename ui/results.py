@@ -10,10 +10,12 @@ import streamlit as st
 
 import numpy as np
 
-from imbalance_core import METRIC_LABELS, export
+from imbalance_core import METRIC_LABELS, THRESHOLD, export
 from imbalance_core.losses import focal_loss_curves
 from imbalance_core.plots import make_focal_loss_figure
 from imbalance_core.report import live_figures, result_figures
+
+from .text import md_escape
 
 if TYPE_CHECKING:
     from imbalance_core import ExperimentResult, LiveUpdate
@@ -76,17 +78,17 @@ def focal_explorer(gamma: float, alpha: float):
 
 
 def _use_threshold(value: float) -> None:
-    st.session_state["lab.view.threshold"] = round(value, 2)
+    st.session_state["lab.view.threshold"] = THRESHOLD.check(round(value, 2))  # cost thresholds lie on its grid
 
 
 def cost_threshold_picker(result: ExperimentResult) -> None:
     """Choose the threshold from the costs of the two mistakes, on the validation split."""
     with st.expander("Choose the threshold from what mistakes cost"):
         left, right = st.columns(2)
-        cost_fn = left.number_input(f"Cost of missing a {result.positive_class!r} (false negative)", min_value=0.0,
-                                    value=10.0, step=1.0, key="lab.view.cost_fn")
-        cost_fp = right.number_input("Cost of a false alarm (false positive)", min_value=0.0, value=1.0, step=1.0,
-                                     key="lab.view.cost_fp")
+        cost_fn = left.number_input(f"Cost of missing a {md_escape(result.positive_class, 60)} (false negative)",
+                                    min_value=0.0, max_value=1e9, value=10.0, step=1.0, key="lab.view.cost_fn")
+        cost_fp = right.number_input("Cost of a false alarm (false positive)", min_value=0.0, max_value=1e9, value=1.0,
+                                     step=1.0, key="lab.view.cost_fp")
         if cost_fn + cost_fp == 0:
             st.warning("Give at least one of the two mistakes a cost above 0.")
             return
@@ -132,14 +134,14 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
     ``share_link(threshold)`` builds the link to this setup; the popover showing it lives in this
     fragment so that it follows the threshold.
     """
-    st.subheader(f"{result.strategy_label} on {result.dataset_name}")
+    st.subheader(f"{result.strategy_label} on {md_escape(result.dataset_name)}")
     binary = len(result.classes) == 2
-    threshold = 0.5
+    threshold = THRESHOLD.default
     if binary:
-        st.session_state.setdefault("lab.view.threshold", 0.5)  # also set by "Use this threshold"
+        st.session_state.setdefault("lab.view.threshold", THRESHOLD.default)  # also set by "Use this threshold"
         threshold = st.slider(
-            f"Decision threshold: predict {result.positive_class!r} when its probability is at least", 0.01, 0.99,
-            step=0.01, key="lab.view.threshold",
+            f"Decision threshold: predict {md_escape(result.positive_class, 60)} when its probability is at least",
+            THRESHOLD.low, THRESHOLD.high, step=THRESHOLD.step, key="lab.view.threshold",
             help="Moving it trades precision for recall. The network is not retrained: the same test-split "
                  "probabilities are cut at another point.",
         )
@@ -152,11 +154,11 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
     evaluation = result.evaluate_at(threshold)
     show_metrics(evaluation.metrics)
     rule = f"threshold {threshold:.2f}" if binary else "predicted class = most probable"
-    scope = f"positive class {result.positive_class!r}" if binary else "macro averages"
+    scope = f"positive class {md_escape(result.positive_class, 60)}" if binary else "macro averages"
     st.caption(f"Test split: {len(result.prepared.y_test)} untouched rows; {rule}. Precision, recall and F1 are "
                f"for the {scope}. Trained in {result.train_seconds:.1f} s.")
     for note in result.notes:
-        st.info(note, icon=":material/info:")
+        st.info(md_escape(note, limit=None), icon=":material/info:")
     options = st.columns(4)
     normalize = options[0].toggle("Row shares", value=False, key="lab.view.normalize",
                                   help="Show the confusion matrix as shares of each true class instead of counts.")
@@ -197,7 +199,7 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")})
     if result.class_weights:
         st.caption("Class weights used: " + ", ".join(
-            f"{result.classes[c]} = {w:.2f}" for c, w in result.class_weights.items()))
+            f"{md_escape(result.classes[c], 60)} = {w:.2f}" for c, w in result.class_weights.items()))
     downloads(result, threshold)
 
 
@@ -225,7 +227,7 @@ def downloads(result: ExperimentResult, threshold: float) -> None:
         help="The trained network (an ensemble as one averaging model). It expects the preprocessed features, "
              "as the Python script computes them.")
     columns[3].download_button(
-        "Training rows (CSV)", lambda: export.resampled_table(result).to_csv(index=False),
+        "Training rows (CSV)", lambda: export.csv_text(export.resampled_table(result)),
         file_name=f"{stem}-training-rows.csv", mime="text/csv", key="lab.download.training_rows", on_click="ignore",
         icon=":material/table:", help="The rows the network was trained on, after the strategy, with is_synthetic "
                                       "and the source row of each real one (features as the network saw them).")

@@ -8,30 +8,45 @@ A setup is a plain dict::
      "seed": 0, "test_size": 0.25, "threshold": 0.5, "present": False}
 
 In the URL every value is text: ``data``, ``d.<data set setting>``, ``file``, ``target``, ``positive``,
-``features``, ``strategy``, ``s.<strategy setting>``, ``n.<network setting>``, ``seed``, ``test_size``,
-``threshold``, ``present``.
+``feature`` (repeated, one per feature column), ``strategy``, ``s.<strategy setting>``,
+``n.<network setting>``, ``seed``, ``test_size``, ``threshold``, ``present``.
+
+A link is written by a stranger: every value is parsed against its declaration (numbers finite and in
+range, names bounded in length, the strategy parsed, not evaluated); what cannot be used is reported
+back with the value quoted and left at its default.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
 import streamlit as st
 
 import imbalance_core as core
+from imbalance_core.datasets import MAX_COLUMNS
+from imbalance_core.text import MAX_NAME_CHARS, shorten
 
 from .state import set_dataset_spec
 
-# the lab's own settings besides the network (declared once: the lab's widgets and its links use them)
-LAB_SEED = core.Param("seed", "int", 0, "Seed", "Same seed, data and settings give the same numbers.",
-                      low=0, high=100_000, step=1)
-LAB_TEST_SIZE = core.Param("test_size", "float", 0.25, "Test split", "Share of rows held out, untouched, for the "
-                           "metrics.", low=0.1, high=0.5, step=0.05)
-THRESHOLD = core.Param("threshold", "float", 0.5, "Threshold", "Decision threshold for the positive class.",
-                       low=0.01, high=0.99, step=0.01)
+# the lab's own settings besides the network (declared once in the core: widgets, links and the CLI use them)
+LAB_SEED = core.SEED
+LAB_TEST_SIZE = core.TEST_SIZE
+THRESHOLD = core.THRESHOLD
 UPLOAD = "upload"
 ADOPTED = "share.adopted"
+MAX_FILENAME_CHARS = 255  # the longest file name common file systems allow
+FEATURE = "feature"
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    """A part of a link that could not be used: which key, the value it held (bounded), and why."""
+
+    key: str
+    value: str
+    reason: str
 
 
 def _text(value: Any) -> str:
@@ -47,14 +62,14 @@ def _parse(param: core.Param, text: str) -> Any:
         for choice in param.choices:
             if str(choice) == text:
                 return choice
-        raise core.ConfigError(f"{param.name} must be one of {', '.join(map(str, param.choices))}; got {text!r}")
+        raise core.ConfigError(f"{param.name} must be one of {', '.join(map(str, param.choices))}")
     return param.parse(text)
 
 
-def to_query(setup: Mapping[str, Any]) -> dict[str, str]:
-    """The setup as URL query parameters (text only)."""
+def to_query(setup: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """The setup as URL query parameters (text; the feature columns as a repeated ``feature`` key)."""
     data = setup["data"]
-    query: dict[str, str] = {}
+    query: dict[str, str | list[str]] = {}
     if data["source"] == "builtin":
         query["data"] = data["key"]
         query.update({f"d.{k}": _text(v) for k, v in data.get("params", {}).items()})
@@ -63,7 +78,7 @@ def to_query(setup: Mapping[str, Any]) -> dict[str, str]:
         if data.get("positive"):
             query["positive"] = data["positive"]
         if data.get("features") is not None:
-            query["features"] = ",".join(data["features"])
+            query[FEATURE] = [str(f) for f in data["features"]]
     query["strategy"] = setup["strategy"]
     query.update({f"s.{k}": _text(v) for k, v in setup.get("params", {}).items()})
     query.update({f"n.{k}": _text(v) for k, v in setup.get("network", {}).items()})
@@ -75,41 +90,65 @@ def to_query(setup: Mapping[str, Any]) -> dict[str, str]:
     return query
 
 
-def from_query(query: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
-    """A setup from URL query parameters, and what was wrong with them (bad values are left out)."""
-    value = {k: (v[-1] if isinstance(v, list) else str(v)) for k, v in query.items()}
+def from_query(query: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[LinkProblem]]:
+    """A setup from URL query parameters, and what was wrong with them (bad values are left out).
+
+    ``query`` maps each key to its text, or to a list of texts for a repeated key.
+    """
+    def values(key: str) -> list[str]:
+        raw = query.get(key)
+        if raw is None:
+            return []
+        return [str(v) for v in raw] if isinstance(raw, (list, tuple)) else [str(raw)]
+
+    value = {k: values(k)[-1] for k in query if values(k)}
     if "strategy" not in value and "data" not in value:
         return None, []
-    problems: list[str] = []
+    problems: list[LinkProblem] = []
+
+    def problem(key: str, reason: str) -> None:
+        problems.append(LinkProblem(key, shorten(value.get(key, ""), 80), reason))
+
+    def name(key: str, limit: int) -> str | None:
+        text = value.get(key)
+        if text is not None and len(text) > limit:
+            problem(key, f"{key} has at most {limit} characters; this one has {len(text):,}")
+            return None
+        return text
 
     def parsed(params, prefix: str, owner: str) -> dict[str, Any]:
         out = {}
         for param in params:
-            text = value.get(f"{prefix}{param.name}")
-            if text is None:
+            key = f"{prefix}{param.name}"
+            if key not in value:
                 continue
             try:
-                out[param.name] = _parse(param, text)
+                out[param.name] = _parse(param, value[key])
             except core.UserError as exc:
-                problems.append(f"{owner}: {exc}")
+                problem(key, f"{owner}: {exc}")
         return out
 
     setup: dict[str, Any] = {}
     data_key = value.get("data", "moons")
     if data_key == UPLOAD:
-        features = value.get("features")
-        setup["data"] = {"source": UPLOAD, "filename": value.get("file", "your file"), "target": value.get("target"),
-                         "positive": value.get("positive"), "features": features.split(",") if features else None}
+        features = values(FEATURE) or (value["features"].split(",") if "features" in value else [])
+        if len(features) > MAX_COLUMNS or any(len(f) > MAX_NAME_CHARS for f in features):
+            problem(FEATURE, f"at most {MAX_COLUMNS} feature columns of at most {MAX_NAME_CHARS} characters each")
+            features = []
+        target, positive = name("target", MAX_NAME_CHARS), name("positive", MAX_NAME_CHARS)
+        setup["data"] = {"source": UPLOAD, "filename": name("file", MAX_FILENAME_CHARS) or "your file",
+                         "target": target, "positive": positive, "features": features or None}
     elif data_key in core.BUILTIN_DATASETS:
         builtin = core.BUILTIN_DATASETS[data_key]
         setup["data"] = {"source": "builtin", "key": data_key, "params": parsed(builtin.params, "d.", builtin.label)}
     else:
-        problems.append(f"unknown data set {data_key!r}; using Moons")
+        problem("data", f"no built-in data set has this name; using Moons (choose one of: "
+                        f"{', '.join(core.BUILTIN_DATASETS)})")
         setup["data"] = {"source": "builtin", "key": "moons", "params": {}}
     try:
         strategy = core.get_strategy(value.get("strategy", "none"))
     except core.UserError as exc:
-        problems.append(str(exc))
+        problem("strategy", str(exc))
         strategy = core.get_strategy("none")
     setup["strategy"] = strategy.key
     setup["params"] = parsed(strategy.params, "s.", strategy.label)
@@ -165,7 +204,7 @@ def adopt_query_params() -> None:
     if st.session_state.get(ADOPTED):
         return
     st.session_state[ADOPTED] = True
-    setup, problems = from_query(st.query_params.to_dict())
+    setup, problems = from_query({key: st.query_params.get_all(key) for key in st.query_params})
     if setup is None:
         return
     apply(setup, train=True)
@@ -185,4 +224,4 @@ def share_url(setup: Mapping[str, Any]) -> str:
     base = (st.context.url or "http://localhost:8501/").split("?")[0]  # no URL when run headless (AppTest)
     if base.rstrip("/").endswith("/lab"):  # the lab is the default page: its link is the app's root
         base = base.rstrip("/")[: -len("lab")]
-    return f"{base}?{urlencode(to_query(setup))}"
+    return f"{base}?{urlencode(to_query(setup), doseq=True)}"

@@ -8,6 +8,8 @@ import streamlit as st
 
 import imbalance_core as core  # names load on first use: importing this module stays instant
 
+from .text import md_escape
+
 if TYPE_CHECKING:
     from imbalance_core import Dataset
 
@@ -61,6 +63,19 @@ def load_dataset(spec: dict[str, Any]) -> Dataset:
     return _uploaded(spec["data"], spec["filename"], spec["target"], spec.get("positive"), tuple(spec["features"]))
 
 
+def training_counts(dataset: Dataset, *, seed: int, test_size: float) -> dict[int, int]:
+    """Rows per class the core would train on for this seed and test split (before any strategy).
+
+    Widgets whose default depends on the data use these, as the core does, so a default shown in
+    the app and the one the CLI resolves are the same. If the split is impossible, all rows' counts
+    (the run itself will explain what is wrong).
+    """
+    try:
+        return core.training_class_counts(dataset.y, len(dataset.classes), test_size=test_size, seed=seed)
+    except core.UserError:
+        return dict(enumerate(dataset.class_counts.values()))
+
+
 def spec_fingerprint(spec: dict[str, Any]) -> tuple:
     """Everything that identifies the data a spec loads, without the uploaded bytes themselves."""
     if spec["source"] == "builtin":
@@ -74,6 +89,6 @@ def active_dataset() -> tuple[dict[str, Any], Dataset]:
     try:
         return spec, load_dataset(spec)
     except core.UserError as exc:
-        st.error(f"The chosen data set cannot be used: {exc}")
+        st.error(f"The chosen data set cannot be used: {md_escape(str(exc), limit=None)}")
         st.page_link("pages/data.py", label="Choose another data set", icon=":material/table_chart:")
         st.stop()
