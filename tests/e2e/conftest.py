@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from .settle import TIMEOUT as SETTLE_TIMEOUT
+from .settle import settle, watch
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -79,9 +82,10 @@ def browser():
 @pytest.fixture
 def page(browser, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tab = context.new_page()
-    tab.set_default_timeout(90_000)
+    tab = watch(context.new_page())  # follows the app's websocket: rerun() waits for finished runs
+    tab.set_default_timeout(SETTLE_TIMEOUT)
     tab.goto(app_url)
     tab.get_by_role("button", name="Train", exact=True).wait_for()
+    settle(tab)
     yield tab
     context.close()
