@@ -642,7 +642,8 @@ def dataset_from_table(
         columns[column] = series
     if infinite:
         notes.append(f"Infinite values (inf, -inf, or numbers too large for a float) were treated as missing and "
-                     f"filled in like other missing values, in column {', '.join(infinite)}.")
+                     f"filled in like other missing values, in column{'s' if len(infinite) > 1 else ''} "
+                     f"{', '.join(infinite)}.")
     if not chosen:
         raise DataError(
             f"No feature columns are left besides the class column {shown_target!r}. "

@@ -101,8 +101,9 @@ with left:
     preview = dataset.features.copy()
     preview.insert(len(preview.columns), f"{dataset.target} (class)", dataset.labels)
     st.dataframe(preview.head(500), height=380)
+    positive = md_escape(dataset.positive_class, 60)
     st.caption(f"{len(dataset.labels)} rows (first 500 shown), {dataset.n_features} feature columns; positive class: "
-               f"{md_escape(dataset.positive_class, 60)}; imbalance {dataset.imbalance_ratio:.1f} : 1.")
+               f"{positive}; imbalance {dataset.imbalance_ratio:.1f} : 1.")
 with right:
     st.plotly_chart(make_class_balance_figure({"all rows": dataset.class_counts}, classes=dataset.classes,
                                               positive_index=dataset.positive_index, title="Class balance"),

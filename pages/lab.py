@@ -14,8 +14,8 @@ st.write(
 
 # imported after the title is on screen: first paint does not wait for pandas / plotly / sklearn
 from imbalance_core import (  # noqa: E402
-    NETWORK_PARAMS, STRATEGIES, ExperimentConfig, NetworkConfig, UserError, estimate_cost, get_strategy,
-    run_experiment,
+    NETWORK_PARAMS, SEED, STRATEGIES, TEST_SIZE, ExperimentConfig, NetworkConfig, UserError, estimate_cost,
+    get_strategy, run_experiment,
 )
 from ui import share  # noqa: E402
 from ui.results import LiveView, focal_explorer, presentation_style, share_popover, show_result  # noqa: E402
@@ -24,8 +24,8 @@ from ui.text import md_code, md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
 for problem in st.session_state.pop("lab.link_problems", []):
-    st.warning(f"Part of the link could not be used and was left at its default: {md_code(problem.key)} = "
-               f"{md_code(problem.value)} ({md_escape(problem.reason)})", icon=":material/link_off:")
+    quoted = f"{md_code(problem.key)} = {md_code(problem.value)} ({md_escape(problem.reason)})"
+    st.warning(f"Part of the link could not be used and was left at its default: {quoted}", icon=":material/link_off:")
 expected = st.session_state.get("lab.expected_upload")
 spec, dataset = active_dataset()
 if expected and spec["source"] == "upload" and spec["filename"] == expected["filename"]:
@@ -44,7 +44,6 @@ present = st.toggle("Presentation mode", key="lab.present",
 if present:
     presentation_style()
 
-SEED, TEST_SIZE = share.LAB_SEED, share.LAB_TEST_SIZE
 
 if present:  # controls folded away, results full width
     controls, results = st.expander("Setup (hidden in presentation mode)"), st.container()
@@ -55,8 +54,9 @@ with controls:
     counts = dataset.class_counts
     balance = " : ".join(f"{n}" for n in counts.values())
     names = " / ".join(md_escape(c, 60) for c in counts)
-    st.markdown(f"**Data:** {md_escape(dataset.name)}  \n{len(dataset.labels)} rows, {dataset.n_features} "
-                f"features, classes {names} = {balance}")
+    features = f"{dataset.n_features} feature{'s' if dataset.n_features != 1 else ''}"
+    st.markdown(f"**Data:** {md_escape(dataset.name)}  \n{len(dataset.labels)} rows, {features}, "
+                f"classes {names} = {balance}")
     st.page_link("pages/data.py", label="Change data", icon=":material/table_chart:")
 
     key = st.selectbox(

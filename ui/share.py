@@ -30,10 +30,6 @@ from imbalance_core.text import MAX_NAME_CHARS, shorten
 
 from .state import set_dataset_spec
 
-# the lab's own settings besides the network (declared once in the core: widgets, links and the CLI use them)
-LAB_SEED = core.SEED
-LAB_TEST_SIZE = core.TEST_SIZE
-THRESHOLD = core.THRESHOLD
 UPLOAD = "upload"
 ADOPTED = "share.adopted"
 MAX_FILENAME_CHARS = 255  # the longest file name common file systems allow
@@ -153,7 +149,7 @@ def from_query(query: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[Li
     setup["strategy"] = strategy.key
     setup["params"] = parsed(strategy.params, "s.", strategy.label)
     setup["network"] = parsed(core.NETWORK_PARAMS, "n.", "network")
-    for param in (LAB_SEED, LAB_TEST_SIZE, THRESHOLD):
+    for param in (core.SEED, core.TEST_SIZE, core.THRESHOLD):  # declared once: widgets, links and the CLI
         setup[param.name] = parsed([param], "", param.name).get(param.name)
     setup["present"] = value.get("present") == "1"
     return setup, problems
@@ -190,9 +186,9 @@ def apply(setup: Mapping[str, Any], *, train: bool) -> None:
             state.pop(key, None)  # the widget fills in its (possibly data-dependent) default
     for param in core.NETWORK_PARAMS:
         state[f"lab.net.{param.name}"] = setup.get("network", {}).get(param.name, param.default)
-    state["lab.seed"] = setup.get("seed") if setup.get("seed") is not None else LAB_SEED.default
-    state["lab.test_size"] = setup.get("test_size") if setup.get("test_size") is not None else LAB_TEST_SIZE.default
-    state["lab.view.threshold"] = setup.get("threshold") if setup.get("threshold") is not None else 0.5
+    run_settings = (("lab.seed", core.SEED), ("lab.test_size", core.TEST_SIZE), ("lab.view.threshold", core.THRESHOLD))
+    for name, param in run_settings:
+        state[name] = setup.get(param.name) if setup.get(param.name) is not None else param.default
     state["lab.present"] = bool(setup.get("present", False))
     state.pop("lab.result", None)
     state.pop("lab.result_setup", None)
