@@ -1,4 +1,9 @@
-"""Several strategies on the same split, the same initial weights and the same seed."""
+"""Several strategies on the same split, the same initial weights and the same seed, trained together.
+
+All strategies of one seed are one kernel group: their networks (an ensemble's included) train at
+once, stacked on the kernel's member axis. Each network does exactly the steps it would do alone, so
+a strategy's numbers here equal the lab's for the same setup.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ import pandas as pd
 
 from .datasets import Dataset
 from .evaluation import METRIC_LABELS, Calibration, Evaluation, calibration, choose_cost_threshold, evaluate
-from .experiment import ExperimentConfig, ExperimentResult, LiveUpdate, run_experiment
+from .experiment import ExperimentConfig, ExperimentResult, finish, network_of, plan_run, train_plans
+from .preprocessing import prepare
 
 __all__ = ["SEED_STRATEGIES", "Comparison", "compare_strategies"]
 
@@ -18,7 +24,7 @@ __all__ = ["SEED_STRATEGIES", "Comparison", "compare_strategies"]
 SEED_STRATEGIES = ("none", "random_oversampling", "random_undersampling", "smote", "cluster_oversampling",
                    "class_weight", "focal_loss", "ensemble")
 LEADERBOARD_METRICS = ("precision", "recall", "f1", "roc_auc", "pr_auc", "balanced_accuracy", "g_mean", "mcc")
-LOWER_IS_BETTER = ("Brier", "Training time (s)")
+LOWER_IS_BETTER = ("Brier", "Gradient steps")
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class Run:
     proba_test: np.ndarray
     y_val: np.ndarray
     proba_val: np.ndarray
-    seconds: float
+    steps: int
     brier: float
 
 
@@ -46,6 +52,7 @@ class Comparison:
     scores: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     calibrations: dict[str, Calibration] = field(default_factory=dict)  # of the kept (first-seed) result
     runs: dict[str, list[Run]] = field(default_factory=dict)
+    seconds: list[float] = field(default_factory=list)  # training time of each seed's group
 
     def add(self, key: str, result: ExperimentResult) -> None:
         cal = calibration(result.prepared.y_test, result.proba_test, positive_index=result.positive_index)
@@ -53,11 +60,11 @@ class Comparison:
         self.calibrations.setdefault(key, cal)
         row = {name: result.metrics[name] for name in LEADERBOARD_METRICS}
         row["brier"] = cal.brier
-        row["seconds"] = result.train_seconds
+        row["steps"] = result.gradient_steps
         row["threshold"] = result.evaluation.threshold
         self.scores.setdefault(key, []).append(row)
         self.runs.setdefault(key, []).append(Run(result.prepared.y_test, result.proba_test, result.prepared.y_val,
-                                                 result.proba_val, result.train_seconds, cal.brier))
+                                                 result.proba_val, result.gradient_steps, cal.brier))
 
     @property
     def binary(self) -> bool:
@@ -90,7 +97,7 @@ class Comparison:
                 metrics = evaluate(run.y_test, run.proba_test, classes=result.classes,
                                    positive_index=result.positive_index, threshold=cut).metrics
                 row = {name: metrics[name] for name in LEADERBOARD_METRICS}
-                row.update(brier=run.brier, seconds=run.seconds, threshold=cut)
+                row.update(brier=run.brier, steps=run.steps, threshold=cut)
                 out[key].append(row)
         return out
 
@@ -114,8 +121,8 @@ class Comparison:
         for key, runs in scores.items():
             frame = pd.DataFrame(runs)
             row: dict[str, Any] = {"Strategy": self.results[key].strategy_label}
-            for name in (*LEADERBOARD_METRICS, "brier", "seconds", *extra):
-                label = METRIC_LABELS.get(name, {"brier": "Brier", "seconds": "Training time (s)",
+            for name in (*LEADERBOARD_METRICS, "brier", "steps", *extra):
+                label = METRIC_LABELS.get(name, {"brier": "Brier", "steps": "Gradient steps",
                                                  "threshold": "Threshold"}.get(name))
                 row[label] = float(frame[name].mean())
                 if len(runs) > 1:
@@ -143,30 +150,37 @@ def compare_strategies(
     *,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     repeats: int = 1,
-    on_update: Callable[[str, LiveUpdate], None] | None = None,
-    on_done: Callable[[str, Comparison], None] | None = None,
+    on_progress: Callable[[int, int, int], None] | None = None,
+    on_done: Callable[[int, Comparison], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
     comparison: Comparison | None = None,
 ) -> Comparison:
     """Train every strategy with ``base``'s split, network and seed (and ``repeats`` seeds).
 
-    ``on_done(key, comparison)`` is called after each strategy, so a caller can keep what is
-    finished if a later one is interrupted. Pass ``comparison`` to continue one.
+    Each seed prepares the split once and trains all strategies together. ``on_progress(seed_index,
+    epoch, epochs)`` reports training between compiled calls; ``on_done(seed_index, comparison)`` is
+    called when a seed's strategies are evaluated, so a caller keeps what is finished if a later seed
+    is interrupted. Pass ``comparison`` to continue one (finished seeds are not trained again).
     """
     if not 1 <= repeats <= 10:
         raise ValueError(f"repeats must be from 1 to 10; got {repeats}")
     comparison = comparison or Comparison()
     params = params or {}
-    for key in strategies:
-        if key in comparison.scores:
+    for r in range(repeats):
+        todo = [key for key in strategies if len(comparison.scores.get(key, [])) <= r]
+        if not todo:
             continue
-        callback = (lambda update, _key=key: on_update(_key, update)) if on_update else None
-        runs = [
-            run_experiment(dataset, replace(base, strategy=key, params=dict(params.get(key, {})), seed=base.seed + r),
-                           on_update=callback)
-            for r in range(repeats)
-        ]
-        for result in runs:  # added together: an interrupted strategy leaves no partial entry
-            comparison.add(key, result)
+        config = replace(base, seed=base.seed + r)
+        prepared = prepare(dataset, test_size=config.test_size, validation_size=config.validation_size,
+                           seed=config.seed)
+        plans = [plan_run(dataset, prepared, replace(config, strategy=key, params=dict(params.get(key, {}))))
+                 for key in todo]
+        network = network_of(prepared, len(dataset.classes), config.network)
+        report = (lambda progress, _r=r: on_progress(_r, progress.epoch, progress.epochs)) if on_progress else None
+        trained = train_plans(network, prepared, plans, on_progress=report, should_stop=should_stop)
+        for key, plan_, (weights, history, seconds) in zip(todo, plans, trained):  # added together: all or none
+            comparison.add(key, finish(dataset, prepared, plan_, network, weights, history, seconds))
+        comparison.seconds.append(trained[0][2])
         if on_done is not None:
-            on_done(key, comparison)
+            on_done(r, comparison)
     return comparison

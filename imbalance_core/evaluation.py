@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .params import Param
+from .portable import metric_or_nan, metric_values, predict_labels
 
 __all__ = [
     "Calibration", "CostChoice", "Curve", "Evaluation", "METRIC_LABELS", "THRESHOLD", "calibration",
@@ -74,23 +74,6 @@ class Evaluation:
                 "recall": ratio(tp, tp + fn)}
 
 
-def predict_labels(proba: np.ndarray, *, threshold: float = 0.5, positive_index: int = 1) -> np.ndarray:
-    """Threshold the positive class for binary problems, argmax for multi-class."""
-    if proba.shape[1] == 2:
-        return np.where(proba[:, positive_index] >= threshold, positive_index, 1 - positive_index).astype(np.int64)
-    return np.argmax(proba, axis=1).astype(np.int64)
-
-
-def _safe(fn, *args, **kwargs) -> float:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = float(fn(*args, **kwargs))
-    except ValueError:
-        return float("nan")
-    return value
-
-
 def evaluate(
     y_true: np.ndarray,
     proba: np.ndarray,
@@ -103,46 +86,20 @@ def evaluate(
 
     Binary precision / recall / F1 are about the positive class; multi-class ones are macro
     averages. ROC AUC is one-vs-rest macro for multi-class; PR AUC is average precision.
-    A metric that is undefined on this test split (a class missing from it) is NaN.
+    A metric that is undefined on this test split (a class missing from it) is NaN. The metric
+    values come from :func:`imbalance_core.portable.metric_values`, which the exported script runs too.
     """
-    from imblearn.metrics import geometric_mean_score
     from sklearn import metrics as skm
-    from sklearn.preprocessing import label_binarize
 
     n_classes = len(classes)
     labels = list(range(n_classes))
-    y_pred = predict_labels(proba, threshold=threshold, positive_index=positive_index)
     binary = n_classes == 2
-    average = "binary" if binary else "macro"
-    pos = {"pos_label": positive_index} if binary else {}
     notes: list[str] = []
     present = np.unique(y_true)
     if present.size < n_classes:
         missing = [classes[i] for i in labels if i not in present]
         notes.append(f"The test split has no rows of {', '.join(missing)}; metrics about that class are undefined.")
-
-    if binary:
-        score = proba[:, positive_index]
-        is_positive = (y_true == positive_index).astype(int)
-        roc_auc = _safe(skm.roc_auc_score, is_positive, score)
-        # average precision is undefined (not 0) when the test split holds no positive row
-        pr_auc = _safe(skm.average_precision_score, is_positive, score) if is_positive.any() else float("nan")
-    else:
-        onehot = label_binarize(y_true, classes=labels)
-        roc_auc = _safe(skm.roc_auc_score, y_true, proba, multi_class="ovr", average="macro", labels=labels)
-        pr_auc = _safe(skm.average_precision_score, onehot, proba, average="macro")
-
-    metrics = {
-        "accuracy": _safe(skm.accuracy_score, y_true, y_pred),
-        "balanced_accuracy": _safe(skm.balanced_accuracy_score, y_true, y_pred),
-        "precision": _safe(skm.precision_score, y_true, y_pred, average=average, labels=labels, zero_division=0, **pos),
-        "recall": _safe(skm.recall_score, y_true, y_pred, average=average, labels=labels, zero_division=0, **pos),
-        "f1": _safe(skm.f1_score, y_true, y_pred, average=average, labels=labels, zero_division=0, **pos),
-        "roc_auc": roc_auc,
-        "pr_auc": pr_auc,
-        "g_mean": _safe(geometric_mean_score, y_true, y_pred, labels=labels, average="multiclass"),
-        "mcc": _safe(skm.matthews_corrcoef, y_true, y_pred),
-    }
+    metrics, y_pred = metric_values(y_true, proba, positive_index=positive_index, threshold=threshold)
 
     precision, recall, f1, support = skm.precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
@@ -165,8 +122,8 @@ def evaluate(
             continue
         fpr, tpr, _ = skm.roc_curve(truth, proba[:, c])
         prec, rec, _ = skm.precision_recall_curve(truth, proba[:, c])
-        roc.append(Curve(classes[c], fpr, tpr, _safe(skm.roc_auc_score, truth, proba[:, c])))
-        pr.append(Curve(classes[c], rec, prec, _safe(skm.average_precision_score, truth, proba[:, c])))
+        roc.append(Curve(classes[c], fpr, tpr, metric_or_nan(skm.roc_auc_score, truth, proba[:, c])))
+        pr.append(Curve(classes[c], rec, prec, metric_or_nan(skm.average_precision_score, truth, proba[:, c])))
     positive_rate = float(np.mean(y_true == positive_index)) if len(y_true) else float("nan")
     return Evaluation(metrics, per_class, confusion, roc, pr, y_pred, positive_rate, threshold, notes)
 
@@ -196,9 +153,9 @@ def calibration(y_true: np.ndarray, proba: np.ndarray, *, positive_index: int = 
         curve_true, curve_pred = calibration_curve(is_positive, proba[:, positive_index], n_bins=n_bins)
     labels = list(range(proba.shape[1]))
     if proba.shape[1] == 2:
-        brier = _safe(brier_score_loss, is_positive, proba[:, positive_index])
+        brier = metric_or_nan(brier_score_loss, is_positive, proba[:, positive_index])
     else:
-        brier = _safe(brier_score_loss, y_true, proba, labels=labels)
+        brier = metric_or_nan(brier_score_loss, y_true, proba, labels=labels)
     return Calibration(mean_predicted=curve_pred, observed_rate=curve_true, brier=brier)
 
 

@@ -1,14 +1,17 @@
-"""run_experiment(dataset, config) -> ExperimentResult: the one orchestration path.
+"""A run in steps: prepare -> plan (resample) -> train -> evaluate -> views (drawn only when asked for).
 
-Used by the pages and the CLI alike: split, fit preprocessing on the training rows, resample
-the training rows only, train (live), evaluate on the untouched test split, draw the boundary.
+``run_experiment(dataset, config)`` is the one path the lab, the leakage demo and the CLI take; the
+compare page takes the same steps for several strategies and trains them together. Training happens
+in :mod:`imbalance_core.kernel`; a result holds arrays only (weights, probabilities, history), so it
+pickles, and its pictures (projection, boundary grids, each ensemble network's panel) are computed
+the first time a view asks, never for the CLI.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -16,11 +19,16 @@ from .datasets import Dataset
 from .evaluation import CostChoice, Evaluation, choose_cost_threshold, evaluate
 from .models import NetworkConfig
 from .params import Param
+from .portable import balanced_class_weight, prior_bias
 from .preprocessing import PreparedData, prepare
 from .projection import Boundary, PointsView, Projection, decision_grid
-from .strategies import Resampled, class_weights, get_strategy, resample
+from .strategies import Resampled, Strategy, get_strategy, resample
 
-__all__ = ["SEED", "TEST_SIZE", "ExperimentConfig", "ExperimentResult", "LiveUpdate", "run_experiment"]
+if TYPE_CHECKING:
+    from .kernel import Network
+
+__all__ = ["SEED", "TEST_SIZE", "ExperimentConfig", "ExperimentResult", "LiveUpdate", "Plan", "RunViews", "finish",
+           "live_reporter", "network_of", "plan_run", "run_experiment", "train_plans"]
 
 
 # a run's own settings besides the strategy and the network, declared once for the app, its links and the CLI
@@ -50,21 +58,58 @@ class ExperimentConfig:
         object.__setattr__(self, "test_size", TEST_SIZE.check(self.test_size))
 
 
+class RunViews:
+    """A run's pictures: the 2-D (or 1-D) view of its training rows and its decision boundaries.
+
+    Computed on first use and kept: nothing here runs for the CLI.
+    """
+
+    def __init__(self, prepared: PreparedData, resampled: Sequence[Resampled], classes: list[str],
+                 positive_index: int, seed: int, resolution: int):
+        self.prepared, self.resampled, self.classes = prepared, list(resampled), classes
+        self.positive_index, self.seed, self.resolution = positive_index, seed, resolution
+
+    @cached_property
+    def projection(self) -> Projection:
+        return Projection(self.prepared.feature_names).fit(self.prepared.X_fit, seed=self.seed)
+
+    @cached_property
+    def view(self) -> PointsView:
+        return _points_view(self.projection, self.prepared, self.resampled, self.classes, self.positive_index)
+
+    @cached_property
+    def member_views(self) -> list[PointsView]:
+        return [_points_view(self.projection, self.prepared, [r], self.classes, self.positive_index)
+                for r in self.resampled]
+
+    @cached_property
+    def span(self) -> np.ndarray:
+        """Every point any view draws: the grid covers them all."""
+        view = self.view
+        return np.vstack([view.points, view.synthetic_points, view.removed_points])
+
+    def boundary(self, network: Network, weights: Sequence[Sequence[np.ndarray]]) -> Boundary:
+        """The averaged probability of ``weights``' networks on a grid over the view (one batched call)."""
+        from . import kernel
+
+        return decision_grid(self.projection, lambda X: kernel.predict_proba(network, weights, X).mean(axis=0),
+                             self.span, resolution=self.resolution)
+
+
 @dataclass
 class LiveUpdate:
     """What a live view needs while training: progress, history so far, and the boundary now."""
 
-    member: int
-    n_members: int
-    epoch: int
+    epoch: int  # epochs done
     epochs: int
+    n_members: int
     history: list[dict[str, list[float]]]
     view: PointsView
     _boundary: Callable[[], Boundary]
 
     @property
     def fraction(self) -> float:
-        return (self.member * self.epochs + self.epoch + 1) / (self.n_members * self.epochs)
+        return self.epoch / self.epochs
 
     def boundary(self) -> Boundary:
         """The decision boundary of the network(s) as they are now (one batched call)."""
@@ -86,24 +131,47 @@ class ExperimentResult:
     config: ExperimentConfig
     prepared: PreparedData
     resampled: list[Resampled]
-    view: PointsView
-    models: list[Any]
+    network: Network
+    weights: list[list[np.ndarray]]  # per network: [W1, b1, W2, b2, ...]
+    focal: list[tuple | None]  # per network: its focal loss (gamma, alpha), or None for cross-entropy
     history: list[dict[str, list[float]]]
     proba_test: np.ndarray
     proba_val: np.ndarray
     evaluation: Evaluation
-    boundary: Boundary
-    member_panels: list[tuple[Boundary, PointsView]]
     class_weights: dict[int, float] | None
     initial_loss: dict[str, float]
     source_rows_fit: np.ndarray
     source_rows_test: np.ndarray
     train_seconds: float
+    gradient_steps: int
     notes: list[str]
+    views: RunViews
 
     @property
     def metrics(self) -> dict[str, float]:
         return self.evaluation.metrics
+
+    @property
+    def n_members(self) -> int:
+        return len(self.weights)
+
+    @property
+    def view(self) -> PointsView:
+        """The training rows in the 2-D (or 1-D) view, with synthetic and removed rows apart."""
+        return self.views.view
+
+    @cached_property
+    def boundary(self) -> Boundary:
+        """The (averaged) predicted probability on a grid over the view, computed when first drawn."""
+        return self.views.boundary(self.network, self.weights)
+
+    @cached_property
+    def member_panels(self) -> list[tuple[Boundary, PointsView]]:
+        """An ensemble's networks one by one, each with the rows it was trained on (empty for one network)."""
+        if self.n_members < 2:
+            return []
+        return [(self.views.boundary(self.network, [w]), view)
+                for w, view in zip(self.weights, self.views.member_views)]
 
     def cost_threshold(self, cost_fn: float, cost_fp: float) -> CostChoice | None:
         """The cheapest threshold on the validation split (never the test split); None without one."""
@@ -169,12 +237,161 @@ class ExperimentResult:
         return table.sort_values("row").reset_index(drop=True)
 
 
+@dataclass
+class Plan:
+    """What one run trains, before training: its strategy resolved, and each network's rows and settings."""
+
+    config: ExperimentConfig
+    strategy: Strategy
+    params: dict[str, Any]
+    resampled: list[Resampled]
+    seeds: list[int]
+    class_weights: list[tuple[float, ...] | None]
+    focal: list[tuple | None]
+    output_bias: list[tuple[float, ...] | None]
+    notes: list[str]
+
+    def gradient_steps(self) -> int:
+        """Adam steps in all its networks together (rows per network / batch, times epochs)."""
+        network = self.config.network
+        return sum(-(-len(r.y) // network.batch_size) * network.epochs for r in self.resampled)
+
+
+def plan_run(dataset: Dataset, prepared: PreparedData, config: ExperimentConfig) -> Plan:
+    """Resolve the strategy against the training rows and resample them (once per network of an ensemble).
+
+    Raises ``ConfigError`` for settings or data the strategy cannot use.
+    """
+    strategy = get_strategy(config.strategy)
+    n_classes = len(dataset.classes)
+    params = strategy.resolve(config.params, _class_counts(prepared.y_fit, n_classes))
+    names = dict(enumerate(dataset.classes))
+    resampled = [resample(strategy, params, prepared.X_fit, prepared.y_fit, seed=config.seed + m, class_names=names)
+                 for m in range(strategy.n_members(params))]
+    notes = list(dataset.notes) + list(prepared.notes) + list(resampled[0].notes)
+    focal = []
+    for m, data in enumerate(resampled):  # losses and weights follow the rows each network is trained on
+        focal.append(strategy.make_loss(params, _class_counts(data.y, n_classes), n_classes, notes if m == 0 else [])
+                     if strategy.make_loss is not None else None)
+    return Plan(
+        config=config, strategy=strategy, params=params, resampled=resampled,
+        seeds=[config.seed * 1000 + m for m in range(len(resampled))],
+        class_weights=[balanced_class_weight(r.y, n_classes) if strategy.uses_class_weight else None
+                       for r in resampled],
+        focal=focal,
+        output_bias=[prior_bias(r.y, n_classes) if config.network.prior_bias else None for r in resampled],
+        notes=notes,
+    )
+
+
+def network_of(prepared: PreparedData, n_classes: int, config: NetworkConfig) -> Network:
+    from .kernel import Network
+
+    return Network(n_features=prepared.n_features, n_classes=n_classes, hidden=tuple(config.hidden_layers),
+                   activation=config.activation, learning_rate=config.learning_rate, epochs=config.epochs,
+                   batch_size=config.batch_size)
+
+
+def train_plans(
+    network: Network,
+    prepared: PreparedData,
+    plans: Sequence[Plan],
+    *,
+    on_progress: Callable | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    interval: float = 0.5,
+) -> list[tuple[list[list[np.ndarray]], list[dict[str, list[float]]], float]]:
+    """Train every network of every plan together (one kernel group); ``(weights, history, seconds)`` per plan.
+
+    The plans share the prepared split (and so the validation rows) and the network's shape.
+    """
+    from . import kernel
+
+    parts = [(r.X, r.y, r.source) for p in plans for r in p.resampled]
+    X_pool, y_pool, rows = kernel.pool(prepared.X_fit, prepared.y_fit, parts)
+    members = [kernel.Member(rows=r, seed=seed, class_weight=weights, focal=focal, output_bias=bias)
+               for r, (seed, weights, focal, bias) in zip(rows, [
+                   item for p in plans for item in zip(p.seeds, p.class_weights, p.focal, p.output_bias)])]
+    trained = kernel.train(network, X_pool, y_pool, members, X_val=prepared.X_val, y_val=prepared.y_val,
+                           on_progress=on_progress, should_stop=should_stop, interval=interval)
+    out, start = [], 0
+    for p in plans:
+        end = start + len(p.resampled)
+        out.append((trained.weights[start:end], trained.history[start:end], trained.seconds))
+        start = end
+    return out
+
+
+def finish(dataset: Dataset, prepared: PreparedData, plan_: Plan, network: Network,
+           weights: list[list[np.ndarray]], history: list[dict[str, list[float]]], seconds: float,
+           views: RunViews | None = None) -> ExperimentResult:
+    """Evaluate trained networks on the untouched test split and keep everything the views need."""
+    from . import kernel
+
+    config, n_classes = plan_.config, len(dataset.classes)
+    proba_test = kernel.predict_proba(network, weights, prepared.X_test).mean(axis=0)
+    proba_val = kernel.predict_proba(network, weights, prepared.X_val).mean(axis=0)
+    evaluation = evaluate(prepared.y_test, proba_test, classes=list(dataset.classes),
+                          positive_index=dataset.positive_index)
+    first = plan_.resampled[0]  # the epoch-0 loss of the first network, with and without the prior bias
+    start_member = kernel.Member(rows=np.arange(len(first.y)), seed=plan_.seeds[0], focal=plan_.focal[0])
+    initial_loss = {
+        name: kernel.member_loss(network, kernel.initial_weights(network, plan_.seeds[0], bias), start_member,
+                                 first.X, first.y)
+        for name, bias in (("zero_bias", None), ("prior_bias", prior_bias(first.y, n_classes)))
+    }
+    weights_used = plan_.class_weights[0]
+    return ExperimentResult(
+        dataset=dataset,
+        dataset_name=dataset.name,
+        classes=list(dataset.classes),
+        positive_class=dataset.positive_class,
+        positive_index=dataset.positive_index,
+        strategy=plan_.strategy.key,
+        strategy_label=plan_.strategy.label,
+        params=plan_.params,
+        config=config,
+        prepared=prepared,
+        resampled=plan_.resampled,
+        network=network,
+        weights=weights,
+        focal=plan_.focal,
+        history=history,
+        proba_test=proba_test,
+        proba_val=proba_val,
+        evaluation=evaluation,
+        class_weights=({c: weights_used[c] for c in np.unique(first.y).tolist()} if weights_used else None),
+        initial_loss=initial_loss,
+        source_rows_fit=np.asarray(dataset.source_rows)[prepared.fit_rows],
+        source_rows_test=np.asarray(dataset.source_rows)[prepared.test_rows],
+        train_seconds=seconds,
+        gradient_steps=plan_.gradient_steps(),
+        notes=plan_.notes + evaluation.notes,
+        views=views or RunViews(prepared, plan_.resampled, list(dataset.classes), dataset.positive_index,
+                                config.seed, config.grid_resolution),
+    )
+
+
+def live_reporter(views: RunViews, network: Network, on_update: Callable[[LiveUpdate], None],
+                  members: slice | None = None) -> Callable:
+    """Turn the kernel's progress into ``LiveUpdate``s for one run (its networks: ``members`` of the group)."""
+    members = members or slice(None)
+
+    def report(progress) -> None:
+        history = progress.history[members]
+        on_update(LiveUpdate(progress.epoch, progress.epochs, len(history), history, views.view,
+                             lambda: views.boundary(network, progress.weights()[members])))
+
+    return report
+
+
 def run_experiment(
     dataset: Dataset,
     config: ExperimentConfig,
     *,
     on_update: Callable[[LiveUpdate], None] | None = None,
     update_interval: float = 0.5,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ExperimentResult:
     """Train one strategy on one data set and evaluate it honestly.
 
@@ -184,121 +401,29 @@ def run_experiment(
     config : ExperimentConfig
     on_update : callable, optional
         Called with a :class:`LiveUpdate` at most every ``update_interval`` seconds while
-        training (and after the last epoch of each network). Anything it raises stops
-        training and propagates; no result is returned then.
+        training (and after the last epoch). Anything it raises stops training and propagates;
+        no result is returned then.
+    should_stop : callable, optional
+        Asked between compiled calls; ``kernel.Stopped`` is raised when it answers yes.
 
     Raises
     ------
     DataError, ConfigError
         With a message for the user.
     """
-    from . import training  # imports TensorFlow: only when something is trained
-    from .models import build_model, prior_bias
-
-    strategy = get_strategy(config.strategy)
     prepared = prepare(dataset, test_size=config.test_size, validation_size=config.validation_size, seed=config.seed)
-    n_classes = len(dataset.classes)
-    fit_counts = {i: int(n) for i, n in enumerate(np.bincount(prepared.y_fit, minlength=n_classes))}
-    params = strategy.resolve(config.params, fit_counts)
-    names = dict(enumerate(dataset.classes))
-    n_members = strategy.n_members(params)
-    resampled = [
-        resample(strategy, params, prepared.X_fit, prepared.y_fit, seed=config.seed + m, class_names=names)
-        for m in range(n_members)
-    ]
-    notes = list(dataset.notes) + list(prepared.notes) + [n for r in resampled[:1] for n in r.notes]
-    # weights from the rows each network is trained on (after a sampler in a combination: the resampled rows)
-    member_weights = [class_weights(r.y) if strategy.uses_class_weight else None for r in resampled]
-    weights = member_weights[0]
-    projection = Projection(prepared.feature_names).fit(prepared.X_fit, seed=config.seed)
-    view = _points_view(projection, prepared, resampled, list(dataset.classes), dataset.positive_index)
-    view_points = np.vstack([view.points, view.synthetic_points, view.removed_points])
-    network = config.network
-    models: list[Any] = []
-    history: list[dict[str, list[float]]] = []
+    plan_ = plan_run(dataset, prepared, config)
+    network = network_of(prepared, len(dataset.classes), config.network)
+    views = RunViews(prepared, plan_.resampled, list(dataset.classes), dataset.positive_index, config.seed,
+                     config.grid_resolution)
+    reporter = live_reporter(views, network, on_update) if on_update is not None else None
+    (weights, history, seconds), = train_plans(network, prepared, [plan_], on_progress=reporter,
+                                               should_stop=should_stop, interval=update_interval)
+    return finish(dataset, prepared, plan_, network, weights, history, seconds, views)
 
-    def boundary_now() -> Boundary:
-        return decision_grid(
-            projection, lambda X: training.predict_proba(models, X, n_classes), view_points,
-            resolution=config.grid_resolution,
-        )
 
-    start = time.perf_counter()
-    for member, data in enumerate(resampled):
-        steps = int(np.ceil(len(data.y) / network.batch_size))
-        loss = None
-        if strategy.make_loss is not None:
-            member_counts = {i: int(n) for i, n in enumerate(np.bincount(data.y, minlength=n_classes))}
-            loss = strategy.make_loss(params, member_counts, n_classes, notes if member == 0 else [])
-        bias = prior_bias(data.y, n_classes)
-        model = build_model(
-            prepared.n_features, n_classes, network, seed=config.seed * 1000 + member, loss=loss,
-            steps_per_execution=steps, output_bias=bias if network.prior_bias else None,
-        )
-        if member == 0:  # the epoch-0 loss, with and without the bias from the class priors
-            zero = np.zeros_like(bias)
-            initial = {
-                "zero_bias": training.initial_loss(model, data.X, data.y, n_classes=n_classes, output_bias=zero),
-                "prior_bias": training.initial_loss(model, data.X, data.y, n_classes=n_classes, output_bias=bias),
-            }
-        models.append(model)
-        callbacks = []
-        if on_update is not None:
-
-            def report(epoch: int, live: dict[str, list[float]], _member: int = member) -> None:
-                on_update(LiveUpdate(_member, n_members, epoch, network.epochs, history + [live], view, boundary_now))
-
-            callbacks.append(training.LiveProgress(report, epochs=network.epochs, interval=update_interval))
-        history.append(training.fit_network(
-            model, data.X, data.y, n_classes=n_classes, epochs=network.epochs, batch_size=network.batch_size,
-            seed=config.seed * 1000 + member, X_val=prepared.X_val, y_val=prepared.y_val,
-            class_weight=member_weights[member], callbacks=callbacks,
-        ))
-    train_seconds = time.perf_counter() - start
-
-    proba_test = training.predict_proba(models, prepared.X_test, n_classes)
-    proba_val = training.predict_proba(models, prepared.X_val, n_classes)
-    member_panels = []
-    if n_members > 1:  # each network of an ensemble on its own, with the rows it was trained on
-        for member, data in enumerate(resampled):
-            member_view = _points_view(projection, prepared, [data], list(dataset.classes), dataset.positive_index)
-            member_boundary = decision_grid(
-                projection, lambda X, _m=models[member]: training.predict_proba([_m], X, n_classes), view_points,
-                resolution=config.grid_resolution,
-            )
-            member_panels.append((member_boundary, member_view))
-    evaluation = evaluate(
-        prepared.y_test, proba_test, classes=list(dataset.classes), positive_index=dataset.positive_index
-    )
-    notes.extend(evaluation.notes)
-    return ExperimentResult(
-        dataset=dataset,
-        dataset_name=dataset.name,
-        classes=list(dataset.classes),
-        positive_class=dataset.positive_class,
-        positive_index=dataset.positive_index,
-        strategy=strategy.key,
-        strategy_label=strategy.label,
-        params=params,
-        config=config,
-        prepared=prepared,
-        resampled=resampled,
-        view=view,
-        models=models,
-        history=history,
-        proba_test=proba_test,
-        proba_val=proba_val,
-        evaluation=evaluation,
-        boundary=boundary_now(),
-        member_panels=member_panels,
-        class_weights=weights,
-        initial_loss=initial,
-        source_rows_fit=np.asarray(dataset.source_rows)[prepared.fit_rows],
-        source_rows_test=np.asarray(dataset.source_rows)[prepared.test_rows],
-        train_seconds=train_seconds,
-        notes=notes,
-    )
-
+def _class_counts(y: np.ndarray, n_classes: int) -> dict[int, int]:
+    return {i: int(n) for i, n in enumerate(np.bincount(y, minlength=n_classes))}
 
 
 def _points_view(

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .evaluation import METRIC_LABELS
-from .preprocessing import MAX_CATEGORY_LEVELS, MIN_ROWS_PER_CLASS_FOR_VALIDATION, _column_kinds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,10 +38,13 @@ def model_bytes(result: ExperimentResult) -> bytes:
     """
     import keras
 
-    model = result.models[0]
-    if len(result.models) > 1:
+    from .kernel import keras_model
+
+    models = [keras_model(result.network, w) for w in result.weights]
+    model = models[0]
+    if len(models) > 1:
         inputs = keras.Input(shape=(result.prepared.n_features,), name="features")
-        outputs = keras.layers.Average(name="ensemble_average")([m(inputs) for m in result.models])
+        outputs = keras.layers.Average(name="ensemble_average")([m(inputs) for m in models])
         model = keras.Model(inputs, outputs, name="balanced_ensemble")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")
@@ -212,13 +214,6 @@ def _constructor(obj: Any, imports: set[str], classes: dict[str, str]) -> str:
     return f"{cls.__name__}({', '.join(args)})"
 
 
-def _loss_source(loss: Any) -> str:
-    if loss is None:
-        return "None"
-    config = {k: v for k, v in loss.get_config().items() if k not in ("reduction", "dtype")}
-    return f"keras.losses.{type(loss).__name__}(**{config!r})"
-
-
 def _data_block(dataset: Dataset) -> tuple[str, str]:
     """The data as an embedded, compressed CSV (or a note to pass the file), and how it is read."""
     frame = dataset.features.copy()
@@ -235,31 +230,24 @@ _SCRIPT = '''#!/usr/bin/env python
 """Reproduce an Imbalance Lab run without the app (RUN below says which run).
 
 Same data, same stratified split, preprocessing fitted on the training rows only, the same
-resampling, the same network and seeds; prints the test-split metrics as JSON.
+resampling, the same networks, seeds and training kernel; prints the test-split metrics as JSON.
+The code below the settings is Imbalance Lab's own: its portable data helpers and its training
+kernel, copied verbatim, so this script computes exactly what the app computed.
 
 Needs:  pip install {requirements}
 Run:    python {filename}{argument}
 """
 
+from __future__ import annotations
+
 import base64
 import gzip
 import io
 import json
-import math
 import sys
 
-import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
-from imblearn.metrics import geometric_mean_score
-from sklearn import metrics as skm
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler, label_binarize
-from sklearn.utils.class_weight import compute_class_weight
 {imports}
 
 RUN = {title!r}
@@ -272,24 +260,16 @@ POSITIVE_INDEX = {positive_index!r}
 SEED = {seed!r}
 TEST_SIZE = {test_size!r}
 VALIDATION_SIZE = {validation_size!r}
-HIDDEN_LAYERS = {hidden!r}
-ACTIVATION = {activation!r}
-LEARNING_RATE = {learning_rate!r}
-EPOCHS = {epochs!r}
-BATCH_SIZE = {batch_size!r}
-PRIOR_BIAS = {prior_bias!r}
-CLASS_WEIGHTS = {class_weight!r}  # inverse-frequency weights on the rows each network trains on
+NETWORK = {network!r}
+CLASS_WEIGHTS = {class_weight!r}  # balanced weights from the rows each network trains on
+PRIOR_BIAS = {prior_bias!r}  # start the output bias at the class priors of those rows
+FOCAL = {focal!r}  # per network: (gamma, alpha) of its focal loss, or None for cross-entropy
 THRESHOLD = {threshold!r}
-N_MEMBERS = {n_members!r}  # networks averaged (a balanced ensemble has several)
 {classes_source}
 
 def samplers(member):
     """The resampling applied, in order, to the training rows of network ``member``."""
     return {samplers}[member]
-
-
-def loss(member):
-    return {losses}[member]
 
 
 {data_block}
@@ -304,112 +284,31 @@ def load():
     text = {{c: str for c in CATEGORICAL + [TARGET]}}
     frame = pd.read_csv(source, dtype=text, keep_default_na=False, na_values=[""])
     y = pd.Categorical(frame[TARGET], categories=CLASSES).codes.astype(np.int64)
-    return frame[NUMERIC + CATEGORICAL], y
+    return plain_text_columns(frame[NUMERIC + CATEGORICAL], CATEGORICAL), y
 
 
-def split(y):
-    train, test = train_test_split(np.arange(len(y)), test_size=TEST_SIZE, stratify=y, random_state=SEED)
-    if VALIDATION_SIZE > 0 and np.bincount(y[train]).min() >= {min_rows_for_validation}:
-        fit, val = train_test_split(train, test_size=VALIDATION_SIZE, stratify=y[train], random_state=SEED + 1)
-    else:
-        fit, val = train, np.array([], dtype=int)
-    return np.sort(fit), np.sort(val), np.sort(test)
-
-
-def preprocessing():
-    steps = []
-    if NUMERIC:
-        steps.append(("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), NUMERIC))
-    if CATEGORICAL:
-        encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories={max_levels}, sparse_output=False)
-        steps.append(("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), CATEGORICAL))
-    return ColumnTransformer(steps, verbose_feature_names_out=False)
-
-
-def targets(y):
-    if len(CLASSES) == 2:
-        return y.astype(np.float32).reshape(-1, 1)
-    return keras.utils.to_categorical(y, len(CLASSES)).astype(np.float32)
-
-
-def build(n_features, seed, y_train):
-    binary = len(CLASSES) == 2
-    layers = [keras.Input(shape=(n_features,))]
-    for i, units in enumerate(HIDDEN_LAYERS):
-        layers.append(keras.layers.Dense(units, activation=ACTIVATION,
-                                         kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 100 + i)))
-    bias = "zeros"
-    if PRIOR_BIAS:
-        shares = np.clip(np.bincount(y_train, minlength=len(CLASSES)) / len(y_train), 1e-6, 1.0)
-        prior = [np.log(shares[1] / shares[0])] if binary else np.log(shares)
-        bias = keras.initializers.Constant(np.asarray(prior, dtype=np.float32))
-    layers.append(keras.layers.Dense(1 if binary else len(CLASSES), activation="sigmoid" if binary else "softmax",
-                                     kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 100 + 99),
-                                     bias_initializer=bias))
-    return keras.Sequential(layers)
+{library}
 
 
 def main():
     features, y = load()
-    fit_rows, val_rows, test_rows = split(y)
-    for column in CATEGORICAL:  # one plain representation: text or missing
-        features[column] = features[column].astype(str).astype(object).where(features[column].notna(), np.nan)
-    transformer = preprocessing().fit(features.iloc[fit_rows])
+    fit_rows, val_rows, test_rows = split_rows(y, test_size=TEST_SIZE, validation_size=VALIDATION_SIZE, seed=SEED)
+    transformer = make_transformer(NUMERIC, CATEGORICAL).fit(features.iloc[fit_rows])
     X_fit, X_val, X_test = (np.asarray(transformer.transform(features.iloc[rows]), dtype=np.float32)
                             if len(rows) else np.empty((0, len(transformer.get_feature_names_out())), np.float32)
                             for rows in (fit_rows, val_rows, test_rows))
     y_fit, y_val, y_test = y[fit_rows], y[val_rows], y[test_rows]
-    binary = len(CLASSES) == 2
-    probabilities = np.zeros((len(y_test), len(CLASSES)))
-    for member in range(N_MEMBERS):
-        X_train, y_train = X_fit, y_fit
-        for sampler in samplers(member):  # resampling sees the training rows only
-            X_train, y_train = sampler.fit_resample(X_train, y_train)
-        X_train = np.asarray(X_train, dtype=np.float32)
-        seed = SEED * 1000 + member
-        model = build(X_fit.shape[1], seed, y_train)
-        chosen_loss = loss(member)
-        if chosen_loss is None:
-            chosen_loss = keras.losses.BinaryCrossentropy() if binary else keras.losses.CategoricalCrossentropy()
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE), loss=chosen_loss,
-                      steps_per_execution=max(1, math.ceil(len(y_train) / BATCH_SIZE)))
-        weights = None
-        if CLASS_WEIGHTS:
-            present = np.unique(y_train)
-            weights = dict(zip(present.tolist(), compute_class_weight("balanced", classes=present, y=y_train)))
-        data = tf.data.Dataset.from_tensor_slices((X_train, targets(y_train)))
-        data = data.shuffle(len(X_train), seed=seed, reshuffle_each_iteration=True).batch(BATCH_SIZE)
-        validation = None
-        if len(y_val):
-            validation = tf.data.Dataset.from_tensor_slices((X_val, targets(y_val))).batch(4096)
-        model.fit(data, epochs=EPOCHS, validation_data=validation, class_weight=weights, shuffle=False, verbose=0)
-        out = np.asarray(model(X_test, training=False))
-        probabilities += np.column_stack([1 - out[:, 0], out[:, 0]]) if binary else out
-    probabilities /= N_MEMBERS
-
-    labels = list(range(len(CLASSES)))
-    if binary:
-        y_pred = np.where(probabilities[:, POSITIVE_INDEX] >= THRESHOLD, POSITIVE_INDEX, 1 - POSITIVE_INDEX)
-        is_positive = (y_test == POSITIVE_INDEX).astype(int)
-        roc_auc = skm.roc_auc_score(is_positive, probabilities[:, POSITIVE_INDEX])
-        pr_auc = skm.average_precision_score(is_positive, probabilities[:, POSITIVE_INDEX])
-        averaging = dict(average="binary", pos_label=POSITIVE_INDEX)
-    else:
-        y_pred = np.argmax(probabilities, axis=1)
-        roc_auc = skm.roc_auc_score(y_test, probabilities, multi_class="ovr", average="macro", labels=labels)
-        pr_auc = skm.average_precision_score(label_binarize(y_test, classes=labels), probabilities, average="macro")
-        averaging = dict(average="macro")
-    scores = {{
-        "accuracy": skm.accuracy_score(y_test, y_pred),
-        "balanced_accuracy": skm.balanced_accuracy_score(y_test, y_pred),
-        "precision": skm.precision_score(y_test, y_pred, labels=labels, zero_division=0, **averaging),
-        "recall": skm.recall_score(y_test, y_pred, labels=labels, zero_division=0, **averaging),
-        "f1": skm.f1_score(y_test, y_pred, labels=labels, zero_division=0, **averaging),
-        "roc_auc": roc_auc,
-        "pr_auc": pr_auc,
-        "g_mean": geometric_mean_score(y_test, y_pred, labels=labels, average="multiclass"),
-        "mcc": skm.matthews_corrcoef(y_test, y_pred),
-    }}
+    n_classes = len(CLASSES)
+    parts = [apply_samplers(samplers(m), X_fit, y_fit)[:3] for m in range(len(FOCAL))]  # training rows only
+    X_pool, y_pool, rows = pool(X_fit, y_fit, parts)
+    members = [Member(rows=rows[m], seed=SEED * 1000 + m, focal=FOCAL[m],
+                      class_weight=balanced_class_weight(y_m, n_classes) if CLASS_WEIGHTS else None,
+                      output_bias=prior_bias(y_m, n_classes) if PRIOR_BIAS else None)
+               for m, (_, y_m, _) in enumerate(parts)]
+    network = Network(n_features=X_fit.shape[1], n_classes=n_classes, **NETWORK)
+    trained = train(network, X_pool, y_pool, members, X_val=X_val, y_val=y_val)
+    probabilities = predict_proba(network, trained.weights, X_test).mean(axis=0)
+    scores, _ = metric_values(y_test, probabilities, positive_index=POSITIVE_INDEX, threshold=THRESHOLD)
     print(json.dumps({{"test_rows": int(len(y_test)), "metrics": {{k: round(float(v), 6) for k, v in scores.items()}}}},
                      indent=2))
 
@@ -417,6 +316,17 @@ def main():
 if __name__ == "__main__":
     main()
 '''
+
+
+def _library_source() -> str:
+    """The portable helpers and the training kernel, verbatim (without their ``__future__`` lines)."""
+    from . import kernel, portable
+
+    parts = []
+    for module in (portable, kernel):
+        source = inspect.getsource(module).replace("from __future__ import annotations\n", "")
+        parts.append(f"# {'-' * 75} imbalance_core/{module.__name__.rsplit('.', 1)[-1]}.py\n\n{source.strip()}\n")
+    return "\n\n".join(parts)
 
 
 def _requirements() -> str:
@@ -439,12 +349,14 @@ def _safe_filename(filename: str) -> str:
 
 
 def script_source(result: ExperimentResult, *, threshold: float = 0.5, filename: str = "reproduce.py") -> str:
-    """A standalone Python/Keras script (no Imbalance Lab import) that repeats the run and prints its metrics.
+    """A standalone Python script (no Imbalance Lab import) that repeats the run and prints its metrics.
 
-    Every string that came from outside (the data set's name, column names, class labels) is written
-    into the code with ``repr()``, never into its docstring or comments; ``filename`` is reduced to
-    safe characters. The script pins the package versions the run was made with.
+    It carries the portable data helpers' and the training kernel's source, so the app and the script
+    run the same code. Every string that came from outside (the data set's name, column names, class
+    labels) is written into the code with ``repr()``, never into its docstring or comments; ``filename``
+    is reduced to safe characters. The script pins the package versions the run was made with.
     """
+    from .portable import column_kinds
     from .strategies import get_strategy
 
     filename = _safe_filename(filename)
@@ -453,23 +365,17 @@ def script_source(result: ExperimentResult, *, threshold: float = 0.5, filename:
     names = dict(enumerate(result.classes))
     imports: set[str] = set()
     classes: dict[str, str] = {}
-    sampler_lists, losses = [], []
+    sampler_lists = []
     y_fit = result.prepared.y_fit
-    for member, data in enumerate(result.resampled):
+    for member in range(result.n_members):
         made = strategy.make_sampler(result.params, y_fit, result.config.seed + member, [], names) \
             if strategy.make_sampler else []
         made = made if isinstance(made, (list, tuple)) else [made]
         sampler_lists.append("[" + ", ".join(_constructor(s, imports, classes) for s in made) + "]")
-        member_loss = None
-        if strategy.make_loss is not None:
-            counts = {i: int(n) for i, n in enumerate(np.bincount(data.y, minlength=len(result.classes)))}
-            member_loss = strategy.make_loss(result.params, counts, len(result.classes), [])
-        losses.append(_loss_source(member_loss))
-    numeric, categorical = _column_kinds(dataset.features)
-    network = result.config.network
+    numeric, categorical = column_kinds(dataset.features)
+    network = result.network
     data_block, data_note = _data_block(dataset)
     samplers_code = "[\n        " + ",\n        ".join(sampler_lists) + ",\n    ]"
-    losses_code = "[\n        " + ",\n        ".join(losses) + ",\n    ]"
     return _SCRIPT.format(
         title=f"{result.strategy_label} on {result.dataset_name}",
         requirements=_requirements(),
@@ -485,19 +391,14 @@ def script_source(result: ExperimentResult, *, threshold: float = 0.5, filename:
         seed=result.config.seed,
         test_size=result.config.test_size,
         validation_size=result.config.validation_size,
-        hidden=list(network.hidden_layers),
-        activation=network.activation,
-        learning_rate=network.learning_rate,
-        epochs=network.epochs,
-        batch_size=network.batch_size,
-        prior_bias=network.prior_bias,
+        network={"hidden": tuple(network.hidden), "activation": network.activation,
+                 "learning_rate": network.learning_rate, "epochs": network.epochs, "batch_size": network.batch_size},
         class_weight=strategy.uses_class_weight,
+        prior_bias=result.config.network.prior_bias,
+        focal=list(result.focal),
         threshold=float(threshold),
         classes_source="\n\n" + "\n\n".join(classes.values()) if classes else "",
         samplers=samplers_code,
-        losses=losses_code,
         data_block=data_block,
-        min_rows_for_validation=MIN_ROWS_PER_CLASS_FOR_VALIDATION,
-        max_levels=MAX_CATEGORY_LEVELS,
-        n_members=len(result.resampled),
+        library=_library_source(),
     )

@@ -1,4 +1,7 @@
-"""Build (not fit) the Keras network. Keras is imported only when a model is built."""
+"""The network's settings: shape and training, declared once for widgets, CLI flags and validation.
+
+The network itself is built and trained by :mod:`imbalance_core.kernel`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from .errors import ConfigError
 from .params import Param
 from .text import shorten
 
-__all__ = ["NETWORK_PARAMS", "NetworkConfig", "build_model"]
+__all__ = ["NETWORK_PARAMS", "NetworkConfig"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu")
 MAX_HIDDEN_LAYERS = 6
@@ -70,64 +73,3 @@ class NetworkConfig:
         out = asdict(self)
         out["hidden_layers"] = list(self.hidden_layers)
         return out
-
-
-def build_model(
-    n_features: int,
-    n_classes: int,
-    config: NetworkConfig,
-    *,
-    seed: int,
-    loss: Any = None,
-    steps_per_execution: int = 1,
-    output_bias: Any = None,
-):
-    """A compiled Keras MLP: sigmoid output for two classes, softmax for more.
-
-    Every initializer gets its own explicit seed, so the same seed gives the same initial
-    weights without touching global random state.
-    """
-    import keras
-
-    binary = n_classes == 2
-    layers: list[Any] = [keras.Input(shape=(n_features,))]
-    for i, units in enumerate(config.hidden_layers):
-        layers.append(keras.layers.Dense(
-            units, activation=config.activation,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 100 + i),
-        ))
-    layers.append(keras.layers.Dense(
-        1 if binary else n_classes,
-        activation="sigmoid" if binary else "softmax",
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 100 + 99),
-        bias_initializer="zeros" if output_bias is None else keras.initializers.Constant(output_bias),
-    ))
-    model = keras.Sequential(layers)
-    if loss is None:
-        loss = keras.losses.BinaryCrossentropy() if binary else keras.losses.CategoricalCrossentropy()
-    if binary:
-        metric = keras.metrics.AUC(curve="PR", name="pr_auc")
-    else:
-        metric = keras.metrics.AUC(curve="PR", multi_label=True, num_labels=n_classes, name="pr_auc")
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
-        loss=loss,
-        metrics=[metric],
-        steps_per_execution=max(1, int(steps_per_execution)),
-    )
-    return model
-
-
-
-def prior_bias(y, n_classes: int):
-    """Output bias that makes an untrained network predict the class shares of ``y``.
-
-    Sigmoid: log(p / (1 - p)) of the positive share; softmax: log of each class share.
-    """
-    import numpy as np
-
-    shares = np.bincount(y, minlength=n_classes) / max(1, len(y))
-    shares = np.clip(shares, 1e-6, 1.0)
-    if n_classes == 2:
-        return np.array([np.log(shares[1] / shares[0])], dtype=np.float32)
-    return np.log(shares).astype(np.float32)

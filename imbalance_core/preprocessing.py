@@ -9,13 +9,11 @@ import pandas as pd
 
 from .datasets import Dataset
 from .errors import ConfigError, DataError
+from .portable import MAX_CATEGORY_LEVELS, column_kinds, make_transformer, plain_text_columns, split_rows
 from .text import shorten
 
 __all__ = ["MAX_CATEGORY_LEVELS", "PreparedData", "build_transformer", "prepare", "split_indices",
            "training_class_counts"]
-
-MAX_CATEGORY_LEVELS = 20
-MIN_ROWS_PER_CLASS_FOR_VALIDATION = 5
 
 
 def split_indices(
@@ -32,13 +30,10 @@ def split_indices(
     fit_rows, val_rows, test_rows : numpy.ndarray of int
     notes : list of str
     """
-    from sklearn.model_selection import train_test_split
-
     if not 0.05 <= test_size <= 0.5:
         raise ConfigError(f"test size must be from 0.05 to 0.5; got {test_size}")
     if not 0.0 <= validation_size <= 0.4:
         raise ConfigError(f"validation size must be from 0 to 0.4; got {validation_size}")
-    positions = np.arange(len(y))
     n_classes = np.unique(y).size
     n_test = int(np.ceil(test_size * len(y)))
     if n_test < n_classes or len(y) - n_test < n_classes:
@@ -46,23 +41,12 @@ def split_indices(
             f"With {len(y)} rows and {n_classes} classes, a {test_size:.0%} test split cannot hold "
             "every class in both parts. Add rows or change the test size."
         )
-    train_rows, test_rows = train_test_split(
-        positions, test_size=test_size, stratify=y, random_state=seed
-    )
+    fit_rows, val_rows, test_rows = split_rows(y, test_size=test_size, validation_size=validation_size, seed=seed)
     notes: list[str] = []
-    _, train_counts = np.unique(y[train_rows], return_counts=True)
-    if validation_size > 0 and train_counts.min() >= MIN_ROWS_PER_CLASS_FOR_VALIDATION:
-        fit_rows, val_rows = train_test_split(
-            train_rows, test_size=validation_size, stratify=y[train_rows], random_state=seed + 1
-        )
-    else:
-        fit_rows, val_rows = train_rows, np.array([], dtype=int)
-        if validation_size > 0:
-            notes.append(
-                "The smallest class has too few training rows to spare a validation split, "
-                "so the live chart shows training loss only."
-            )
-    return np.sort(fit_rows), np.sort(val_rows), np.sort(test_rows), notes
+    if validation_size > 0 and len(val_rows) == 0:
+        notes.append("The smallest class has too few training rows to spare a validation split, "
+                     "so the live chart shows training loss only.")
+    return fit_rows, val_rows, test_rows, notes
 
 
 def training_class_counts(
@@ -99,21 +83,6 @@ class PreparedData:
         return self.X_fit.shape[1]
 
 
-def _column_kinds(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
-    categorical = [c for c in frame.columns if c not in numeric]
-    return numeric, categorical
-
-
-def _as_object(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    out = frame.copy()
-    for column in columns:
-        series = out[column]
-        # one plain representation (str or NaN) whatever pandas inferred: bool, category, string
-        out[column] = series.astype(str).astype(object).where(series.notna(), np.nan)
-    return out
-
-
 def build_transformer(dataset: Dataset):
     """The (unfitted) imputation / encoding / scaling for ``dataset``'s columns, and the frame it expects.
 
@@ -124,23 +93,9 @@ def build_transformer(dataset: Dataset):
         The features with text-like columns in one plain representation.
     numeric, categorical : list of str
     """
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    frame = dataset.features
-    numeric, categorical = _column_kinds(frame)
-    frame = _as_object(frame, categorical)
-    steps = []
-    if numeric:
-        steps.append(("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric))
-    if categorical:
-        encoder = OneHotEncoder(
-            handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORY_LEVELS, sparse_output=False
-        )
-        steps.append(("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), categorical))
-    return ColumnTransformer(steps, verbose_feature_names_out=False), frame, numeric, categorical
+    numeric, categorical = column_kinds(dataset.features)
+    frame = plain_text_columns(dataset.features, categorical)
+    return make_transformer(numeric, categorical), frame, numeric, categorical
 
 
 def prepare(

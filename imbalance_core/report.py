@@ -43,8 +43,8 @@ def result_figures(
     first = result.resampled[0]
     synthetic = {result.classes[c]: int((first.y[first.is_synthetic] == c).sum()) for c in range(len(result.classes))}
     title = f"Decision boundary - {result.strategy_label}"
-    if len(result.models) > 1:
-        title += f" (average of {len(result.models)} networks)"
+    if result.n_members > 1:
+        title += f" (average of {result.n_members} networks)"
     figures = {
         "boundary": make_boundary_figure(
             result.boundary, result.view, show_synthetic=show_synthetic, show_removed=show_removed,
@@ -76,10 +76,10 @@ def result_figures(
 
 def live_figures(update: LiveUpdate) -> dict[str, go.Figure]:
     """The boundary and history as they are mid-training."""
-    member = f", network {update.member + 1} of {update.n_members}" if update.n_members > 1 else ""
+    members = f", average of {update.n_members} networks" if update.n_members > 1 else ""
     return {
         "boundary": make_boundary_figure(
-            update.boundary(), update.view, title=f"Decision boundary - epoch {update.epoch + 1}{member} (training...)"
+            update.boundary(), update.view, title=f"Decision boundary - epoch {update.epoch}{members} (training...)"
         ),
         "history": make_history_figure(update.history, total_epochs=update.epochs, title="Training history (live)"),
     }

@@ -13,6 +13,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .params import Param, resolve_params
+from .portable import apply_samplers, balanced_class_weight
 from .text import shorten
 
 __all__ = ["STRATEGIES", "Resampled", "Strategy", "class_weights", "combinations", "combine", "get_strategy",
@@ -75,7 +76,8 @@ class Strategy:
     uses_class_weight : bool
         Pass inverse-frequency class weights to ``fit``.
     make_loss : callable, optional
-        ``(params, class_counts, n_classes, notes) -> keras loss``.
+        ``(params, class_counts, n_classes, notes) -> (gamma, alpha)``: the focal loss the kernel trains
+        with (alpha one weight per class for more than two classes).
     members_param : str, optional
         Name of the parameter that sets how many networks an ensemble trains.
     creates_synthetic, removes_rows : bool
@@ -233,23 +235,20 @@ def _random_under(params, y, seed, notes, class_names=None):
 # --------------------------------------------------------------------------- losses
 
 def _focal(params, class_counts: Mapping[int, int], n_classes: int, notes: list[str]):
-    from .losses import focal_loss, multiclass_focal_loss
-
+    """Focal loss settings for the kernel: ``(gamma, alpha)``; alpha is one weight per class for more than two."""
     if n_classes == 2:
-        return focal_loss(gamma=params["gamma"], alpha=params["alpha"])
-    inverse = np.array([1.0 / class_counts[c] for c in range(n_classes)])
+        return float(params["gamma"]), float(params["alpha"])
+    inverse = np.array([1.0 / max(1, class_counts[c]) for c in range(n_classes)])
     notes.append("Multi-class data: each class's focal alpha comes from its inverse frequency "
                  "(the alpha setting applies to two-class data).")
-    return multiclass_focal_loss(params["gamma"], inverse / inverse.sum())
+    return float(params["gamma"]), tuple(float(a) for a in inverse / inverse.sum())
 
 
-def class_weights(y: np.ndarray) -> dict[int, float]:
-    """Inverse-frequency ("balanced") weights, as scikit-learn computes them."""
-    from sklearn.utils.class_weight import compute_class_weight
-
-    classes = np.unique(y)
-    weights = compute_class_weight("balanced", classes=classes, y=y)
-    return {int(c): float(w) for c, w in zip(classes, weights)}
+def class_weights(y: np.ndarray, n_classes: int | None = None) -> dict[int, float]:
+    """Inverse-frequency ("balanced") weights, as scikit-learn computes them, for the classes in ``y``."""
+    n_classes = int(np.max(y)) + 1 if n_classes is None else n_classes
+    weights = balanced_class_weight(y, n_classes)
+    return {int(c): weights[c] for c in np.unique(y)}
 
 
 _ADASYN_SEPARABLE = (
@@ -476,34 +475,18 @@ def resample(
     samplers = strategy.make_sampler(params, y, seed, notes, class_names)
     if not isinstance(samplers, (list, tuple)):
         samplers = [samplers]
-    X_now, y_now = X, y
-    source = np.arange(len(y))
-    parents = np.full((len(y), 2), -1)  # per row: the original rows a synthetic row was made from
-    for sampler in samplers:
-        try:
-            X_new, y_new = sampler.fit_resample(X_now, y_now)
-        except (RuntimeError, ValueError) as exc:
-            for text, message in strategy.failures:
-                if text in str(exc):
-                    raise ConfigError(message) from None
-            raise ConfigError(f"{strategy.label} could not resample this data: {exc}") from None
-        if hasattr(sampler, "sample_indices_"):  # a selection of the rows it was given
-            kept = np.asarray(sampler.sample_indices_)
-            source, parents = source[kept], parents[kept]
-        else:  # imblearn's over-samplers keep the input rows first and append the new ones
-            n_new = len(y_new) - len(y_now)
-            new_parents = np.full((n_new, 2), -1)
-            known = getattr(sampler, "parents_", None)
-            if known is not None and len(known) == n_new:
-                new_parents = np.where(known >= 0, source[known], -1)
-            source = np.concatenate([source, np.full(n_new, -1)])
-            parents = np.vstack([parents, new_parents])
-        X_now, y_now = np.asarray(X_new), np.asarray(y_new)
+    try:
+        X_new, y_new, source, parents = apply_samplers(samplers, X, y)
+    except (RuntimeError, ValueError) as exc:
+        for text, message in strategy.failures:
+            if text in str(exc):
+                raise ConfigError(message) from None
+        raise ConfigError(f"{strategy.label} could not resample this data: {exc}") from None
     is_synthetic = source < 0
     if strategy.creates_synthetic and not is_synthetic.any():
         notes.append(f"{strategy.label} created no new points on this data: no rare point qualified.")
     synthetic_parents = parents[is_synthetic]
     return Resampled(
-        X=X_now.astype(np.float32), y=y_now, source=source, n_original=len(y),
+        X=X_new, y=y_new, source=source, n_original=len(y),
         parents=synthetic_parents if (synthetic_parents >= 0).all() and len(synthetic_parents) else None, notes=notes,
     )

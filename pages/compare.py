@@ -44,33 +44,31 @@ setup = {"data": spec_fingerprint(spec), "strategies": chosen, "network": networ
 
 if st.session_state.pop("compare.running", False):
     done = st.session_state.get("compare.result")
-    kept = len(done.results) if done else 0
-    st.warning(f"The comparison stopped because a setting changed. The {kept} strategies that had finished are kept.")
+    seeds = len(done.seconds) if done else 0
+    st.warning("The comparison stopped because a setting changed."
+               + (f" The {seeds} seed(s) that had finished are kept." if seeds else " Press **Compare** to run it."))
 if run:
     comparison = Comparison()
-    st.session_state["compare.result"] = comparison  # holds only finished strategies, so it is safe to keep
+    st.session_state["compare.result"] = comparison  # holds only finished seeds, so it is safe to keep
     st.session_state["compare.setup"] = setup
     st.session_state["compare.running"] = True
-    rows = {key: st.empty() for key in chosen}
-    bars: dict = {}
+    with st.status(f"Training {len(chosen)} strategies together...", expanded=True) as status:
+        bar = st.progress(0.0, text="Preparing the data and resampling...")
 
-    def on_update(key, update) -> None:
-        if key not in bars:
-            with rows[key].status(f"{get_strategy(key).label}: training...", expanded=True):
-                bars[key] = st.progress(0.0)
-        bars[key].progress(update.fraction, text=f"epoch {update.epoch + 1}/{update.epochs}")
+        def on_progress(seed_index: int, epoch: int, epochs: int) -> None:
+            seeds = f"seed {seed_index + 1} of {repeats}, " if repeats > 1 else ""
+            bar.progress((seed_index + epoch / epochs) / repeats, text=f"{seeds}epoch {epoch}/{epochs}")
 
-    def on_done(key, partial) -> None:
-        scores = partial.scores[key][0]
-        rows[key].status(f"{get_strategy(key).label}: PR AUC {scores['pr_auc']:.3f}, recall {scores['recall']:.3f} "
-                         f"({sum(r['seconds'] for r in partial.scores[key]):.1f} s)", state="complete")
-
-    try:
-        base = ExperimentConfig(network=NetworkConfig.from_values(network_values), seed=int(seed))
-        compare_strategies(dataset, chosen, base, repeats=int(repeats), on_update=on_update, on_done=on_done,
-                           comparison=comparison)
-    except UserError as exc:
-        st.error(md_escape(str(exc), limit=None))
+        try:
+            base = ExperimentConfig(network=NetworkConfig.from_values(network_values), seed=int(seed))
+            compare_strategies(dataset, chosen, base, repeats=int(repeats), on_progress=on_progress,
+                               comparison=comparison)
+        except UserError as exc:
+            status.update(label="The comparison could not run", state="error", expanded=True)
+            st.error(md_escape(str(exc), limit=None))
+        else:
+            status.update(label=f"{len(chosen)} strategies trained together in {sum(comparison.seconds):.1f} s",
+                          state="complete", expanded=False)
     st.session_state["compare.running"] = False
 
 comparison = st.session_state.get("compare.result")

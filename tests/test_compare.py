@@ -22,16 +22,20 @@ def test_every_strategy_uses_the_same_split_and_the_same_initial_weights(compari
     for result in results[1:]:
         np.testing.assert_array_equal(result.prepared.test_rows, results[0].prepared.test_rows)
         np.testing.assert_array_equal(result.prepared.X_test, results[0].prepared.X_test)
-    alone = run_experiment(moons, tiny_config("none"))
-    np.testing.assert_array_equal(comparison.results["none"].proba_test, alone.proba_test)
+    # trained together, each strategy gets exactly the numbers the lab gives it alone
+    for key in ("none", "smote"):
+        alone = run_experiment(moons, tiny_config(key))
+        np.testing.assert_array_equal(comparison.results[key].proba_test, alone.proba_test)
+        assert comparison.results[key].metrics == alone.metrics
 
 
 def test_leaderboard_has_one_row_per_strategy_with_mean_and_spread(comparison):
     board = comparison.leaderboard()
     assert board["Strategy"].tolist() == ["No treatment", "SMOTE", "Class weighting"]
     for column in ["Precision", "Recall", "F1", "ROC AUC", "PR AUC", "Balanced accuracy", "G-mean", "MCC", "Brier",
-                   "Training time (s)"]:
+                   "Gradient steps"]:
         assert column in board and f"{column} ±" in board
+    assert board.loc[1, "Gradient steps"] == comparison.results["smote"].gradient_steps  # the work, not the clock
     runs = comparison.scores["smote"]
     assert len(runs) == 2
     assert board.loc[1, "PR AUC"] == pytest.approx(np.mean([r["pr_auc"] for r in runs]))
@@ -45,24 +49,28 @@ def test_ties_are_reported_when_the_difference_is_within_the_seed_spread():
     assert comparison.within_spread("pr_auc") == [("a", "b")]
 
 
-def test_finished_strategies_are_reported_one_by_one(moons):
-    seen = []
-    compare_strategies(moons, ["none", "random_undersampling"], tiny_config(),
-                       on_done=lambda key, c: seen.append((key, sorted(c.results))))
-    assert seen == [("none", ["none"]), ("random_undersampling", ["none", "random_undersampling"])]
+def test_finished_seeds_are_reported_one_by_one_with_every_strategy(moons):
+    seen, progress = [], []
+    compare_strategies(moons, ["none", "random_undersampling"], tiny_config(), repeats=2,
+                       on_done=lambda seed, c: seen.append((seed, {k: len(v) for k, v in c.scores.items()})),
+                       on_progress=lambda seed, epoch, epochs: progress.append((seed, epoch, epochs)))
+    assert seen == [(0, {"none": 1, "random_undersampling": 1}), (1, {"none": 2, "random_undersampling": 2})]
+    assert progress[-1] == (1, 3, 3) and {p[0] for p in progress} == {0, 1}
 
 
-def test_an_interrupted_comparison_keeps_only_whole_strategies(moons):
+def test_an_interrupted_comparison_keeps_only_whole_seeds_and_continues_from_there(moons):
     comparison = Comparison()
 
-    def stop_in_the_second(key, update):
-        if key == "smote":
+    def stop_in_the_second_seed(seed, epoch, epochs):
+        if seed == 1:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        compare_strategies(moons, ["none", "smote"], tiny_config(), on_update=stop_in_the_second,
+        compare_strategies(moons, ["none", "smote"], tiny_config(), on_progress=stop_in_the_second_seed,
                            comparison=comparison, repeats=2)
-    assert list(comparison.results) == ["none"] and len(comparison.scores["none"]) == 2
+    assert {k: len(v) for k, v in comparison.scores.items()} == {"none": 1, "smote": 1}
+    compare_strategies(moons, ["none", "smote"], tiny_config(), comparison=comparison, repeats=2)
+    assert {k: len(v) for k, v in comparison.scores.items()} == {"none": 2, "smote": 2}
 
 
 def test_calibration_matches_sklearn(comparison):
@@ -129,3 +137,8 @@ def test_cost_thresholds_are_chosen_on_each_runs_validation_split_never_the_test
     assert [[r["threshold"] for r in rows] for rows in again.values()] == \
         [[r["threshold"] for r in rows] for rows in chosen.values()]
     assert comparison.evaluation_at("smote", costs=costs).threshold == pytest.approx(chosen["smote"][0]["threshold"])
+
+
+def test_cost_thresholds_keep_their_column_even_when_all_are_half(comparison):
+    board = comparison.leaderboard(comparison.scores, threshold_column=True)
+    assert board["Threshold"].tolist() == [0.5, 0.5, 0.5]  # the caption points to it: it must be there

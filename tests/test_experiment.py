@@ -20,7 +20,7 @@ def test_every_strategy_trains_end_to_end_on_binary_and_multiclass(key, moons, w
                                        "roc_auc", "pr_auc", "g_mean", "mcc"}
         assert 0.0 <= result.metrics["accuracy"] <= 1.0
         assert result.boundary.proba.shape[2] == n_classes
-        assert len(result.history) == len(result.models)
+        assert len(result.history) == result.n_members == len(result.resampled)
         assert len(result.history[0]["loss"]) == 3
         if STRATEGIES[key].creates_synthetic:
             assert result.counts["synthetic"] > 0 and len(result.view.synthetic_points) == result.counts["synthetic"]
@@ -62,16 +62,18 @@ def test_same_seed_same_numbers_other_seed_other_numbers(moons):
 
 
 def test_live_updates_are_throttled_and_can_stop_training(moons):
+    from imbalance_core.kernel import Stopped
+
     updates = []
     run_experiment(moons, tiny_config("none"), on_update=updates.append, update_interval=0.0)
-    assert [u.epoch for u in updates] == [0, 1, 2]
+    assert [u.epoch for u in updates] == [1, 2, 3]
     assert updates[-1].fraction == pytest.approx(1.0)
     assert updates[-1].boundary().proba.shape == (80, 80, 2)
     assert len(updates[-1].history[-1]["loss"]) == 3
 
     throttled = []
     run_experiment(moons, tiny_config("none"), on_update=throttled.append, update_interval=3600)
-    assert [u.epoch for u in throttled] == [0, 2]  # first and last only
+    assert [u.epoch for u in throttled] == [1, 3]  # the first call at once, then only the last
 
     class Stop(Exception):
         pass
@@ -81,15 +83,17 @@ def test_live_updates_are_throttled_and_can_stop_training(moons):
 
     with pytest.raises(Stop):
         run_experiment(moons, tiny_config("none"), on_update=stop)
+    with pytest.raises(Stopped):  # a stop request between compiled calls
+        run_experiment(moons, tiny_config("none"), should_stop=lambda: True)
 
 
 def test_ensemble_averages_its_members(moons):
-    result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 3}))
-    assert len(result.models) == 3 and len(result.resampled) == 3
-    assert len({tuple(r.source[:5]) for r in result.resampled}) > 1  # different subsamples
-    from imbalance_core.training import predict_proba
+    from imbalance_core.kernel import predict_proba
 
-    singles = [predict_proba([m], result.prepared.X_test, 2) for m in result.models]
+    result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 3}))
+    assert result.n_members == 3 and len(result.resampled) == 3
+    assert len({tuple(r.source[:5]) for r in result.resampled}) > 1  # different subsamples
+    singles = [predict_proba(result.network, [w], result.prepared.X_test)[0] for w in result.weights]
     np.testing.assert_allclose(result.proba_test, np.mean(singles, axis=0), atol=1e-6)
     # one boundary per network, whose grid average is the combined boundary
     assert len(result.member_panels) == 3
@@ -184,14 +188,23 @@ def test_no_cost_threshold_without_a_validation_split():
 
 
 def test_sampler_plus_loss_combination_trains_with_both(moons):
-    import keras
-
     result = run_experiment(moons, tiny_config("smote+focal_loss", params={"gamma": 1.5}))
     assert result.strategy == "smote+focal_loss" and result.strategy_label == "SMOTE + focal loss"
     assert result.counts["synthetic"] > 0
-    loss = result.models[0].loss
-    assert isinstance(loss, keras.losses.BinaryFocalCrossentropy) and loss.gamma == 1.5 and loss.alpha == 0.5
+    assert result.focal == [(1.5, 0.5)]  # trained with focal loss: gamma as set, alpha neutral after balancing
     weighted = run_experiment(moons, tiny_config("random_undersampling+class_weight"))
     # weights come from the rows the network sees: balanced after undersampling
     assert weighted.class_weights == {0: 1.0, 1: 1.0}
     assert len(weighted.resampled[0].dropped) > 0
+
+
+def test_a_result_holds_arrays_only_and_draws_its_pictures_on_demand(moons):
+    """No Keras object in a result (it pickles); the CLI path never computes a boundary grid."""
+    import pickle
+
+    result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 2}))
+    assert "boundary" not in result.__dict__ and "member_panels" not in result.__dict__
+    assert "view" not in result.views.__dict__  # not even the projection
+    back = pickle.loads(pickle.dumps(result))
+    np.testing.assert_array_equal(back.proba_test, result.proba_test)
+    assert back.boundary.proba.shape == (80, 80, 2) and len(back.member_panels) == 2

@@ -42,7 +42,13 @@ def test_standalone_script_reproduces_the_run_without_the_app(tmp_path, moons, c
         dataset, config = _table_with_categories(), tiny_config("ensemble+focal_loss", params={"n_members": 2})
     result = run_experiment(dataset, config)
     source = script_source(result, threshold=0.35)
-    assert "imbalance_core" not in source  # standalone: libraries only
+    assert "import imbalance_core" not in source and "from imbalance_core" not in source  # libraries only
+    import inspect
+
+    from imbalance_core import kernel, portable
+
+    for module in (kernel, portable):  # the app's own code, verbatim: the two cannot drift apart
+        assert inspect.getsource(module).replace("from __future__ import annotations\n", "").strip() in source
     printed = _run_script(tmp_path, source)
     expected = result.evaluate_at(0.35).metrics
     assert printed["test_rows"] == len(result.prepared.y_test)

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from imbalance_core import ConfigError, NetworkConfig, run_experiment
-from imbalance_core.models import build_model, prior_bias
+from imbalance_core.kernel import Network, initial_weights
 from imbalance_core.plots import make_history_figure
+from imbalance_core.portable import prior_bias
 
 from .conftest import tiny_config
 
@@ -18,19 +19,18 @@ def test_prior_bias_reproduces_the_class_shares():
 
 
 def test_output_layer_starts_from_the_given_bias():
-    model = build_model(2, 2, NetworkConfig(hidden_layers=(4,)), seed=0, output_bias=np.array([-2.0]))
-    np.testing.assert_allclose(np.asarray(model.layers[-1].bias), [-2.0])
-    plain = build_model(2, 2, NetworkConfig(hidden_layers=(4,)), seed=0)
-    np.testing.assert_allclose(np.asarray(plain.layers[-1].bias), [0.0])
+    network = Network(n_features=2, n_classes=2, hidden=(4,))
+    np.testing.assert_allclose(initial_weights(network, 0, output_bias=(-2.0,))[-1], [-2.0])
+    np.testing.assert_allclose(initial_weights(network, 0)[-1], [0.0])
 
 
 def test_same_seed_same_initial_weights():
-    a = build_model(3, 2, NetworkConfig(hidden_layers=(5, 4)), seed=7)
-    b = build_model(3, 2, NetworkConfig(hidden_layers=(5, 4)), seed=7)
-    c = build_model(3, 2, NetworkConfig(hidden_layers=(5, 4)), seed=8)
-    for wa, wb in zip(a.get_weights(), b.get_weights()):
+    network = Network(n_features=3, n_classes=2, hidden=(5, 4))
+    a, b, c = (initial_weights(network, seed) for seed in (7, 7, 8))
+    for wa, wb in zip(a, b):
         np.testing.assert_array_equal(wa, wb)
-    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
+    assert not np.array_equal(a[0], c[0])
+    assert [w.shape for w in a] == [(3, 5), (5,), (5, 4), (4,), (4, 1), (1,)]
 
 
 def test_prior_bias_lowers_the_epoch_zero_loss_on_imbalanced_data(moons):

@@ -226,9 +226,15 @@ def test_every_value_of_every_strategy_setting_resamples_or_explains_itself(key,
     assert len(out.y) == len(out.X) and np.isfinite(out.X).all()
     real = ~out.is_synthetic
     np.testing.assert_array_equal(out.X[real], prepared.X_fit[out.source[real]])
-    if strategy.make_loss is not None:
-        loss = strategy.make_loss(params, counts, len(counts), [])
-        assert loss.get_config()["gamma"] == pytest.approx(params.get("gamma", loss.get_config()["gamma"]))
+    if strategy.make_loss is not None:  # the focal settings the kernel trains with, and a finite loss with them
+        from imbalance_core.kernel import row_loss
+
+        gamma, alpha = strategy.make_loss(params, counts, len(counts), [])
+        assert gamma == params["gamma"] and (alpha == params["alpha"] if len(counts) == 2 else len(alpha) == len(counts))
+        proba = np.full((4, len(counts)), 1.0 / len(counts), np.float32)
+        labels = np.arange(4) % len(counts)
+        assert np.isfinite(row_loss(labels, proba[:, 1:] if len(counts) == 2 else proba, n_classes=len(counts),
+                                    focal=(gamma, alpha))).all()
 
 
 @pytest.mark.parametrize("key", KEYS)

@@ -33,9 +33,9 @@ class LiveView:
         self.history = st.empty()
 
     def update(self, update: LiveUpdate) -> None:
-        loss = update.history[-1].get("loss", [math.nan])[-1]
-        who = f"network {update.member + 1}/{update.n_members}, " if update.n_members > 1 else ""
-        self.progress.progress(update.fraction, text=f"{who}epoch {update.epoch + 1}/{update.epochs} - loss {loss:.4f}")
+        loss = float(np.mean([h["loss"][-1] for h in update.history])) if update.history[0].get("loss") else math.nan
+        who = f"{update.n_members} networks at once, " if update.n_members > 1 else ""
+        self.progress.progress(update.fraction, text=f"{who}epoch {update.epoch}/{update.epochs} - loss {loss:.4f}")
         figures = live_figures(update)
         # no keys: each redraw replaces the chart in place (the figures differ, so no duplicate ids)
         self.boundary.plotly_chart(figures["boundary"])

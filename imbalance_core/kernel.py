@@ -1,0 +1,516 @@
+"""The training kernel: many small networks trained at once, whole epochs per compiled call.
+
+Every path trains through this module: the lab, the compare page (all its strategies together), the
+leakage demo, the CLI, and the exported ``reproduce.py``, which carries this file's source. It
+depends on NumPy, TensorFlow and Keras only.
+
+How it is fast: the training rows stay in memory as tensors (a shared *pool* of rows, each network
+naming its rows by position), one ``tf.function`` runs whole epochs (a ``tf.while_loop`` over epochs
+and batches, shuffled with stateless seeded randomness), and the networks of a group share that
+loop: their weights are stacked on a leading member axis and every layer is one batched matmul. A
+group's networks must have the same shape; they may have different rows, class weights and losses.
+Members with fewer rows simply stop stepping when their epoch is done (a member trained in a group
+does exactly the steps it does alone). Between calls the caller sees progress and may stop.
+
+Keras provides the initial weights (its initialisers, seeded per layer), the losses
+(``binary_focal_crossentropy`` / ``categorical_focal_crossentropy``, the functions behind
+``BinaryFocalCrossentropy(apply_class_balancing=True)`` and ``CategoricalFocalCrossentropy``, and the
+cross-entropies) and the ``keras.Model`` a trained member is saved as. The optimiser is Adam with
+Keras' defaults; it is written out because members of a group must be able to skip a step.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+__all__ = ["Member", "Network", "Progress", "Stopped", "Trained", "initial_weights", "keras_model", "member_loss",
+           "pool", "predict_proba", "row_loss", "train"]
+
+BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam's defaults
+PR_BINS = 200  # the live PR AUC: average precision over this many probability bins
+PREDICT_ROWS = 65_536  # rows per call when predicting (bounds memory on large tables)
+
+
+@dataclass(frozen=True)
+class Network:
+    """The shape and training settings every member of a group shares."""
+
+    n_features: int
+    n_classes: int
+    hidden: tuple[int, ...]
+    activation: str = "relu"
+    learning_rate: float = 0.01
+    epochs: int = 60
+    batch_size: int = 32
+
+    @property
+    def binary(self) -> bool:
+        return self.n_classes == 2
+
+    @property
+    def n_outputs(self) -> int:
+        """One sigmoid output for two classes, one softmax output per class otherwise."""
+        return 1 if self.binary else self.n_classes
+
+
+@dataclass(frozen=True)
+class Member:
+    """One network to train.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray of int
+        Its training rows, as positions in the pool (repeats allowed: copies).
+    seed : int
+        Seeds its initial weights (Keras initialisers) and the shuffling of each of its epochs.
+    class_weight : tuple of float, optional
+        One weight per class, multiplying each row's loss (as Keras' ``class_weight``).
+    focal : tuple, optional
+        ``(gamma, alpha)`` for focal loss; ``alpha`` is the positive class's weight (two classes)
+        or one weight per class. ``None`` trains with plain cross-entropy.
+    output_bias : tuple of float, optional
+        The output layer's initial bias (e.g. from the class priors); zeros when ``None``.
+    """
+
+    rows: np.ndarray
+    seed: int
+    class_weight: tuple[float, ...] | None = None
+    focal: tuple[float, float | tuple[float, ...]] | None = None
+    output_bias: tuple[float, ...] | None = None
+
+
+@dataclass
+class Trained:
+    """What training left: each member's weights (``[W1, b1, W2, b2, ...]``) and per-epoch history."""
+
+    weights: list[list[np.ndarray]]
+    history: list[dict[str, list[float]]]
+    seconds: float
+
+
+@dataclass
+class Progress:
+    """Handed to ``on_progress`` between compiled calls."""
+
+    epoch: int  # epochs done
+    epochs: int
+    history: list[dict[str, list[float]]]
+    network: Network
+    _flat: object
+
+    def weights(self) -> list[list[np.ndarray]]:
+        """Each member's weights as they are now."""
+        return _unflatten(self._flat, self.network)
+
+
+class Stopped(Exception):
+    """Training was stopped by ``should_stop`` before it finished."""
+
+
+# --------------------------------------------------------------------------- data
+
+
+def pool(X: np.ndarray, y: np.ndarray, parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]
+         ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """One pool of rows for several members, and each member's rows as positions in it.
+
+    ``X, y`` are the original training rows. Each part is ``(X_part, y_part, source)``: a member's
+    rows, where ``source[i]`` is the original row that row ``i`` is (or copies) and ``-1`` marks a
+    new (synthetic) row. Original rows are stored once; new rows are appended.
+    """
+    new_X, new_y, rows = [], [], []
+    size = len(y)
+    for X_part, y_part, source in parts:
+        source = np.asarray(source)
+        synthetic = source < 0
+        positions = source.astype(np.int64).copy()
+        positions[synthetic] = size + np.arange(int(synthetic.sum()))
+        size += int(synthetic.sum())
+        new_X.append(np.asarray(X_part, dtype=np.float32)[synthetic])
+        new_y.append(np.asarray(y_part)[synthetic])
+        rows.append(positions)
+    X_pool = np.concatenate([np.asarray(X, dtype=np.float32), *new_X]) if new_X else np.asarray(X, np.float32)
+    y_pool = np.concatenate([np.asarray(y), *new_y]) if new_y else np.asarray(y)
+    return X_pool, y_pool.astype(np.int32), rows
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def initial_weights(network: Network, seed: int, output_bias: Sequence[float] | None = None) -> list[np.ndarray]:
+    """``[W1, b1, ..., W_out, b_out]``: Glorot-uniform kernels seeded per layer, zero (or given) biases."""
+    weights = []
+    fan_in = network.n_features
+    for i, units in enumerate(network.hidden):
+        weights.append(np.asarray(keras.initializers.GlorotUniform(seed=seed * 100 + i)((fan_in, units)), np.float32))
+        weights.append(np.zeros(units, np.float32))
+        fan_in = units
+    weights.append(np.asarray(keras.initializers.GlorotUniform(seed=seed * 100 + 99)((fan_in, network.n_outputs)),
+                              np.float32))
+    bias = np.zeros(network.n_outputs, np.float32) if output_bias is None else np.asarray(output_bias, np.float32)
+    weights.append(bias.reshape(network.n_outputs))
+    return weights
+
+
+def keras_model(network: Network, weights: Sequence[np.ndarray]) -> keras.Model:
+    """A real Keras model holding trained weights (input: the preprocessed features; output: probabilities)."""
+    layers: list = [keras.Input(shape=(network.n_features,), name="features")]
+    layers += [keras.layers.Dense(units, activation=network.activation) for units in network.hidden]
+    layers.append(keras.layers.Dense(network.n_outputs, activation="sigmoid" if network.binary else "softmax"))
+    model = keras.Sequential(layers)
+    model.set_weights([np.asarray(w) for w in weights])
+    return model
+
+
+def _layout(network: Network) -> np.ndarray:
+    """Where each layer lives in a member's flat parameter vector: ``(offset, fan_in, fan_out)`` per layer.
+
+    A layer's kernel (``fan_in x fan_out``) is followed by its bias (``fan_out``). One flat vector per
+    member keeps the compiled loop small (one tensor for the weights, one per Adam moment) and lets
+    the same compiled function serve every layer width.
+    """
+    sizes = [network.n_features, *network.hidden, network.n_outputs]
+    layout, offset = [], 0
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
+        layout.append((offset, fan_in, fan_out))
+        offset += fan_in * fan_out + fan_out
+    return np.array(layout, np.int32)
+
+
+def _flatten(weights: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
+    """Members' ``[W1, b1, ...]`` lists as one ``[members, parameters]`` array."""
+    return np.stack([np.concatenate([np.asarray(w, np.float32).ravel() for w in member]) for member in weights])
+
+
+def _unflatten(flat, network: Network) -> list[list[np.ndarray]]:
+    """The inverse of :func:`_flatten`."""
+    flat = np.asarray(flat)
+    members = []
+    for row in flat:
+        weights = []
+        for offset, fan_in, fan_out in _layout(network):
+            weights.append(row[offset:offset + fan_in * fan_out].reshape(fan_in, fan_out).copy())
+            weights.append(row[offset + fan_in * fan_out:offset + fan_in * fan_out + fan_out].copy())
+        members.append(weights)
+    return members
+
+
+# --------------------------------------------------------------------------- the compiled parts
+
+
+def _forward(flat, layout, x, activation: str, binary: bool):
+    """Probabilities ``[members, rows, outputs]``; ``x`` is ``[members, rows, features]``."""
+    act = keras.activations.get(activation)
+    members = tf.shape(flat)[0]
+    h = x
+    n_layers = layout.shape[0]
+    for i in range(n_layers):
+        offset, fan_in, fan_out = layout[i, 0], layout[i, 1], layout[i, 2]
+        kernel = tf.reshape(flat[:, offset:offset + fan_in * fan_out], tf.stack([members, fan_in, fan_out]))
+        bias = flat[:, offset + fan_in * fan_out:offset + fan_in * fan_out + fan_out]
+        h = tf.einsum("mbf,mfh->mbh", h, kernel) + bias[:, None, :]
+        if i < n_layers - 1:
+            h = act(h)
+    return tf.sigmoid(h) if binary else tf.nn.softmax(h)
+
+
+def _per_row_loss(y, proba, is_focal, gamma, alpha, binary: bool, n_classes: int, focal: bool = True):
+    """Each row's loss ``[members, rows]``: cross-entropy, or focal loss where ``is_focal``.
+
+    ``focal=False`` (no member uses it) leaves the focal branch out of the graph. The focal loss sees
+    probabilities clipped to ``[eps, 1 - eps]``, as the cross-entropy does inside Keras: at a saturated
+    output its factor ``(1 - p_t) ** gamma`` would otherwise have an infinite slope (gamma < 1).
+    """
+    eps = keras.config.epsilon()
+    if binary:
+        target = tf.cast(y, tf.float32)[:, :, None]
+        ce = keras.losses.binary_crossentropy(target, proba)
+        if not focal:
+            return ce
+        loss = keras.losses.binary_focal_crossentropy(
+            target, tf.clip_by_value(proba, eps, 1.0 - eps), apply_class_balancing=True,
+            alpha=alpha[:, None, None, 1], gamma=gamma[:, None, None])
+    else:
+        target = tf.one_hot(y, n_classes)
+        ce = keras.losses.categorical_crossentropy(target, proba)
+        if not focal:
+            return ce
+        loss = keras.losses.categorical_focal_crossentropy(target, tf.clip_by_value(proba, eps, 1.0 - eps),
+                                                           alpha=alpha[:, None, :], gamma=gamma[:, None, None])
+    return tf.where(is_focal[:, None], loss, ce)
+
+
+def _histograms(y, proba, weight, n_classes: int, binary: bool):
+    """Per member (and class), counts of positive and negative rows per probability bin: ``[2, M, C, BINS]``."""
+    scores = proba[:, :, :1] if binary else proba  # binary: the positive (second) class is column 0 of the sigmoid
+    classes = 1 if binary else n_classes
+    truth = tf.one_hot(y, n_classes)[:, :, 1:] if binary else tf.one_hot(y, n_classes)
+    bins = tf.clip_by_value(tf.cast(tf.floor(scores * PR_BINS), tf.int32), 0, PR_BINS - 1)
+    members = tf.shape(proba)[0]
+    ids = (tf.range(members)[:, None, None] * classes + tf.range(classes)[None, None, :]) * PR_BINS + bins
+    flat_ids = tf.reshape(ids, [-1])
+    w = weight[:, :, None]
+    pos = tf.math.unsorted_segment_sum(tf.reshape(truth * w, [-1]), flat_ids, members * classes * PR_BINS)
+    neg = tf.math.unsorted_segment_sum(tf.reshape((1.0 - truth) * w, [-1]), flat_ids, members * classes * PR_BINS)
+    return tf.reshape(tf.stack([pos, neg]), [2, members, classes, PR_BINS])
+
+
+def _average_precision(hist):
+    """Average precision per member from ``_histograms`` (macro over classes): the live PR AUC."""
+    pos, neg = hist[0], hist[1]
+    tp = tf.cumsum(pos, axis=-1, reverse=True)  # rows at or above each bin's lower edge
+    fp = tf.cumsum(neg, axis=-1, reverse=True)
+    total = tp[..., :1]
+    precision = tf.math.divide_no_nan(tp, tp + fp)
+    recall = tf.math.divide_no_nan(tp, total)
+    gained = recall - tf.concat([recall[..., 1:], tf.zeros_like(recall[..., :1])], axis=-1)
+    ap = tf.reduce_sum(gained * precision, axis=-1)
+    ap = tf.where(total[..., 0] > 0, ap, tf.fill(tf.shape(ap), np.nan))
+    return tf.reduce_mean(ap, axis=-1)
+
+
+def _adam(flat, m1, m2, grad, active, steps_done, learning_rate):
+    """One Adam step (Keras' formula and defaults) for the members that are ``active``; the others stay put."""
+    scale = learning_rate * tf.sqrt(1.0 - tf.pow(BETA_2, steps_done)) / (
+        1.0 - tf.pow(BETA_1, tf.maximum(steps_done, 1.0)))
+    on = active[:, None]
+    m1 = tf.where(on, m1 + (grad - m1) * (1.0 - BETA_1), m1)
+    m2 = tf.where(on, m2 + (tf.square(grad) - m2) * (1.0 - BETA_2), m2)
+    return tf.where(on, flat - scale[:, None] * m1 / (tf.sqrt(m2) + EPSILON), flat), m1, m2
+
+
+_COMPILED: dict = {}
+
+
+def _epochs_function(n_layers: int, activation: str, binary: bool, n_classes: int, focal: bool):
+    """The compiled epoch loop for one network structure (traced once, whatever the rows and members)."""
+    key = (n_layers, activation, binary, n_classes, focal)
+    if key in _COMPILED:
+        return _COMPILED[key]
+    signature = [
+        tf.TensorSpec([None, None], tf.float32),  # flat weights [members, parameters]
+        tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None, None], tf.float32),  # Adam's moments
+        tf.TensorSpec([None], tf.float32),  # Adam's step count per member
+        tf.TensorSpec([n_layers, 3], tf.int32),  # layout of the flat weights
+        tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.int32),  # pool rows and labels
+        tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None], tf.int32),  # members' rows, and how many
+        tf.TensorSpec([None], tf.int32),  # shuffle seeds
+        tf.TensorSpec([None, None], tf.float32),  # class weights [M, K]
+        tf.TensorSpec([None], tf.bool), tf.TensorSpec([None], tf.float32), tf.TensorSpec([None, None], tf.float32),
+        tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.int32),  # validation rows and labels
+        tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32),  # first epoch, epochs to run
+        tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.int32),  # learning rate, batch size
+    ]
+
+    @tf.function(input_signature=signature)
+    def run(flat, m1, m2, steps_done, layout, X_pool, y_pool, rows, n_rows, seeds, class_weight, is_focal, gamma,
+            alpha, X_val, y_val, first_epoch, n_epochs, learning_rate, batch_size):
+        members = tf.shape(rows)[0]
+        width = tf.shape(rows)[1]
+        steps = (n_rows + batch_size - 1) // batch_size  # per member
+        most = tf.reduce_max(steps)
+        padded = most * batch_size
+        columns = tf.range(width)[None, :]
+        history = [tf.TensorArray(tf.float32, size=n_epochs) for _ in range(4)]
+        for e in tf.range(n_epochs):
+            epoch = first_epoch + e
+            keys = tf.map_fn(
+                lambda s: tf.random.stateless_uniform([width], seed=tf.stack([s, epoch]), dtype=tf.float32),
+                seeds, fn_output_signature=tf.float32)
+            keys = tf.where(columns < n_rows[:, None], keys, 2.0)  # padding sorts last
+            order = tf.argsort(keys, axis=1, stable=True)
+            shuffled = tf.gather(rows, order, batch_dims=1)
+            shuffled = tf.pad(shuffled, [[0, 0], [0, padded - width]])
+            loss_sum = tf.zeros([members])
+            for s in tf.range(most):
+                start = s * batch_size
+                index = shuffled[:, start:start + batch_size]
+                position = start + tf.range(batch_size)[None, :]
+                mask = tf.cast(position < n_rows[:, None], tf.float32)
+                active = s < steps
+                xb = tf.gather(X_pool, index)
+                yb = tf.gather(y_pool, index)
+                row_weight = tf.gather(class_weight, yb, batch_dims=1) * mask
+                with tf.GradientTape() as tape:
+                    tape.watch(flat)
+                    proba = _forward(flat, layout, xb, activation, binary)
+                    per_row = _per_row_loss(yb, proba, is_focal, gamma, alpha, binary, n_classes, focal)
+                    batch_loss = tf.reduce_sum(per_row * row_weight, axis=1) / tf.maximum(
+                        tf.reduce_sum(mask, axis=1), 1.0)
+                    total = tf.reduce_sum(batch_loss)
+                grad = tape.gradient(total, flat)
+                steps_done = steps_done + tf.cast(active, tf.float32)
+                flat, m1, m2 = _adam(flat, m1, m2, grad, active, steps_done, learning_rate)
+                loss_sum += tf.where(active, batch_loss, 0.0)
+            history[0] = history[0].write(e, loss_sum / tf.cast(tf.maximum(steps, 1), tf.float32))
+            fit_proba = _forward(flat, layout, tf.gather(X_pool, rows), activation, binary)  # each member's rows
+            fit_mask = tf.cast(columns < n_rows[:, None], tf.float32)
+            history[1] = history[1].write(e, _average_precision(
+                _histograms(tf.gather(y_pool, rows), fit_proba, fit_mask, n_classes, binary)))
+            if tf.shape(y_val)[0] > 0:
+                val_proba = _forward(flat, layout, tf.broadcast_to(X_val[None], [members, tf.shape(X_val)[0],
+                                                                                tf.shape(X_val)[1]]),
+                                     activation, binary)
+                val_y = tf.broadcast_to(y_val[None], [members, tf.shape(y_val)[0]])
+                val_loss = tf.reduce_mean(
+                    _per_row_loss(val_y, val_proba, is_focal, gamma, alpha, binary, n_classes, focal), axis=1)
+                val_ap = _average_precision(_histograms(val_y, val_proba, tf.ones_like(val_proba[:, :, 0]),
+                                                        n_classes, binary))
+            else:
+                val_loss = tf.fill([members], np.nan)
+                val_ap = tf.fill([members], np.nan)
+            history[2] = history[2].write(e, val_loss)
+            history[3] = history[3].write(e, val_ap)
+        return flat, m1, m2, steps_done, [h.stack() for h in history]
+
+    _COMPILED[key] = run
+    return run
+
+
+def _predict_function(n_layers: int, activation: str, binary: bool):
+    key = ("predict", n_layers, activation, binary)
+    if key not in _COMPILED:
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([n_layers, 3], tf.int32),
+                                      tf.TensorSpec([None, None], tf.float32)])
+        def predict(flat, layout, X):
+            members = tf.shape(flat)[0]
+            return _forward(flat, layout, tf.broadcast_to(X[None], [members, tf.shape(X)[0], tf.shape(X)[1]]),
+                            activation, binary)
+
+        _COMPILED[key] = predict
+    return _COMPILED[key]
+
+
+# --------------------------------------------------------------------------- the public calls
+
+
+def _focal_settings(network: Network, members: Sequence[Member]):
+    k = network.n_classes
+    is_focal = np.array([m.focal is not None for m in members])
+    gamma = np.array([m.focal[0] if m.focal else 0.0 for m in members], np.float32)
+    alpha = np.full((len(members), k), 0.5, np.float32)
+    for i, m in enumerate(members):
+        if m.focal is None:
+            continue
+        if network.binary:
+            alpha[i] = [1.0 - float(m.focal[1]), float(m.focal[1])]  # column 1: the positive class's weight
+        else:
+            alpha[i] = np.asarray(m.focal[1], np.float32)
+    return is_focal, gamma, alpha
+
+
+def train(
+    network: Network,
+    X_pool: np.ndarray,
+    y_pool: np.ndarray,
+    members: Sequence[Member],
+    *,
+    X_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    interval: float = 0.4,
+) -> Trained:
+    """Train every member (same network shape) together; return their weights and history.
+
+    Whole epochs run per compiled call; between calls ``on_progress`` is called (at most every
+    ``interval`` seconds, and after the last epoch) and ``should_stop`` is asked (``Stopped`` is raised
+    if it answers yes). Whatever ``on_progress`` raises stops training and propagates.
+    """
+    start = time.perf_counter()
+    if not members:
+        raise ValueError("no members to train")
+    n_layers = len(network.hidden) + 1
+    run = _epochs_function(n_layers, network.activation, network.binary, network.n_classes,
+                           any(m.focal is not None for m in members))
+    k = network.n_classes
+    width = max(1, max(len(m.rows) for m in members))
+    rows = np.zeros((len(members), width), np.int32)
+    for i, m in enumerate(members):
+        rows[i, :len(m.rows)] = m.rows
+    n_rows = np.array([len(m.rows) for m in members], np.int32)
+    weights = [initial_weights(network, m.seed, m.output_bias) for m in members]
+    class_weight = np.array([m.class_weight if m.class_weight is not None else [1.0] * k for m in members],
+                            np.float32)
+    is_focal, gamma, alpha = _focal_settings(network, members)
+    if X_val is None or len(X_val) == 0:
+        X_val, y_val = np.zeros((0, network.n_features), np.float32), np.zeros(0, np.int32)
+    constants = [tf.constant(np.asarray(X_pool, np.float32)), tf.constant(np.asarray(y_pool, np.int32)),
+                 tf.constant(rows), tf.constant(n_rows), tf.constant(np.array([m.seed for m in members], np.int32)),
+                 tf.constant(class_weight), tf.constant(is_focal), tf.constant(gamma), tf.constant(alpha),
+                 tf.constant(np.asarray(X_val, np.float32)), tf.constant(np.asarray(y_val, np.int32))]
+    layout = tf.constant(_layout(network))
+    flat = tf.constant(_flatten(weights))
+    m1, m2 = tf.zeros_like(flat), tf.zeros_like(flat)
+    steps_done = tf.zeros([len(members)], tf.float32)
+    history = [{"loss": [], "pr_auc": [], "val_loss": [], "val_pr_auc": []} for _ in members]
+    names = ("loss", "pr_auc", "val_loss", "val_pr_auc")
+    epoch, chunk, last_report = 0, 1, -math.inf  # the first call is reported at once: a live picture early
+    while epoch < network.epochs:
+        n = min(chunk, network.epochs - epoch)
+        began = time.perf_counter()
+        flat, m1, m2, steps_done, produced = run(
+            flat, m1, m2, steps_done, layout, *constants, tf.constant(epoch, tf.int32),
+            tf.constant(n, tf.int32), tf.constant(network.learning_rate, tf.float32),
+            tf.constant(network.batch_size, tf.int32))
+        took = time.perf_counter() - began
+        for name, values in zip(names, produced):
+            values = np.asarray(values)
+            for i in range(len(members)):
+                history[i][name].extend(float(v) for v in values[:, i])
+        epoch += n
+        # next call: as many epochs as fit in the interval (the first one also paid for tracing)
+        chunk = max(1, min(network.epochs - epoch, int(n * interval / max(took, 1e-4))))
+        now = time.perf_counter()
+        if on_progress is not None and (epoch == network.epochs or now - last_report >= interval):
+            last_report = now
+            on_progress(Progress(epoch, network.epochs, history, network, flat))
+        if should_stop is not None and epoch < network.epochs and should_stop():
+            raise Stopped(f"stopped after {epoch} of {network.epochs} epochs")
+    if len(y_val) == 0:
+        for h in history:
+            del h["val_loss"], h["val_pr_auc"]
+    return Trained(weights=_unflatten(flat, network), history=history, seconds=time.perf_counter() - start)
+
+
+def predict_proba(network: Network, weights: Sequence[Sequence[np.ndarray]], X: np.ndarray) -> np.ndarray:
+    """Class probabilities ``[members, rows, classes]`` (binary: both columns, negative first)."""
+    predict = _predict_function(len(network.hidden) + 1, network.activation, network.binary)
+    flat, layout = tf.constant(_flatten(weights)), tf.constant(_layout(network))
+    parts = [np.asarray(predict(flat, layout, tf.constant(np.asarray(X[i:i + PREDICT_ROWS], np.float32))))
+             for i in range(0, len(X), PREDICT_ROWS)] or [np.zeros((len(weights), 0, network.n_outputs), np.float32)]
+    out = np.concatenate(parts, axis=1)
+    if network.binary:
+        out = np.concatenate([1.0 - out, out], axis=2)
+    return out.astype(np.float32)
+
+
+def row_loss(y: np.ndarray, proba: np.ndarray, *, n_classes: int,
+             focal: tuple[float, float | Sequence[float]] | None = None) -> np.ndarray:
+    """Each row's loss, as the kernel trains one member (no class weights): cross-entropy or focal loss.
+
+    ``proba`` holds the probability of the positive class (two classes, shape ``[rows]`` or ``[rows, 1]``)
+    or of every class (``[rows, classes]``).
+    """
+    binary = n_classes == 2
+    proba = np.asarray(proba, np.float32).reshape(len(y), 1 if binary else n_classes)
+    network = Network(n_features=1, n_classes=n_classes, hidden=())
+    is_focal, gamma, alpha = _focal_settings(network, [Member(rows=np.arange(0), seed=0, focal=focal)])
+    values = _per_row_loss(tf.constant(np.asarray(y, np.int32))[None], tf.constant(proba)[None], tf.constant(is_focal),
+                           tf.constant(gamma), tf.constant(alpha), binary, n_classes)
+    return np.asarray(values)[0]
+
+
+def member_loss(network: Network, weights: Sequence[np.ndarray], member: Member, X: np.ndarray,
+                y: np.ndarray) -> float:
+    """A member's mean loss on ``(X, y)`` with ``weights`` (no class weights): e.g. the loss before training."""
+    proba = predict_proba(network, [weights], X)[0]
+    return float(np.mean(row_loss(y, proba[:, 1:] if network.binary else proba, n_classes=network.n_classes,
+                                  focal=member.focal)))

@@ -1,0 +1,93 @@
+"""The training kernel: what Keras would compute, members that train together as they train alone."""
+
+import keras
+import numpy as np
+import pytest
+
+from imbalance_core import kernel
+
+
+def _data(n=96, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)).astype(np.float32)
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0.8).astype(np.int64)
+    return X, y
+
+
+NETWORK = kernel.Network(n_features=3, n_classes=2, hidden=(6, 5), activation="tanh", learning_rate=0.02, epochs=6,
+                         batch_size=96)
+
+
+@pytest.mark.parametrize("class_weight", [None, (0.6, 2.5)])
+def test_one_member_trains_exactly_as_keras_fit_with_adam(class_weight):
+    """Full-batch steps (so shuffling cannot matter): same initial weights, loss, class weights and Adam."""
+    X, y = _data()
+    member = kernel.Member(rows=np.arange(len(y)), seed=3, class_weight=class_weight)
+    trained = kernel.train(NETWORK, X, y, [member])
+    model = kernel.keras_model(NETWORK, kernel.initial_weights(NETWORK, 3))
+    model.compile(optimizer=keras.optimizers.Adam(NETWORK.learning_rate), loss=keras.losses.BinaryCrossentropy())
+    history = model.fit(X, y.astype(np.float32), batch_size=len(y), epochs=NETWORK.epochs, shuffle=False, verbose=0,
+                        class_weight=dict(enumerate(class_weight)) if class_weight else None)
+    for ours, theirs in zip(trained.weights[0], model.get_weights()):
+        np.testing.assert_allclose(ours, theirs, atol=2e-5)
+    np.testing.assert_allclose(trained.history[0]["loss"], history.history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(kernel.predict_proba(NETWORK, trained.weights, X)[0, :, 1],
+                               np.asarray(model(X))[:, 0], atol=2e-5)
+
+
+def test_members_trained_together_equal_members_trained_alone():
+    X, y = _data(200)
+    network = kernel.Network(n_features=3, n_classes=2, hidden=(8,), epochs=5, batch_size=16)
+    extra_X = X[:30] + 0.01  # a member with "synthetic" rows of its own
+    X_pool, y_pool, rows = kernel.pool(X, y, [(X, y, np.arange(200)), (X[:50], y[:50], np.arange(50)),
+                                              (np.vstack([X, extra_X]), np.concatenate([y, y[:30]]),
+                                               np.concatenate([np.arange(200), -np.ones(30, int)]))])
+    assert len(X_pool) == 230 and len(rows[2]) == 230 and (rows[2][200:] >= 200).all()
+    members = [kernel.Member(rows=rows[0], seed=1),
+               kernel.Member(rows=rows[1], seed=2, class_weight=(0.7, 1.9)),
+               kernel.Member(rows=rows[2], seed=3, focal=(2.0, 0.8), output_bias=(-1.0,))]
+    together = kernel.train(network, X_pool, y_pool, members, X_val=X[:40], y_val=y[:40])
+    for i, member in enumerate(members):
+        alone = kernel.train(network, X_pool, y_pool, [member], X_val=X[:40], y_val=y[:40])
+        for a, b in zip(alone.weights[0], together.weights[i]):
+            np.testing.assert_array_equal(a, b)
+        assert alone.history[0] == together.history[i]
+
+
+def test_same_seed_same_weights_and_the_seed_matters():
+    X, y = _data()
+    network = kernel.Network(n_features=3, n_classes=2, hidden=(4,), epochs=3, batch_size=8)
+    runs = [kernel.train(network, X, y, [kernel.Member(rows=np.arange(len(y)), seed=s)]).weights[0] for s in (5, 5, 6)]
+    for a, b in zip(runs[0], runs[1]):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(runs[0][0], runs[2][0])
+
+
+def test_history_progress_and_stopping():
+    X, y = _data()
+    network = kernel.Network(n_features=3, n_classes=2, hidden=(4,), epochs=8, batch_size=16)
+    member = kernel.Member(rows=np.arange(len(y)), seed=0)
+    seen = []
+    trained = kernel.train(network, X, y, [member], on_progress=seen.append, interval=0.0)
+    assert [p.epoch for p in seen] == list(range(1, 9))  # every call reported, one epoch per call at interval 0
+    assert set(trained.history[0]) == {"loss", "pr_auc"}  # no validation rows: no validation history
+    assert len(trained.history[0]["loss"]) == 8 and 0 <= trained.history[0]["pr_auc"][-1] <= 1
+    np.testing.assert_array_equal(seen[-1].weights()[0][0], trained.weights[0][0])
+    with pytest.raises(kernel.Stopped):
+        kernel.train(network, X, y, [member], should_stop=lambda: True)
+
+
+def test_multiclass_members_and_their_keras_model():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(120, 4)).astype(np.float32)
+    y = np.argmax(X[:, :3], axis=1)
+    network = kernel.Network(n_features=4, n_classes=3, hidden=(7,), epochs=4, batch_size=32)
+    members = [kernel.Member(rows=np.arange(120), seed=0, focal=(2.0, (0.2, 0.3, 0.5))),
+               kernel.Member(rows=np.arange(60), seed=1)]
+    trained = kernel.train(network, X, y, members, X_val=X[:30], y_val=y[:30])
+    proba = kernel.predict_proba(network, trained.weights, X)
+    assert proba.shape == (2, 120, 3)
+    np.testing.assert_allclose(proba.sum(axis=2), 1.0, atol=1e-5)
+    model = kernel.keras_model(network, trained.weights[1])
+    np.testing.assert_allclose(np.asarray(model(X)), proba[1], atol=1e-5)
+    assert np.isfinite(trained.history[0]["val_pr_auc"]).all()
