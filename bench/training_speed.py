@@ -1,10 +1,20 @@
-"""In-app training (run_experiment with live updates) against a plain Keras model.fit.
+"""The training kernel against a plain Keras ``model.fit``, on the same rows, in one process.
 
-Same data (the default moons set, training split), same network, same epochs and batch size.
-The in-app side includes what the lab does while training: the live callback, boundary grid
-predictions and building the live figures. Prints both times and their ratio (goal <= 1.0).
+Default Moons (600 rows, 1:10), the lab's default 16-16 network, 60 epochs, batch 32. After a warm-up
+(TensorFlow imported and every compiled function traced), it times, best of a few rounds:
 
-    python bench/training_speed.py [epochs]
+- plain Keras: ``keras.Sequential(...).fit`` on the SMOTE-resampled training rows (no validation);
+- one lab run: ``run_experiment`` with SMOTE, live updates drawn as the lab draws them, and the
+  final boundary grid (what the lab shows);
+- the compare page's work for the 8 seed strategies (the 5-network ensemble included): training,
+  evaluation, calibration and every strategy's boundary grid;
+- an ensemble of 5 networks against one network of the same shape on the same kind of rows
+  (random undersampling).
+
+and prints each time with its ratio to the plain fit (goals: lab <= 0.5x, compare <= 2x) and the
+ensemble's ratio to one network (goal <= 1.5x).
+
+    python bench/training_speed.py [rounds]
 """
 
 import os
@@ -18,45 +28,69 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from imbalance_core import ExperimentConfig, NetworkConfig, load_builtin, run_experiment  # noqa: E402
+from imbalance_core.compare import SEED_STRATEGIES, compare_strategies  # noqa: E402
 from imbalance_core.preprocessing import prepare  # noqa: E402
 from imbalance_core.report import live_figures  # noqa: E402
+from imbalance_core.strategies import get_strategy, resample  # noqa: E402
 
 
-def plain_fit(prepared, network: NetworkConfig) -> float:
-    model = keras.Sequential(
-        [keras.Input((prepared.n_features,))]
-        + [keras.layers.Dense(u, activation=network.activation) for u in network.hidden_layers]
-        + [keras.layers.Dense(1, activation="sigmoid")]
-    )
-    model.compile(optimizer=keras.optimizers.Adam(network.learning_rate), loss="binary_crossentropy")
-    start = time.perf_counter()
-    model.fit(prepared.X_fit, prepared.y_fit.astype(np.float32), epochs=network.epochs,
-              batch_size=network.batch_size, validation_data=(prepared.X_val, prepared.y_val.astype(np.float32)),
-              verbose=0)
-    return time.perf_counter() - start
-
-
-def in_app(dataset, network: NetworkConfig) -> float:
-    redraws = []
-    result = run_experiment(dataset, ExperimentConfig(strategy="none", network=network),
-                            on_update=lambda update: redraws.append(live_figures(update)))
-    return result.train_seconds, len(redraws)
+def best(fn, rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def main() -> None:
-    epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 60
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     dataset = load_builtin("moons")
-    network = NetworkConfig(epochs=epochs)
+    network = NetworkConfig()
     prepared = prepare(dataset)
-    plain_fit(prepared, NetworkConfig(epochs=2))  # warm TensorFlow up for both sides
-    in_app(dataset, NetworkConfig(epochs=2))
-    plain = min(plain_fit(prepared, network) for _ in range(3))
-    runs = [in_app(dataset, network) for _ in range(3)]
-    app = min(seconds for seconds, _ in runs)
-    print(f"data: moons, {len(prepared.y_fit)} training rows; network {network.hidden_layers}, {epochs} epochs, batch {network.batch_size}")
-    print(f"plain model.fit (with validation): {plain:.2f} s")
-    print(f"in-app run_experiment + live updates: {app:.2f} s ({runs[0][1]} live redraws)")
-    print(f"ratio in-app / plain: {app / plain:.2f} (goal <= 1.00)")
+    smote = get_strategy("smote")
+    rows = resample(smote, smote.resolve({}, None), prepared.X_fit, prepared.y_fit, seed=0)
+
+    def plain_fit() -> None:
+        model = keras.Sequential(
+            [keras.Input((prepared.n_features,))]
+            + [keras.layers.Dense(u, activation=network.activation) for u in network.hidden_layers]
+            + [keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer=keras.optimizers.Adam(network.learning_rate), loss="binary_crossentropy")
+        model.fit(rows.X, rows.y.astype(np.float32), epochs=network.epochs, batch_size=network.batch_size, verbose=0)
+
+    def lab_run() -> None:
+        redraws = []
+        result = run_experiment(dataset, ExperimentConfig(strategy="smote", network=network),
+                                on_update=lambda update: redraws.append(live_figures(update)))
+        assert result.boundary.proba.shape == (80, 80, 2) and redraws
+
+    def compare_run() -> None:
+        comparison = compare_strategies(dataset, SEED_STRATEGIES, ExperimentConfig(network=network))
+        for result in comparison.results.values():
+            assert result.boundary is not None
+
+    def one_network() -> None:
+        run_experiment(dataset, ExperimentConfig(strategy="random_undersampling", network=network))
+
+    def ensemble() -> None:
+        run_experiment(dataset, ExperimentConfig(strategy="ensemble", params={"n_members": 5}, network=network))
+
+    for fn in (plain_fit, lab_run, compare_run, one_network, ensemble):  # warm-up: imports, tracing
+        fn()
+    plain = best(plain_fit, rounds)
+    lab = best(lab_run, rounds)
+    compare = best(compare_run, rounds)
+    single = best(one_network, rounds)
+    five = best(ensemble, rounds)
+    print(f"data: moons, {len(prepared.y_fit)} training rows ({len(rows.y)} after SMOTE); network "
+          f"{network.hidden_layers}, {network.epochs} epochs, batch {network.batch_size}; best of {rounds}")
+    print(f"plain keras model.fit (SMOTE rows):          {plain:6.2f} s  1.00x")
+    print(f"one lab run (SMOTE, live updates, grid):    {lab:6.2f} s  {lab / plain:.2f}x  (goal <= 0.5x)")
+    print(f"compare, 8 seed strategies (+ grids):       {compare:6.2f} s  {compare / plain:.2f}x  (goal <= 2x)")
+    print(f"one network (random undersampling):         {single:6.2f} s")
+    print(f"ensemble of 5 networks of the same shape:   {five:6.2f} s  {five / single:.2f}x one network "
+          "(goal <= 1.5x)")
 
 
 if __name__ == "__main__":

@@ -181,11 +181,19 @@ class ExperimentResult:
                                      positive_index=self.positive_index)
 
     def evaluate_at(self, threshold: float) -> Evaluation:
-        """The test-split evaluation at another decision threshold (binary); no retraining."""
+        """The test-split evaluation at another decision threshold (binary); no retraining.
+
+        Kept per threshold: a view that reruns at the same threshold does not evaluate again.
+        """
         if threshold == self.evaluation.threshold:
             return self.evaluation
-        return evaluate(self.prepared.y_test, self.proba_test, classes=self.classes,
-                        positive_index=self.positive_index, threshold=threshold)
+        kept = self.__dict__.setdefault("_evaluations", {})
+        if threshold not in kept:
+            if len(kept) >= 32:
+                kept.clear()
+            kept[threshold] = evaluate(self.prepared.y_test, self.proba_test, classes=self.classes,
+                                       positive_index=self.positive_index, threshold=threshold)
+        return kept[threshold]
 
     def class_counts(self, y: np.ndarray) -> dict[str, int]:
         counts = np.bincount(y, minlength=len(self.classes))

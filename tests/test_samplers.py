@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils.estimator_checks import parametrize_with_checks
 
-from imbalance_core.samplers import ClusterOversampler
+from imbalance_core.samplers import ClusterOversampler, LineageSMOTE
 
 
 def _two_clumps(rng):
@@ -96,11 +97,6 @@ def test_lineage_smote_is_imblearn_smote_and_records_real_parents(rng, n_classes
     assert (parents[:, 0] != parents[:, 1]).all()
     _on_segments(synthetic, X[parents[:, 0]], X[parents[:, 1]])
     assert not hasattr(sampler, "_pairs")
-
-
-from imblearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
-
-from imbalance_core.samplers import ClusterOversampler, LineageSMOTE  # noqa: E402
 
 
 @parametrize_with_checks([ClusterOversampler(random_state=0), LineageSMOTE(random_state=0)])

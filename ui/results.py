@@ -36,6 +36,8 @@ class LiveView:
         loss = float(np.mean([h["loss"][-1] for h in update.history])) if update.history[0].get("loss") else math.nan
         who = f"{update.n_members} networks at once, " if update.n_members > 1 else ""
         self.progress.progress(update.fraction, text=f"{who}epoch {update.epoch}/{update.epochs} - loss {loss:.4f}")
+        if update.epoch == update.epochs:
+            return  # done: the finished result's charts replace the live ones at once
         figures = live_figures(update)
         # no keys: each redraw replaces the chart in place (the figures differ, so no duplicate ids)
         self.boundary.plotly_chart(figures["boundary"])
