@@ -79,7 +79,8 @@ def show_comparison(comparison: Comparison) -> None:
     means = [c for c in board.columns if c not in ("Strategy", "Threshold") and not c.endswith("±")]
     higher = [c for c in means if c not in LOWER_IS_BETTER]
     lower = [c for c in means if c in LOWER_IS_BETTER]
-    styled = (board.style.format({c: "{:.3f}" for c in board.columns if c != "Strategy"})
+    formats = {c: ("{:,.0f}" if c.startswith("Gradient steps") else "{:.3f}") for c in board.columns if c != "Strategy"}
+    styled = (board.style.format(formats)
               .highlight_max(subset=higher, props=HIGHLIGHT).highlight_min(subset=lower, props=HIGHLIGHT))
     st.dataframe(styled, hide_index=True, key="compare.leaderboard")
     repeats = comparison.repeats
