@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from imbalance_core.warmup import warm_up
+from ui.jobs import start_workers
 from ui.routing import mark_routed
 from ui.share import adopt_query_params
 from ui.state import keep_widget_state
@@ -21,5 +21,6 @@ page = st.navigation([
 mark_routed()  # pages check this (ui/routing.py)
 page.run()
 
-# after the page is drawn: start importing TensorFlow in the background so Train does not wait
-warm_up()
+# after the page is drawn: start the training workers in the background (each imports TensorFlow and
+# compiles the kernel; the web server itself never imports TensorFlow)
+start_workers()

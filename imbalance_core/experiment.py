@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .kernel import Network
 
 __all__ = ["SEED", "TEST_SIZE", "ExperimentConfig", "ExperimentResult", "LiveUpdate", "Plan", "RunViews", "finish",
-           "live_reporter", "network_of", "plan_run", "run_experiment", "train_plans"]
+           "kernel_network", "live_reporter", "network_of", "plan_run", "run_experiment", "train_plans"]
 
 
 # a run's own settings besides the strategy and the network, declared once for the app, its links and the CLI
@@ -131,7 +131,6 @@ class ExperimentResult:
     config: ExperimentConfig
     prepared: PreparedData
     resampled: list[Resampled]
-    network: Network
     weights: list[list[np.ndarray]]  # per network: [W1, b1, W2, b2, ...]
     focal: list[tuple | None]  # per network: its focal loss (gamma, alpha), or None for cross-entropy
     history: list[dict[str, list[float]]]
@@ -160,18 +159,22 @@ class ExperimentResult:
         """The training rows in the 2-D (or 1-D) view, with synthetic and removed rows apart."""
         return self.views.view
 
+    def network(self) -> Network:
+        """The kernel's description of the trained networks (importing the kernel: on a worker)."""
+        return kernel_network(self.prepared.n_features, len(self.classes), self.config.network)
+
     @cached_property
     def boundary(self) -> Boundary:
         """The (averaged) predicted probability on a grid over the view, computed when first drawn."""
-        return self.views.boundary(self.network, self.weights)
+        return self.views.boundary(self.network(), self.weights)
 
     @cached_property
     def member_panels(self) -> list[tuple[Boundary, PointsView]]:
         """An ensemble's networks one by one, each with the rows it was trained on (empty for one network)."""
         if self.n_members < 2:
             return []
-        return [(self.views.boundary(self.network, [w]), view)
-                for w, view in zip(self.weights, self.views.member_views)]
+        network = self.network()
+        return [(self.views.boundary(network, [w]), view) for w, view in zip(self.weights, self.views.member_views)]
 
     def cost_threshold(self, cost_fn: float, cost_fp: float) -> CostChoice | None:
         """The cheapest threshold on the validation split (never the test split); None without one."""
@@ -292,12 +295,17 @@ def plan_run(dataset: Dataset, prepared: PreparedData, config: ExperimentConfig)
     )
 
 
-def network_of(prepared: PreparedData, n_classes: int, config: NetworkConfig) -> Network:
+def kernel_network(n_features: int, n_classes: int, config: NetworkConfig) -> Network:
+    """The kernel's ``Network`` for these settings (imports the kernel, and so TensorFlow)."""
     from .kernel import Network
 
-    return Network(n_features=prepared.n_features, n_classes=n_classes, hidden=tuple(config.hidden_layers),
+    return Network(n_features=n_features, n_classes=n_classes, hidden=tuple(config.hidden_layers),
                    activation=config.activation, learning_rate=config.learning_rate, epochs=config.epochs,
                    batch_size=config.batch_size)
+
+
+def network_of(prepared: PreparedData, n_classes: int, config: NetworkConfig) -> Network:
+    return kernel_network(prepared.n_features, n_classes, config)
 
 
 def train_plans(
@@ -361,7 +369,6 @@ def finish(dataset: Dataset, prepared: PreparedData, plan_: Plan, network: Netwo
         config=config,
         prepared=prepared,
         resampled=plan_.resampled,
-        network=network,
         weights=weights,
         focal=plan_.focal,
         history=history,

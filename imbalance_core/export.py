@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .datasets import Dataset
     from .experiment import ExperimentResult
 
-__all__ = ["csv_text", "model_bytes", "report_html", "resampled_table", "script_source", "setup_rows"]
+__all__ = ["csv_text", "keras_file", "model_bytes", "report_html", "resampled_table", "script_source", "setup_rows"]
 
 # data larger than this (gzip-compressed) is not embedded in the script; it reads the CSV given on the command line
 MAX_EMBEDDED_BYTES = 8_000_000
@@ -35,15 +35,21 @@ def model_bytes(result: ExperimentResult) -> bytes:
 
     The model takes the preprocessed features (standardised numbers, one-hot text columns, in
     ``result.prepared.feature_names`` order) and returns class probabilities (sigmoid for two classes).
+    Imports Keras: the app builds it on a worker (a ``ModelJob``), the CLI and tests call it directly.
     """
+    return keras_file(result.network(), result.weights)
+
+
+def keras_file(network, weights) -> bytes:
+    """``.keras`` bytes for trained kernel networks (one, or several averaged as an ensemble)."""
     import keras
 
     from .kernel import keras_model
 
-    models = [keras_model(result.network, w) for w in result.weights]
+    models = [keras_model(network, w) for w in weights]
     model = models[0]
     if len(models) > 1:
-        inputs = keras.Input(shape=(result.prepared.n_features,), name="features")
+        inputs = keras.Input(shape=(network.n_features,), name="features")
         outputs = keras.layers.Average(name="ensemble_average")([m(inputs) for m in models])
         model = keras.Model(inputs, outputs, name="balanced_ensemble")
     with tempfile.TemporaryDirectory() as folder:
@@ -319,13 +325,17 @@ if __name__ == "__main__":
 
 
 def _library_source() -> str:
-    """The portable helpers and the training kernel, verbatim (without their ``__future__`` lines)."""
-    from . import kernel, portable
+    """The portable helpers and the training kernel, verbatim (without their ``__future__`` lines).
+
+    Read as files, not imported: building a script must not import TensorFlow (the web server never does).
+    """
+    from importlib.util import find_spec
 
     parts = []
-    for module in (portable, kernel):
-        source = inspect.getsource(module).replace("from __future__ import annotations\n", "")
-        parts.append(f"# {'-' * 75} imbalance_core/{module.__name__.rsplit('.', 1)[-1]}.py\n\n{source.strip()}\n")
+    for name in ("portable", "kernel"):
+        with open(find_spec(f"imbalance_core.{name}").origin, encoding="utf-8") as handle:
+            source = handle.read().replace("from __future__ import annotations\n", "")
+        parts.append(f"# {'-' * 75} imbalance_core/{name}.py\n\n{source.strip()}\n")
     return "\n\n".join(parts)
 
 
@@ -373,7 +383,7 @@ def script_source(result: ExperimentResult, *, threshold: float = 0.5, filename:
         made = made if isinstance(made, (list, tuple)) else [made]
         sampler_lists.append("[" + ", ".join(_constructor(s, imports, classes) for s in made) + "]")
     numeric, categorical = column_kinds(dataset.features)
-    network = result.network
+    network = result.config.network
     data_block, data_note = _data_block(dataset)
     samplers_code = "[\n        " + ",\n        ".join(sampler_lists) + ",\n    ]"
     return _SCRIPT.format(
@@ -391,7 +401,7 @@ def script_source(result: ExperimentResult, *, threshold: float = 0.5, filename:
         seed=result.config.seed,
         test_size=result.config.test_size,
         validation_size=result.config.validation_size,
-        network={"hidden": tuple(network.hidden), "activation": network.activation,
+        network={"hidden": tuple(network.hidden_layers), "activation": network.activation,
                  "learning_rate": network.learning_rate, "epochs": network.epochs, "batch_size": network.batch_size},
         class_weight=strategy.uses_class_weight,
         prior_bias=result.config.network.prior_bias,

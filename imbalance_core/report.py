@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 
 from .evaluation import Evaluation
 from .experiment import ExperimentResult, LiveUpdate
+from .jobs import Snapshot
 from .plots import (
     make_boundary_figure,
     make_boundary_grid_figure,
@@ -74,12 +75,15 @@ def result_figures(
     return figures
 
 
-def live_figures(update: LiveUpdate) -> dict[str, go.Figure]:
-    """The boundary and history as they are mid-training."""
+def live_figures(update: LiveUpdate | Snapshot) -> dict[str, go.Figure]:
+    """The boundary and history as they are mid-training (from the core's ``LiveUpdate`` in this process,
+    or a job's ``Snapshot`` from a worker; a snapshot without a boundary gives the history only)."""
     members = f", average of {update.n_members} networks" if update.n_members > 1 else ""
-    return {
-        "boundary": make_boundary_figure(
-            update.boundary(), update.view, title=f"Decision boundary - epoch {update.epoch}{members} (training...)"
-        ),
+    boundary = update.boundary() if callable(update.boundary) else update.boundary
+    figures = {
         "history": make_history_figure(update.history, total_epochs=update.epochs, title="Training history (live)"),
     }
+    if boundary is not None and update.view is not None:
+        figures["boundary"] = make_boundary_figure(
+            boundary, update.view, title=f"Decision boundary - epoch {update.epoch}{members} (training...)")
+    return figures

@@ -16,10 +16,12 @@ from imbalance_core import (  # noqa: E402
     NETWORK_PARAMS, SEED, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy,
 )
 from imbalance_core.strategies import combinations  # noqa: E402
-from imbalance_core.compare import SEED_STRATEGIES, Comparison, compare_strategies  # noqa: E402
+from imbalance_core.compare import SEED_STRATEGIES, Comparison  # noqa: E402
+from imbalance_core.jobs import Cancelled, JobFailed, attach, seed_jobs  # noqa: E402
+from ui import jobs  # noqa: E402
 from ui.compare_view import show_comparison  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
-from ui.text import md_escape  # noqa: E402
+from ui.text import md_code, md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
 # the first seed; repeats use the next ones, so it leaves room for them below SEED's top
@@ -52,23 +54,46 @@ if run:
     st.session_state["compare.result"] = comparison  # holds only finished seeds, so it is safe to keep
     st.session_state["compare.setup"] = setup
     st.session_state["compare.running"] = True
-    with st.status(f"Training {len(chosen)} strategies together...", expanded=True) as status:
-        bar = st.progress(0.0, text="Preparing the data and resampling...")
+    with st.status(f"Training {len(chosen)} strategies...", expanded=True) as status:
+        bar = st.progress(0.0, text="Sending the seeds to the workers...")
+        fractions = [0.0] * int(repeats)
+        finished: dict[int, list] = {}
 
-        def on_progress(seed_index: int, epoch: int, epochs: int) -> None:
-            seeds = f"seed {seed_index + 1} of {repeats}, " if repeats > 1 else ""
-            bar.progress((seed_index + epoch / epochs) / repeats, text=f"{seeds}epoch {epoch}/{epochs}")
+        def on_queue(text: str) -> None:
+            bar.progress(sum(fractions) / len(fractions), text=text)
+
+        def on_progress(i: int, snapshot) -> None:
+            fractions[i] = snapshot.fraction
+            seeds = f"{len(finished)} of {len(fractions)} seeds done; " if len(fractions) > 1 else ""
+            bar.progress(sum(fractions) / len(fractions), text=f"{seeds}epoch {snapshot.epoch}/{snapshot.epochs}")
+
+        def on_done(i: int, results: list) -> None:
+            fractions[i] = 1.0
+            finished[i] = results
+            while len(comparison.seconds) in finished:  # seeds join in order: the first seed's run is the one drawn
+                for key, result in zip(chosen, finished[len(comparison.seconds)]):
+                    comparison.add(key, attach(result, dataset))
+                comparison.seconds.append(finished[len(comparison.seconds)][0].train_seconds)
+            bar.progress(sum(fractions) / len(fractions), text=f"{len(finished)} of {len(fractions)} seeds done")
 
         try:
             base = ExperimentConfig(network=NetworkConfig.from_values(network_values), seed=int(seed))
-            compare_strategies(dataset, chosen, base, repeats=int(repeats), on_progress=on_progress,
-                               comparison=comparison)
+            handles = [jobs.submit(job, spec, dataset, kind="compare", replace=i == 0)
+                       for i, job in enumerate(seed_jobs(chosen, base, int(repeats)))]
+            jobs.wait_all(handles, on_queue=on_queue, on_progress=on_progress, on_done=on_done)
         except UserError as exc:
             status.update(label="The comparison could not run", state="error", expanded=True)
             st.error(md_escape(str(exc), limit=None))
+        except JobFailed as exc:
+            status.update(label="The comparison failed", state="error", expanded=True)
+            st.error(f"A seed failed on its worker. Try again; if it fails again, change the setup. What went "
+                     f"wrong: {md_code(str(exc))}")
+        except Cancelled:
+            status.update(label="The comparison was stopped", state="error", expanded=False)
         else:
-            status.update(label=f"{len(chosen)} strategies trained together in {sum(comparison.seconds):.1f} s",
-                          state="complete", expanded=False)
+            status.update(label=f"{len(chosen)} strategies trained ({int(repeats)} seed{'s' if repeats > 1 else ''}, "
+                                f"{max(comparison.seconds):.1f} s of training each)", state="complete",
+                          expanded=False)
     st.session_state["compare.running"] = False
 
 comparison = st.session_state.get("compare.result")

@@ -13,13 +13,11 @@ st.write(
 )
 
 # imported after the title is on screen: first paint does not wait for pandas / plotly / sklearn
-from imbalance_core import (  # noqa: E402
-    NETWORK_PARAMS, SEED, STRATEGIES, TEST_SIZE, ExperimentConfig, NetworkConfig, UserError, estimate_cost,
-    get_strategy, run_experiment,
-)
-from ui import share  # noqa: E402
+from imbalance_core import NETWORK_PARAMS, SEED, STRATEGIES, TEST_SIZE, UserError, estimate_cost, get_strategy  # noqa: E402
+from imbalance_core.jobs import Cancelled, JobFailed, attach  # noqa: E402
+from ui import jobs, share  # noqa: E402
 from ui.results import LiveView, focal_explorer, presentation_style, share_popover, show_result  # noqa: E402
-from ui.state import active_dataset, spec_fingerprint, training_counts  # noqa: E402
+from ui.state import active_dataset, training_counts  # noqa: E402
 from ui.text import md_code, md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
@@ -94,18 +92,14 @@ with controls:
     # a link or a learn-page preset asks for a run on arrival: only if it is a bounded amount of work
     arrival = st.session_state.pop("lab.autotrain", False) and not train
 
-# what a result was trained with; when the widgets differ, the result on screen is marked stale
-setup = {"data": spec_fingerprint(spec), "strategy": key, "params": params, "network": network_values,
-         "seed": seed, "test_size": test_size}
-link = {"data": expected or share.data_setup(spec), "strategy": key, "params": params, "network": network_values,
-        "seed": seed, "test_size": test_size, "threshold": st.session_state.get("lab.view.threshold", 0.5),
-        "present": present}
-st.query_params.from_dict(share.to_query(link))  # the address bar always reopens this setup
+# one setup object: the job to train, the link in the address bar, and what a result on screen was trained with
+setup = share.LabSetup(data=expected or share.data_setup(spec), strategy=key, params=params, network=network_values,
+                       seed=seed, test_size=test_size, data_id=jobs.data_key(spec),
+                       threshold=st.session_state.get("lab.view.threshold", 0.5), present=present)
+st.query_params.from_dict(setup.query())  # the address bar always reopens this setup
 uploaded = spec["source"] == "upload"
 try:
-    config, config_error = ExperimentConfig(
-        strategy=key, params=params, network=NetworkConfig.from_values(network_values), seed=int(seed),
-        test_size=float(test_size)), None
+    config, config_error = setup.config(), None
 except UserError as exc:
     config, config_error = None, exc
 if arrival:  # a link or preset trains by itself only within the budget (a bad setup is trained to explain itself)
@@ -120,9 +114,20 @@ if train:
     st.session_state.pop("lab.held_back", None)
 
 
+def _stop_requested() -> None:
+    st.session_state["lab.stop_requested"] = True
+
+
 with results:
-    if st.session_state.pop("lab.training_started", False):
-        st.warning("Training stopped because a setting changed before it finished. Press **Train** to start again.")
+    stopped_at = st.session_state.pop("lab.training_started", None)
+    if stopped_at is not None:  # a run was under way when this rerun started: say why it ended
+        where = f" at epoch {stopped_at[0]} of {stopped_at[1]}" if stopped_at[0] else " before its first epoch"
+        if st.session_state.pop("lab.stop_requested", False):
+            st.info(f"Training stopped{where}, as asked. Press **Train** to start again.", icon=":material/stop_circle:")
+        else:
+            st.warning(f"Training stopped{where} because a setting changed before it finished. Press **Train** to "
+                       "start again.")
+    st.session_state.pop("lab.stop_requested", None)
     held_back = st.session_state.get("lab.held_back")
     if held_back is not None:
         st.warning(f"This link asks for a large run: about {held_back.steps:,} gradient steps over "
@@ -130,34 +135,50 @@ with results:
                    "by itself. It was not started. Check the setup (epochs, batch size, networks), then press "
                    "**Train**.", icon=":material/hourglass_empty:")
     if train:
-        st.session_state["lab.training_started"] = True
+        st.session_state["lab.training_started"] = (0, config.network.epochs if config else 0)
         st.session_state.pop("lab.result", None)
+        result = None
         with st.status(f"Training with {strategy.label}...", expanded=True) as status:
+            stop = st.empty()  # the Stop button goes away when the run ends (it would hide in the folded box)
+            stop.button("Stop", key="lab.stop", icon=":material/stop_circle:", on_click=_stop_requested,
+                      help="Stop this run on its worker. The settings stay as they are.")
             live = LiveView()
+
+            def on_progress(snapshot) -> None:
+                st.session_state["lab.training_started"] = (snapshot.epoch, snapshot.epochs)
+                live.update(snapshot)
+
             try:
                 if config_error is not None:
                     raise config_error
-                result = run_experiment(dataset, config, on_update=live.update)
+                handle = jobs.submit(setup.job(), spec, dataset, kind="lab")
+                result = attach(jobs.wait(handle, on_queue=live.queued, on_progress=on_progress), dataset)
             except UserError as exc:
                 status.update(label="Training could not start", state="error", expanded=True)
                 st.error(md_escape(str(exc), limit=None))
-                result = None
+            except JobFailed as exc:
+                status.update(label="Training failed", state="error", expanded=True)
+                st.error("The run failed on its worker. Try again; if it fails again, change the setup. "
+                         f"What went wrong: {md_code(str(exc))}")
+            except Cancelled:
+                status.update(label="Training was stopped", state="error", expanded=False)
             else:
                 live.clear()
                 status.update(label=f"Trained in {result.train_seconds:.1f} s", state="complete", expanded=False)
+            stop.empty()
         # reached only when training was not interrupted by a rerun
-        st.session_state["lab.training_started"] = False
+        st.session_state.pop("lab.training_started", None)
         if result is not None:
             st.session_state["lab.result"] = result
             st.session_state["lab.result_setup"] = setup
     result = st.session_state.get("lab.result")
     if result is not None:
-        if st.session_state.get("lab.result_setup") != setup:
+        if not setup.trains_like(st.session_state.get("lab.result_setup")):
             st.info("Settings changed since this result was trained. Press **Train** to see the new ones.")
-        show_result(result, share_link=lambda t: share.share_url({**link, "threshold": t}), uploaded=uploaded)
-    elif not train:
+        show_result(result, share_link=setup.url, uploaded=uploaded)
+    elif not train and stopped_at is None:
         st.info("Press **Train** to fit a network with the chosen strategy. The boundary, metrics and curves appear here.")
 
 if st.session_state.get("lab.result") is None:  # with a result, the link sits by the threshold it includes
     with controls:
-        share_popover(share.share_url(link), uploaded=uploaded)
+        share_popover(setup.url(), uploaded=uploaded)

@@ -18,10 +18,11 @@ st.write(
 from imbalance_core import (  # noqa: E402
     NETWORK_PARAMS, SEED, STRATEGIES, ExperimentConfig, NetworkConfig, UserError, get_strategy,
 )
-from imbalance_core.leakage import leakage_demo  # noqa: E402
+from imbalance_core.jobs import Cancelled, JobFailed, LeakageJob, attach  # noqa: E402
 from imbalance_core.plots import make_boundary_grid_figure, make_confusion_grid_figure  # noqa: E402
+from ui import jobs  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
-from ui.text import md_escape  # noqa: E402
+from ui.text import md_code, md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
 NETWORK = [p for p in NETWORK_PARAMS if p.name in ("hidden_layers", "epochs")]
@@ -41,13 +42,27 @@ run = st.button("Run both ways", type="primary", key="leakage.run")
 setup = {"data": spec_fingerprint(spec), "strategy": key, "network": network_values, "seed": seed}
 
 if run:
-    with st.spinner(f"Training {get_strategy(key).label} twice: after the split and before it..."):
+    with st.status(f"Training {get_strategy(key).label} twice: after the split and before it...",
+                   expanded=True) as status:
+        waiting = st.empty()
         try:
             config = ExperimentConfig(strategy=key, network=NetworkConfig.from_values(network_values), seed=int(seed))
-            st.session_state["leakage.result"] = leakage_demo(dataset, config)
-            st.session_state["leakage.setup"] = setup
+            handle = jobs.submit(LeakageJob(config), spec, dataset, kind="leakage")
+            demo = attach(jobs.wait(handle, on_queue=waiting.caption, on_progress=lambda snapshot: None), dataset)
         except UserError as exc:
+            status.update(label="The demo could not run", state="error", expanded=True)
             st.error(md_escape(str(exc), limit=None))
+        except JobFailed as exc:
+            status.update(label="The demo failed", state="error", expanded=True)
+            st.error(f"It failed on its worker. Try again; if it fails again, change the setup. What went wrong: "
+                     f"{md_code(str(exc))}")
+        except Cancelled:
+            status.update(label="The demo was stopped", state="error", expanded=False)
+        else:
+            waiting.empty()
+            status.update(label="Trained both ways", state="complete", expanded=False)
+            st.session_state["leakage.result"] = demo
+            st.session_state["leakage.setup"] = setup
 
 demo = st.session_state.get("leakage.result")
 if demo is None:

@@ -1,6 +1,9 @@
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# AppTest runs the pages in this process: their jobs run in threads here too (the served app's tests and
+# the Dask tests start real worker processes; see tests/e2e and tests/test_executor.py)
+os.environ.setdefault("IMBALANCE_LAB_ENGINE", "inprocess")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

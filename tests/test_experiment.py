@@ -93,7 +93,7 @@ def test_ensemble_averages_its_members(moons):
     result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 3}))
     assert result.n_members == 3 and len(result.resampled) == 3
     assert len({tuple(r.source[:5]) for r in result.resampled}) > 1  # different subsamples
-    singles = [predict_proba(result.network, [w], result.prepared.X_test)[0] for w in result.weights]
+    singles = [predict_proba(result.network(), [w], result.prepared.X_test)[0] for w in result.weights]
     np.testing.assert_allclose(result.proba_test, np.mean(singles, axis=0), atol=1e-6)
     # one boundary per network, whose grid average is the combined boundary
     assert len(result.member_panels) == 3

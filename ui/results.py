@@ -18,29 +18,36 @@ from imbalance_core.report import live_figures, result_figures
 from .text import md_escape
 
 if TYPE_CHECKING:
-    from imbalance_core import ExperimentResult, LiveUpdate
+    from imbalance_core import ExperimentResult
+    from imbalance_core.jobs import Snapshot
 
 
 class LiveView:
-    """A progress bar plus the boundary and history redrawn in place while a network trains.
+    """A progress bar plus the boundary and history redrawn in place while a job trains on a worker.
 
-    Pass :meth:`update` as ``on_update`` to ``run_experiment`` (the core throttles the calls).
+    :meth:`queued` says where the job waits; :meth:`update` draws each snapshot the worker reports.
     """
 
     def __init__(self) -> None:
-        self.progress = st.progress(0.0, text="Preparing the data and starting TensorFlow...")
+        self.progress = st.progress(0.0, text="Sending the run to a worker...")
         self.boundary = st.empty()
         self.history = st.empty()
 
-    def update(self, update: LiveUpdate) -> None:
-        loss = float(np.mean([h["loss"][-1] for h in update.history])) if update.history[0].get("loss") else math.nan
-        who = f"{update.n_members} networks at once, " if update.n_members > 1 else ""
-        self.progress.progress(update.fraction, text=f"{who}epoch {update.epoch}/{update.epochs} - loss {loss:.4f}")
-        if update.epoch == update.epochs:
+    def queued(self, text: str) -> None:
+        self.progress.progress(0.0, text=text)
+
+    def update(self, snapshot: Snapshot) -> None:
+        loss = (float(np.mean([h["loss"][-1] for h in snapshot.history]))
+                if snapshot.history and snapshot.history[0].get("loss") else math.nan)
+        who = f"{snapshot.n_members} networks at once, " if snapshot.n_members > 1 else ""
+        self.progress.progress(snapshot.fraction,
+                               text=f"{who}epoch {snapshot.epoch}/{snapshot.epochs} - loss {loss:.4f}")
+        if snapshot.epoch == snapshot.epochs:
             return  # done: the finished result's charts replace the live ones at once
-        figures = live_figures(update)
+        figures = live_figures(snapshot)
         # no keys: each redraw replaces the chart in place (the figures differ, so no duplicate ids)
-        self.boundary.plotly_chart(figures["boundary"])
+        if "boundary" in figures:
+            self.boundary.plotly_chart(figures["boundary"])
         self.history.plotly_chart(figures["history"])
 
     def clear(self) -> None:
@@ -209,10 +216,22 @@ def _file_stem(result: ExperimentResult) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", f"{result.dataset_name}-{result.strategy}").strip("-").lower()
 
 
+def _model_file(result: ExperimentResult, session: str) -> bytes:
+    """The ``.keras`` file, built by a worker (Keras is never imported in the web server)."""
+    from imbalance_core.jobs import ModelJob
+
+    from . import jobs
+
+    return jobs.run_quietly(ModelJob.of(result), kind="model", session=session)
+
+
 def downloads(result: ExperimentResult, threshold: float) -> None:
     """The run as files: built only when clicked (no cost on reruns), and clicking does not rerun."""
+    from . import jobs
+
     st.markdown("**Take it with you**")
     stem = _file_stem(result)
+    session = jobs.session_id()
     columns = st.columns(4)
     columns[0].download_button(
         "Report (HTML)", lambda: export.report_html(result, threshold=threshold), file_name=f"{stem}-report.html",
@@ -224,7 +243,7 @@ def downloads(result: ExperimentResult, threshold: float) -> None:
         icon=":material/code:", help="Reproduces this run with scikit-learn, imbalanced-learn and Keras only, "
                                      "data included, and prints the same test metrics.")
     columns[2].download_button(
-        "Model (.keras)", lambda: export.model_bytes(result), file_name=f"{stem}.keras",
+        "Model (.keras)", lambda: _model_file(result, session), file_name=f"{stem}.keras",
         mime="application/octet-stream", key="lab.download.model", on_click="ignore", icon=":material/neurology:",
         help="The trained network (an ensemble as one averaging model). It expects the preprocessed features, "
              "as the Python script computes them.")

@@ -18,8 +18,8 @@ back with the value quoted and left at its default.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -29,6 +29,9 @@ from imbalance_core.datasets import MAX_COLUMNS
 from imbalance_core.text import MAX_NAME_CHARS, shorten
 
 from .state import set_dataset_spec
+
+if TYPE_CHECKING:
+    from imbalance_core.jobs import TrainJob
 
 UPLOAD = "upload"
 ADOPTED = "share.adopted"
@@ -205,6 +208,61 @@ def adopt_query_params() -> None:
         return
     apply(setup, train=True)
     st.session_state["lab.link_problems"] = problems
+
+
+@dataclass(frozen=True)
+class LabSetup:
+    """One lab setup: the job a run trains, the link that reopens it, and what a result was trained with.
+
+    ``data`` names the data as a link does (:func:`data_setup`: a built-in and its settings, or an
+    uploaded file's name and columns, never its bytes); ``data_id`` identifies its content (the
+    executor's data key), so that a re-upload of another file with the same name marks a result as
+    stale. ``threshold`` and ``present`` are view settings: they travel in the link but do not change
+    what is trained.
+    """
+
+    data: Mapping[str, Any]
+    strategy: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    network: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    test_size: float = 0.25
+    data_id: str | None = None
+    threshold: float = 0.5
+    present: bool = False
+
+    def _run(self) -> tuple:
+        return (self.data_id, dict(self.data), self.strategy, dict(self.params), dict(self.network), self.seed,
+                self.test_size)
+
+    def trains_like(self, other: LabSetup | None) -> bool:
+        """The same run (data, strategy, settings, network, seed, split), whatever the view settings."""
+        return other is not None and self._run() == other._run()
+
+    def config(self) -> core.ExperimentConfig:
+        """The core's description of the run (raises ``ConfigError`` for settings that cannot be used)."""
+        return core.ExperimentConfig(strategy=self.strategy, params=dict(self.params),
+                                     network=core.NetworkConfig.from_values(dict(self.network)), seed=int(self.seed),
+                                     test_size=float(self.test_size))
+
+    def job(self) -> TrainJob:
+        from imbalance_core.jobs import TrainJob
+
+        return TrainJob(self.config())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"data": dict(self.data), "strategy": self.strategy, "params": dict(self.params),
+                "network": dict(self.network), "seed": self.seed, "test_size": self.test_size,
+                "threshold": self.threshold, "present": self.present}
+
+    def query(self) -> dict[str, str | list[str]]:
+        """The URL query parameters that reopen this setup."""
+        return to_query(self.as_dict())
+
+    def url(self, threshold: float | None = None) -> str:
+        """The link that reopens this setup (at ``threshold``, if given)."""
+        setup = self if threshold is None else replace(self, threshold=threshold)
+        return share_url(setup.as_dict())
 
 
 def data_setup(spec: Mapping[str, Any]) -> dict[str, Any]:

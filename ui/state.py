@@ -18,7 +18,7 @@ DEFAULT_SPEC: dict[str, Any] = {"source": "builtin", "key": "moons", "params": {
 # widget values that should survive a switch to another page (Streamlit drops the state of
 # widgets that a run does not draw); buttons and uploaders cannot be set, so they are left out
 PERSISTENT_PREFIXES = ("lab.", "data.", "compare.", "leakage.")
-UNSETTABLE = {"lab.train", "lab.autotrain", "data.upload", "compare.run", "compare.leaderboard", "lab.view.use_cost_threshold",
+UNSETTABLE = {"lab.train", "lab.stop", "lab.autotrain", "data.upload", "compare.run", "compare.leaderboard", "lab.view.use_cost_threshold",
               "leakage.run", "leakage.table"}
 
 

@@ -43,6 +43,7 @@ def _free_port() -> int:
 def app_url():
     port = _free_port()
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env.pop("IMBALANCE_LAB_ENGINE", None)  # the served app as users run it: its own pool of worker processes
     log = open(ROOT / ".pytest_cache" / "e2e-server.log", "w") if (ROOT / ".pytest_cache").exists() else subprocess.DEVNULL
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",

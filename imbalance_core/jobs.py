@@ -1,0 +1,211 @@
+"""Jobs: what leaves the web server to train, and what comes back.
+
+A job is a plain, picklable description (frozen dataclasses of settings); it runs on a worker with
+the data set it names, and returns results made of arrays only (no Keras object, no TensorFlow type):
+probabilities, history, weights, counts, and the pictures the app draws (projection, boundary grids,
+each ensemble network's panel), computed on the worker so the web server never imports TensorFlow.
+
+While it runs, a job reports :class:`Snapshot` s and asks whether to stop through a *channel* (a
+Dask variable on a cluster, a thread-safe box in-process): see :mod:`imbalance_core.executor`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Protocol, Sequence
+
+from .datasets import Dataset
+from .experiment import ExperimentConfig, ExperimentResult
+from .projection import Boundary, PointsView
+
+__all__ = ["Cancelled", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob", "Snapshot", "TrainJob", "attach",
+           "execute", "seed_jobs"]
+
+
+class Cancelled(Exception):
+    """The job was stopped before it finished."""
+
+
+class JobFailed(RuntimeError):
+    """A job failed for a reason that is not the user's input: its type and message, as text.
+
+    Exceptions cross process boundaries by pickle, and unpickling, say, a TensorFlow error would import
+    TensorFlow in the web server; a job's unexpected failure travels as this plain one instead.
+    """
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """One lab run. ``views``: also compute the pictures (the lab wants them, the CLI does not)."""
+
+    config: ExperimentConfig
+    views: bool = True
+    live: bool = True  # report the live boundary while training
+
+    @property
+    def label(self) -> str:
+        return self.config.strategy
+
+
+@dataclass(frozen=True)
+class CompareJob:
+    """One seed of a comparison: every strategy on one split, trained together."""
+
+    strategies: tuple[str, ...]
+    base: ExperimentConfig
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    views: bool = True  # the first seed's boundaries are drawn; later seeds need only their scores
+
+    @property
+    def label(self) -> str:
+        return f"compare seed {self.base.seed}"
+
+
+@dataclass(frozen=True)
+class LeakageJob:
+    """The leakage demo: the same sampler after and before the split."""
+
+    config: ExperimentConfig
+
+    @property
+    def label(self) -> str:
+        return f"leakage {self.config.strategy}"
+
+
+@dataclass(frozen=True)
+class ModelJob:
+    """A finished run's networks as a ``.keras`` file (Keras lives on the workers)."""
+
+    config: ExperimentConfig
+    n_features: int
+    n_classes: int
+    weights: tuple  # per network: [W1, b1, ...]
+
+    @classmethod
+    def of(cls, result: ExperimentResult) -> "ModelJob":
+        """The job that turns ``result``'s trained weights into a ``.keras`` file."""
+        return cls(result.config, int(result.prepared.X_fit.shape[1]), len(result.classes),
+                   tuple(tuple(w) for w in result.weights))
+
+    @property
+    def label(self) -> str:
+        return "model file"
+
+
+Job = TrainJob | CompareJob | LeakageJob | ModelJob
+
+
+@dataclass
+class Snapshot:
+    """Progress of a running job: epochs done, each network's history, and (for the lab) the boundary now."""
+
+    epoch: int
+    epochs: int
+    n_members: int
+    history: list[dict[str, list[float]]]
+    boundary: Boundary | None = None
+    view: PointsView | None = None
+
+    @property
+    def fraction(self) -> float:
+        return self.epoch / self.epochs if self.epochs else 0.0
+
+
+class Channel(Protocol):
+    """How a running job talks to whoever waits for it."""
+
+    def report(self, snapshot: Snapshot) -> None: ...
+
+    def should_stop(self) -> bool: ...
+
+
+def _detached(result: ExperimentResult, *, views: bool) -> ExperimentResult:
+    """The result to send back: pictures computed here (if asked) and kept in it, without the data set
+    (the caller has it). The worker's own object is changed: nothing here uses it afterwards."""
+    if views:
+        result.views.view  # noqa: B018  (computed now, on the worker, and kept in the result)
+        result.boundary  # noqa: B018
+        result.member_panels  # noqa: B018
+    result.dataset = None
+    return result
+
+
+def _train(job: TrainJob, dataset: Dataset, channel: Channel) -> ExperimentResult:
+    from .experiment import run_experiment
+
+    def on_update(update) -> None:
+        channel.report(Snapshot(update.epoch, update.epochs, update.n_members, update.history,
+                                update.boundary() if job.live else None, update.view if job.live else None))
+
+    result = run_experiment(dataset, job.config, on_update=on_update, should_stop=channel.should_stop,
+                            update_interval=0.4)
+    return _detached(result, views=job.views)
+
+
+def _compare(job: CompareJob, dataset: Dataset, channel: Channel) -> list[ExperimentResult]:
+    from .compare import Comparison, compare_strategies
+
+    def on_progress(_seed: int, epoch: int, epochs: int) -> None:
+        channel.report(Snapshot(epoch, epochs, len(job.strategies), []))
+
+    comparison = compare_strategies(dataset, job.strategies, job.base, params=job.params, on_progress=on_progress,
+                                    should_stop=channel.should_stop, comparison=Comparison())
+    return [_detached(result, views=job.views) for result in comparison.results.values()]
+
+
+def _leakage(job: LeakageJob, dataset: Dataset, channel: Channel):
+    from .leakage import leakage_demo
+
+    demo = leakage_demo(dataset, job.config)
+    _detached(demo.right, views=True)
+    demo.wrong.boundary  # noqa: B018  (the wrong way keeps its own, leaky table: it is not the caller's)
+    demo.wrong.views.view  # noqa: B018
+    return demo
+
+
+def _model(job: ModelJob) -> bytes:
+    from .export import keras_file
+    from .experiment import kernel_network
+
+    return keras_file(kernel_network(job.n_features, job.n_classes, job.config.network), [list(w) for w in job.weights])
+
+
+def execute(job: Job, dataset: Dataset | None, channel: Channel) -> Any:
+    """Run ``job`` here (on a worker, or in-process) and return its arrays-only result.
+
+    Raises the user's errors as they are (``UserError``: a message for the user), ``Cancelled`` when
+    the channel asked to stop, and ``JobFailed`` for anything else.
+    """
+    from .errors import UserError
+
+    runners = {TrainJob: _train, CompareJob: _compare, LeakageJob: _leakage}
+    try:
+        if isinstance(job, ModelJob):
+            return _model(job)
+        return runners[type(job)](job, dataset, channel)
+    except UserError:
+        raise
+    except Exception as exc:
+        if type(exc).__name__ == "Stopped":  # the kernel's, raised between compiled calls
+            raise Cancelled(str(exc)) from None
+        raise JobFailed(f"{type(exc).__name__}: {exc}") from None
+
+
+def attach(result: Any, dataset: Dataset) -> Any:
+    """Give a returned result (or list of results, or leakage demo) its data set back, on the caller's side."""
+    if isinstance(result, ExperimentResult):
+        result.dataset = dataset
+    elif isinstance(result, list):
+        for item in result:
+            attach(item, dataset)
+    elif hasattr(result, "right"):  # a leakage demo: the wrong way trained on its own, leaky table
+        attach(result.right, dataset)
+    return result
+
+
+def seed_jobs(strategies: Sequence[str], base: ExperimentConfig, repeats: int,
+              params: Mapping[str, Mapping[str, Any]] | None = None) -> list[CompareJob]:
+    """A comparison as jobs, one per seed (they may run on several workers at once)."""
+    return [CompareJob(tuple(strategies), replace(base, seed=base.seed + r), dict(params or {}), views=r == 0)
+            for r in range(repeats)]
+

@@ -1,0 +1,157 @@
+"""The web server's side of training: hand a job to the executor, wait for it while drawing its progress.
+
+Training never runs in the web server (see :mod:`imbalance_core.executor`): a page submits a job
+named after its session, and the wait below redraws the page's progress (its place in the queue,
+the epoch, the live boundary) until the result comes back. A rerun of the page (a setting changed,
+Stop pressed) or a closed tab ends the wait, and the job is cancelled on its worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+if TYPE_CHECKING:
+    from imbalance_core.executor import Executor, Handle
+    from imbalance_core.jobs import Job, Snapshot
+
+DEFAULT_ENGINE = "local"  # the app's default: a pool of worker processes (tests may set IMBALANCE_LAB_ENGINE)
+
+
+def _is_alive(session: str) -> bool:
+    """A session is alive while its browser tab is connected (always, when there is no server: AppTest)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return True
+    return Runtime.instance().is_active_session(session)
+
+
+def executor() -> Executor:
+    from imbalance_core.executor import get_executor
+
+    return get_executor(is_alive=_is_alive, default=DEFAULT_ENGINE)
+
+
+def start_workers() -> None:
+    """Start the worker pool in the background (called once the first page is drawn)."""
+    executor().start()
+
+
+def session_id() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else f"process-{os.getpid()}"
+
+
+def data_key(spec: dict[str, Any]) -> str:
+    """A name for the data a spec loads, the same for everyone who loads the same data (sent to workers once)."""
+    if spec["source"] == "builtin":
+        settings = repr(sorted(spec.get("params", {}).items()))
+        return f"builtin:{spec['key']}:{hashlib.sha1(settings.encode()).hexdigest()[:16]}"
+    digest = hashlib.sha1(spec["data"])
+    digest.update(repr((spec["filename"], spec["target"], spec.get("positive"), tuple(spec["features"]))).encode())
+    return f"upload:{digest.hexdigest()}"
+
+
+def submit(job: Job, spec: dict[str, Any] | None = None, dataset: Any = None, *, kind: str,
+           replace: bool = True) -> Handle:
+    """Queue ``job`` for this session (its data set sent to the workers once); with ``replace``, an earlier
+    job of the same kind from this session is cancelled. Raises ``Busy`` when too much work is waiting."""
+    run = executor()
+    key = None
+    if spec is not None:
+        key = data_key(spec)
+        run.put_data(key, dataset, session=session_id())
+    return run.submit(job, session=session_id(), data_key=key, kind=kind, replace=replace)
+
+
+def queue_text(handle: Handle) -> str | None:
+    """Where a waiting job stands, in words (None once it runs)."""
+    if handle.done():
+        return None
+    if executor().starting:
+        return "Starting the training workers (the first run after the server starts waits about 15 s)..."
+    ahead = handle.ahead()
+    if ahead is None:
+        return None
+    if ahead == 0:
+        return "Next in line: waiting for a worker to finish its current run..."
+    return f"{ahead} run{'s' if ahead != 1 else ''} ahead of yours; yours starts when a worker is free..."
+
+
+def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callable[[Snapshot], None],
+         poll: float = 0.25) -> Any:
+    """Wait for ``handle``'s result, calling ``on_queue(text)`` while it waits for a worker and
+    ``on_progress(snapshot)`` for each new snapshot. Whatever ends the wait early (a rerun, the tab
+    closing) cancels the job. Raises what the job raised (``Cancelled`` if it was stopped)."""
+    shown_queue, last_epoch = None, None
+    try:
+        while not handle.done():
+            text = queue_text(handle)
+            if text is not None and text != shown_queue:
+                on_queue(text)
+                shown_queue = text
+            snapshot = handle.progress()
+            if snapshot is not None and snapshot.epoch != last_epoch:
+                on_progress(snapshot)
+                last_epoch = snapshot.epoch
+            time.sleep(poll)
+            # reading session state is one of Streamlit's yield points: a rerun or a stop requested
+            # meanwhile (a setting changed, Stop pressed, the tab closed) interrupts the wait here
+            _ = "lab.present" in st.session_state
+        return handle.result()
+    finally:
+        if not handle.done():
+            handle.cancel()
+
+
+def wait_all(handles: list[Handle], *, on_queue: Callable[[str], None],
+             on_progress: Callable[[int, Snapshot], None], on_done: Callable[[int, Any], None],
+             poll: float = 0.25) -> None:
+    """Wait for several jobs (a comparison's seeds): ``on_done(i, result)`` as each finishes, in any order.
+    Raises the first failure (the others are cancelled); leaving early cancels whatever still runs."""
+    pending = dict(enumerate(handles))
+    shown_queue, epochs = None, {}
+    try:
+        while pending:
+            for i, handle in list(pending.items()):
+                if handle.done():
+                    del pending[i]
+                    on_done(i, handle.result())
+                    continue
+                snapshot = handle.progress()
+                if snapshot is not None and epochs.get(i) != snapshot.epoch:
+                    epochs[i] = snapshot.epoch
+                    on_progress(i, snapshot)
+            waiting = [queue_text(h) for h in pending.values()]
+            text = next((t for t in waiting if t), None)
+            if text is not None and len(waiting) > 1 and all(waiting):
+                text = f"{len(waiting)} seeds waiting. {text}"
+            if text is not None and text != shown_queue:
+                on_queue(text)
+            shown_queue = text
+            if pending:
+                time.sleep(poll)
+                _ = "compare.running" in st.session_state  # a yield point: a rerun interrupts here
+    finally:
+        for handle in handles:
+            if not handle.done():
+                handle.cancel()
+
+
+def run_quietly(job: Job, spec: dict[str, Any] | None = None, dataset: Any = None, *, kind: str,
+                session: str | None = None) -> Any:
+    """Run a short job (e.g. building a model file) and wait for it without drawing anything."""
+    run = executor()
+    key = None
+    session = session or session_id()
+    if spec is not None:
+        key = data_key(spec)
+        run.put_data(key, dataset, session=session)
+    handle = run.submit(job, session=session, data_key=key, kind=kind)
+    return handle.result()
