@@ -1,4 +1,8 @@
-"""Command line: ``python -m imbalance_core train|strategies|datasets``.
+"""Command line: ``python -m imbalance_core train|compare|sweep|strategies|datasets``.
+
+``train``, ``compare`` and ``sweep`` run their training as jobs on the executor
+(:mod:`imbalance_core.executor`): in this process by default, on an existing Dask cluster when
+``DASK_SCHEDULER_ADDRESS`` is set. Progress goes to stderr, results to stdout (or ``--out``).
 
 Every failure ends with exit status 2 and one line ``error: ...`` on stderr, never a traceback
 (``IMBALANCE_LAB_DEBUG=1`` shows the traceback of an unexpected one).
@@ -8,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
-from typing import Any, Sequence
+import time
+from typing import Any, Callable, Sequence
 
 from .datasets import BUILTIN_DATASETS, dataset_from_table, load_builtin, read_table
 from .errors import UserError
@@ -46,6 +52,27 @@ def _typed(params, given: dict[str, str], owner: str) -> dict[str, Any]:
     return {name: known[name].parse(text) for name, text in given.items()}
 
 
+def _network_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--epochs", type=int, default=NetworkConfig.epochs)
+    parser.add_argument("--batch-size", type=int, default=NetworkConfig.batch_size)
+    parser.add_argument("--learning-rate", type=float, default=NetworkConfig.learning_rate)
+    parser.add_argument("--hidden", default=",".join(map(str, NetworkConfig.hidden_layers)),
+                        help="units per hidden layer, e.g. 32,16")
+    parser.add_argument("--activation", default=NetworkConfig.activation)
+    parser.add_argument("--prior-bias", action="store_true",
+                        help="start the output bias at the class priors of the training rows")
+    parser.add_argument("--seed", type=int, default=0, help="the (first) seed")
+    parser.add_argument("--test-size", type=float, default=0.25)
+
+
+def _table_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset-param", action="append", default=[], metavar="NAME=VALUE",
+                        help="parameter of a built-in data set, e.g. imbalance_ratio=20")
+    parser.add_argument("--target", help="class column (default: the last column)")
+    parser.add_argument("--positive", metavar="LABEL", help="positive class (default: the rarest)")
+    parser.add_argument("--features", help="comma-separated feature columns (default: all others)")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m imbalance_core", description="Imbalance Lab, headless.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -53,28 +80,44 @@ def _build_parser() -> argparse.ArgumentParser:
     source = train.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", metavar="PATH", help="CSV file (comma/semicolon/tab; may be gzipped)")
     source.add_argument("--builtin", metavar="NAME", help="built-in data set (see: datasets)")
-    train.add_argument("--dataset-param", action="append", default=[], metavar="NAME=VALUE",
-                       help="parameter of a built-in data set, e.g. imbalance_ratio=20")
-    train.add_argument("--target", help="class column (default: the last column)")
-    train.add_argument("--positive", metavar="LABEL", help="positive class (default: the rarest)")
-    train.add_argument("--features", help="comma-separated feature columns (default: all others)")
+    _table_arguments(train)
     train.add_argument("--strategy", required=True, help="strategy key (see: strategies), or a sampler and a loss joined by + (e.g. smote+focal_loss)")
     train.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="strategy parameter")
-    train.add_argument("--epochs", type=int, default=NetworkConfig.epochs)
-    train.add_argument("--batch-size", type=int, default=NetworkConfig.batch_size)
-    train.add_argument("--learning-rate", type=float, default=NetworkConfig.learning_rate)
-    train.add_argument("--hidden", default=",".join(map(str, NetworkConfig.hidden_layers)),
-                       help="units per hidden layer, e.g. 32,16")
-    train.add_argument("--activation", default=NetworkConfig.activation)
-    train.add_argument("--prior-bias", action="store_true",
-                       help="start the output bias at the class priors of the training rows")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--test-size", type=float, default=0.25)
+    _network_arguments(train)
     train.add_argument("--json", action="store_true", help="print one JSON object")
     train.add_argument("--predictions", metavar="OUT.csv", help="write one line per test row")
+
+    compare = commands.add_parser("compare", help="the compare page's leaderboard: several strategies on the "
+                                                  "same splits, mean and std over seeds")
+    source = compare.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", metavar="PATH", help="CSV file (comma/semicolon/tab; may be gzipped)")
+    source.add_argument("--builtin", metavar="NAME", help="built-in data set (see: datasets)")
+    _table_arguments(compare)
+    compare.add_argument("--strategies", default=",".join(_seed_strategies()),
+                         help="comma-separated strategy keys (default: the compare page's eight)")
+    compare.add_argument("--seeds", type=int, default=1, help="seeds per strategy, 1 to 10 (default 1)")
+    _network_arguments(compare)
+    compare.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sweep = commands.add_parser("sweep", help="several data sets x strategies x seeds, one CSV row per run")
+    sweep.add_argument("--data", nargs="+", default=[], metavar="PATH", help="CSV files")
+    sweep.add_argument("--builtin", nargs="+", default=[], metavar="NAME", help="built-in data sets")
+    _table_arguments(sweep)
+    sweep.add_argument("--strategies", default=",".join(_seed_strategies()),
+                       help="comma-separated strategy keys (default: the compare page's eight)")
+    sweep.add_argument("--seeds", type=int, default=1, help="seeds per strategy, 1 to 10 (default 1)")
+    _network_arguments(sweep)
+    sweep.add_argument("--out", required=True, metavar="SCORES.csv", help="where to write the scores")
+
     commands.add_parser("strategies", help="list the strategies and their parameters")
     commands.add_parser("datasets", help="list the built-in data sets")
     return parser
+
+
+def _seed_strategies() -> tuple[str, ...]:
+    from .compare import SEED_STRATEGIES
+
+    return SEED_STRATEGIES
 
 
 def _describe_params(params) -> list[dict[str, Any]]:
@@ -85,36 +128,146 @@ def _describe_params(params) -> list[dict[str, Any]]:
     ]
 
 
-def _train(args: argparse.Namespace) -> int:
-    from .experiment import ExperimentConfig, run_experiment
-
-    if args.builtin:
-        spec = BUILTIN_DATASETS.get(args.builtin)
+def _load(args: argparse.Namespace, data: str | None, builtin: str | None):
+    """The data set one ``--data`` file or ``--builtin`` name describes, with the table options."""
+    if builtin:
+        spec = BUILTIN_DATASETS.get(builtin)
         if spec is None:
-            raise UserError(f"unknown built-in data set {shorten(args.builtin)!r}; "
+            raise UserError(f"unknown built-in data set {shorten(builtin)!r}; "
                             f"choose one of: {', '.join(BUILTIN_DATASETS)}")
-        dataset = load_builtin(args.builtin, **_typed(spec.params, _pairs(args.dataset_param, "--dataset-param"), f"data set {args.builtin!r}"))
-    else:
-        frame = read_table(args.data)
-        features = [c.strip() for c in args.features.split(",")] if args.features else None
-        if args.features and len(args.features) > 100_000:
-            raise UserError("--features is too long; name at most a few hundred columns")
-        dataset = dataset_from_table(
-            frame, target=args.target, positive_class=args.positive, features=features,
-            name=os.path.basename(args.data),
-        )
-    if args.builtin and (args.target or args.features):
-        raise UserError("--target and --features go with --data, not --builtin")
-    if args.builtin and args.positive:
-        raise UserError("--positive goes with --data; a built-in data set has its positive class set")
-    strategy = get_strategy(args.strategy)
-    params = _typed(strategy.params, _pairs(args.param, "--param"), f"strategy {strategy.key!r}")
-    network = NetworkConfig.from_values({
+        if args.target or args.features:
+            raise UserError("--target and --features go with --data, not --builtin")
+        if args.positive:
+            raise UserError("--positive goes with --data; a built-in data set has its positive class set")
+        return load_builtin(builtin, **_typed(spec.params, _pairs(args.dataset_param, "--dataset-param"),
+                                              f"data set {builtin!r}"))
+    frame = read_table(data)
+    if args.features and len(args.features) > 100_000:
+        raise UserError("--features is too long; name at most a few hundred columns")
+    features = [c.strip() for c in args.features.split(",")] if args.features else None
+    return dataset_from_table(frame, target=args.target, positive_class=args.positive, features=features,
+                              name=os.path.basename(data))
+
+
+def _network(args: argparse.Namespace) -> NetworkConfig:
+    return NetworkConfig.from_values({
         "hidden_layers": args.hidden, "activation": args.activation, "learning_rate": args.learning_rate,
         "epochs": args.epochs, "batch_size": args.batch_size, "prior_bias": args.prior_bias,
     })
-    config = ExperimentConfig(strategy=strategy.key, params=params, network=network, seed=args.seed, test_size=args.test_size)
-    result = run_experiment(dataset, config)
+
+
+def _strategy_keys(text: str) -> list[str]:
+    keys = [k.strip() for k in text.split(",") if k.strip()]
+    if not keys:
+        raise UserError("--strategies names no strategy; give keys such as none,smote,focal_loss")
+    if len(keys) > 64:
+        raise UserError(f"--strategies names {len(keys)} strategies; at most 64 at once")
+    out = []
+    for key in keys:
+        strategy = get_strategy(key)
+        if strategy.key not in out:
+            out.append(strategy.key)
+    return out
+
+
+def _seeds(value: int) -> int:
+    if not 1 <= value <= 10:
+        raise UserError(f"--seeds must be from 1 to 10; got {value}")
+    return value
+
+
+class _Progress:
+    """A progress bar on stderr: redrawn in place on a terminal, one line per step otherwise."""
+
+    def __init__(self, total: int, what: str, stream=None):
+        self.total, self.what, self.done = total, what, 0
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.start = time.monotonic()
+        self._last = ""
+
+    def _draw(self, detail: str = "") -> None:
+        width = 24
+        filled = int(width * self.done / self.total) if self.total else width
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {self.what} "
+                f"{time.monotonic() - self.start:5.1f} s {detail}").rstrip()
+        if self.tty:
+            self.stream.write("\r" + line.ljust(len(self._last)))
+        elif line.split(" s ")[0] != self._last.split(" s ")[0]:
+            self.stream.write(line + "\n")
+        self._last = line
+        self.stream.flush()
+
+    def step(self, detail: str = "") -> None:
+        self.done += 1
+        self._draw(detail)
+
+    def note(self, detail: str) -> None:
+        if self.tty:
+            self._draw(detail)
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _executor():
+    from .executor import get_executor
+
+    return get_executor(default="inprocess")
+
+
+def _data_key(what: str) -> str:
+    """A name for one command's data on the executor (released when the command ends)."""
+    import uuid
+
+    return f"cli/{what}/{uuid.uuid4().hex}"
+
+
+def _run_seeds(dataset, data_key: str, strategies: list[str], base, seeds: int, progress: _Progress,
+               on_seed: Callable[[int, list], None]) -> None:
+    """Every seed of a comparison as jobs on the executor (in parallel where there are workers)."""
+    from .jobs import attach, seed_jobs
+
+    executor = _executor()
+    executor.put_data(data_key, dataset, session="cli")
+    handles = [executor.submit(job, session="cli", data_key=data_key, kind=f"{data_key}/seed-{i}", replace=False)
+               for i, job in enumerate(seed_jobs(strategies, base, seeds, views=False))]
+    try:
+        pending = dict(enumerate(handles))
+        while pending:
+            for i, handle in list(pending.items()):
+                if handle.done():
+                    del pending[i]
+                    on_seed(i, attach(handle.result(), dataset))
+                    progress.step(f"({dataset.name}, seed {base.seed + i})")
+                else:
+                    snapshot = handle.progress()
+                    if snapshot is not None:
+                        progress.note(f"seed {base.seed + i}: epoch {snapshot.epoch}/{snapshot.epochs}")
+            time.sleep(0.1)
+    finally:
+        for handle in handles:
+            if not handle.done():
+                handle.cancel()
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .experiment import ExperimentConfig
+    from .jobs import TrainJob, attach
+
+    dataset = _load(args, args.data, args.builtin)
+    strategy = get_strategy(args.strategy)
+    params = _typed(strategy.params, _pairs(args.param, "--param"), f"strategy {strategy.key!r}")
+    config = ExperimentConfig(strategy=strategy.key, params=params, network=_network(args), seed=args.seed,
+                              test_size=args.test_size)
+    executor, key = _executor(), _data_key("train")
+    executor.put_data(key, dataset, session="cli")
+    try:
+        result = attach(executor.run(TrainJob(config, views=False, live=False), session="cli", data_key=key), dataset)
+    finally:
+        executor.release_session("cli")
     if args.predictions:
         try:
             with open(args.predictions, "w", encoding="utf-8", newline="") as handle:
@@ -133,6 +286,97 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _number(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), 6)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .compare import LEADERBOARD_METRICS, Comparison
+    from .experiment import ExperimentConfig
+
+    dataset = _load(args, args.data, args.builtin)
+    strategies, seeds = _strategy_keys(args.strategies), _seeds(args.seeds)
+    base = ExperimentConfig(network=_network(args), seed=args.seed, test_size=args.test_size)
+    comparison, finished = Comparison(), {}
+
+    def on_seed(i: int, results: list) -> None:  # seeds join in order, as on the compare page
+        finished[i] = results
+        while len(comparison.seconds) in finished:
+            for key, result in zip(strategies, finished[len(comparison.seconds)]):
+                comparison.add(key, result)
+            comparison.seconds.append(finished[len(comparison.seconds)][0].train_seconds)
+
+    progress = _Progress(seeds, "seeds")
+    try:
+        _run_seeds(dataset, _data_key("compare"), strategies, base, seeds, progress, on_seed)
+    finally:
+        progress.close()
+        _executor().release_session("cli")
+    names = (*LEADERBOARD_METRICS, "brier", "steps")
+    if args.json:
+        out = {"dataset": dataset.name, "seeds": [args.seed + r for r in range(seeds)], "strategies": {}}
+        for key, runs in comparison.scores.items():
+            summary = {}
+            for name in names:
+                values = [r[name] for r in runs]
+                mean = sum(values) / len(values)
+                std = (math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1
+                       else None)
+                summary[name] = {"mean": _number(mean), "std": _number(std)}
+            out["strategies"][key] = {"label": comparison.results[key].strategy_label, "metrics": summary}
+        print(json.dumps(out, indent=2))
+    else:
+        import pandas as pd
+
+        board = comparison.leaderboard()
+        board["Gradient steps"] = board["Gradient steps"].round().astype(int)
+        board = board.drop(columns=["Gradient steps ±"], errors="ignore")  # the same for every seed
+        with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format",
+                               "{:.4f}".format):
+            print(f"{dataset.name} - {len(strategies)} strategies - {seeds} seed{'s' if seeds > 1 else ''}")
+            print(board.to_string(index=False))
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .compare import LEADERBOARD_METRICS
+    from .experiment import ExperimentConfig
+
+    sources = [(path, None) for path in args.data] + [(None, name) for name in args.builtin]
+    if not sources:
+        raise UserError("sweep needs data: --data FILE [FILE ...] and/or --builtin NAME [NAME ...]")
+    strategies, seeds = _strategy_keys(args.strategies), _seeds(args.seeds)
+    base = ExperimentConfig(network=_network(args), seed=args.seed, test_size=args.test_size)
+    datasets = [_load(args, path, name) for path, name in sources]  # every input checked before any training
+    rows: list[dict[str, Any]] = []
+    progress = _Progress(len(datasets) * seeds, "seeds")
+    try:
+        for n, ((path, name), dataset) in enumerate(zip(sources, datasets)):
+            def on_seed(i: int, results: list, _source=path or name) -> None:
+                for key, result in zip(strategies, results):
+                    row = {"data": _source, "strategy": key, "seed": result.config.seed}
+                    row.update({m: result.metrics[m] for m in LEADERBOARD_METRICS})
+                    row["gradient_steps"] = result.gradient_steps
+                    rows.append(row)
+
+            _run_seeds(dataset, _data_key(f"sweep-{n}"), strategies, base, seeds, progress, on_seed)
+            _executor().release_session("cli")  # one data set at a time on the workers
+    finally:
+        progress.close()
+        _executor().release_session("cli")
+    table = pd.DataFrame(rows).sort_values(["data", "strategy", "seed"], kind="stable")
+    try:
+        with open(args.out, "w", encoding="utf-8", newline="") as handle:
+            handle.write(csv_text(table))
+    except OSError as exc:
+        raise UserError(f"cannot write {shorten(args.out, 120)!r}: {exc.strerror or exc}") from None
+    print(f"{len(table)} rows ({len(datasets)} data set{'s' if len(datasets) > 1 else ''} x {len(strategies)} "
+          f"strategies x {seeds} seed{'s' if seeds > 1 else ''}) written to {args.out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     try:
@@ -147,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps({k: {"label": d.label, "description": d.description, "params": _describe_params(d.params)}
                               for k, d in BUILTIN_DATASETS.items()}, indent=2))
             return 0
-        return _train(args)
+        return {"train": _train, "compare": _compare, "sweep": _sweep}[args.command](args)
     except UserError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -38,7 +38,7 @@ from typing import Any, Callable
 from .errors import UserError
 from .jobs import Cancelled, Job, Snapshot, execute
 
-__all__ = ["Busy", "Cancelled", "DASK_ENV", "ENGINE_ENV", "Executor", "Handle", "get_executor"]
+__all__ = ["Busy", "Cancelled", "DASK_ENV", "ENGINE_ENV", "Executor", "Handle", "get_executor", "reset_executor"]
 
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"
 ENGINE_ENV = "IMBALANCE_LAB_ENGINE"
@@ -218,7 +218,7 @@ class DaskEngine:
                 self.client = Client(self.address, set_as_default=False)
             else:
                 self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
-                                             scheduler_port=0, dashboard_address=None, silence_logs=40)
+                                             scheduler_port=0, dashboard_address=":0", silence_logs=40)
                 self.client = Client(self._cluster, set_as_default=False)
                 for i in range(self.n_workers):
                     self._processes.append(self._spawn_worker(i))
@@ -393,15 +393,15 @@ class Executor:
         record = _Record(id=f"{next(self._ids)}-{uuid.uuid4().hex[:8]}", job=job, session=session,
                          data_key=data_key, kind=kind)
         with self._cond:
-            if replace:
-                for other in [r for r in self._queue + self._running if r.session == session and r.kind == kind]:
-                    self._cancel_locked(other)
-            mine = sum(r.session == session for r in self._queue)
-            if mine >= self.per_session:
+            replaced = [r for r in self._queue + self._running if r.session == session and r.kind == kind] if replace else []
+            waiting = [r for r in self._queue if r not in replaced]
+            mine = sum(r.session == session for r in waiting)
+            if mine >= self.per_session:  # refused: nothing changes, the earlier job goes on
                 raise Busy(f"You already have {mine} runs waiting; let them finish (or stop them) first.")
-            if len(self._queue) >= self.in_all:
-                raise Busy(f"The lab is busy: {len(self._queue)} runs are waiting for a worker. "
-                           "Try again in a minute.")
+            if len(waiting) >= self.in_all:
+                raise Busy(f"The lab is busy: {len(waiting)} runs are waiting for a worker. Try again in a minute.")
+            for other in replaced:
+                self._cancel_locked(other)
             self._queue.append(record)
             self._cond.notify_all()
         return Handle(self, record)
@@ -456,8 +456,13 @@ class Executor:
         self._cond.notify_all()
 
     def _release_data_locked(self, session: str) -> None:
-        for key, owners in list(self._data_owners.items()):
+        for owners in self._data_owners.values():
             owners.discard(session)
+        self._collect_data_locked()
+
+    def _collect_data_locked(self) -> None:
+        """Drop data that no session holds and no job uses (here and on the workers)."""
+        for key, owners in list(self._data_owners.items()):
             if not owners and not any(r.data_key == key for r in self._queue + self._running):
                 del self._data_owners[key]
                 self._datasets.pop(key, None)
@@ -474,6 +479,7 @@ class Executor:
                 self._settle(record, None, Cancelled("stopped"), "cancelled")
             else:
                 self._settle(record, outcome, error, "failed" if error is not None else "done")
+            self._collect_data_locked()  # the data of a closed session, kept while this job ran
             self._cond.notify_all()
         forget = getattr(self.engine, "forget", None)
         if forget is not None:
@@ -570,3 +576,13 @@ def get_executor(*, is_alive: Callable[[str], bool] | None = None, default: str 
         elif is_alive is not None:
             _EXECUTOR.is_alive = is_alive
         return _EXECUTOR
+
+
+def reset_executor() -> None:
+    """Shut this process's executor down; the next :func:`get_executor` reads the configuration again
+    (for tests and programs that switch between engines)."""
+    global _EXECUTOR
+    with _LOCK:
+        if _EXECUTOR is not None:
+            _EXECUTOR.shutdown()
+            _EXECUTOR = None

@@ -183,12 +183,17 @@ def execute(job: Job, dataset: Dataset | None, channel: Channel) -> Any:
         if isinstance(job, ModelJob):
             return _model(job)
         return runners[type(job)](job, dataset, channel)
-    except UserError:
-        raise
+    except UserError as exc:
+        error: BaseException = exc
     except Exception as exc:
         if type(exc).__name__ == "Stopped":  # the kernel's, raised between compiled calls
-            raise Cancelled(str(exc)) from None
-        raise JobFailed(f"{type(exc).__name__}: {exc}") from None
+            error = Cancelled(str(exc))
+        else:
+            error = JobFailed(f"{type(exc).__name__}: {exc}")
+    # raised outside the handler, with no chained exceptions: Dask pickles an error with its context,
+    # and unpickling the kernel's own exception would import TensorFlow in the web server
+    error.__cause__ = error.__context__ = None
+    raise error.with_traceback(None)
 
 
 def attach(result: Any, dataset: Dataset) -> Any:
@@ -204,8 +209,9 @@ def attach(result: Any, dataset: Dataset) -> Any:
 
 
 def seed_jobs(strategies: Sequence[str], base: ExperimentConfig, repeats: int,
-              params: Mapping[str, Mapping[str, Any]] | None = None) -> list[CompareJob]:
-    """A comparison as jobs, one per seed (they may run on several workers at once)."""
-    return [CompareJob(tuple(strategies), replace(base, seed=base.seed + r), dict(params or {}), views=r == 0)
+              params: Mapping[str, Mapping[str, Any]] | None = None, *, views: bool = True) -> list[CompareJob]:
+    """A comparison as jobs, one per seed (they may run on several workers at once). With ``views``, the
+    first seed's pictures are drawn on its worker (the compare page shows them); scores need none."""
+    return [CompareJob(tuple(strategies), replace(base, seed=base.seed + r), dict(params or {}), views=views and r == 0)
             for r in range(repeats)]
 

@@ -1,0 +1,295 @@
+"""The executor: a fair queue in front of the engines, and training on a real Dask cluster.
+
+The cluster is started as a user would start one (``dask scheduler`` and two ``dask worker``
+processes on 127.0.0.1, this project importable by the workers); the app, the CLI and the core
+send it jobs and must get the same numbers as in-process training.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from imbalance_core import run_experiment
+from imbalance_core.compare import LEADERBOARD_METRICS, compare_strategies
+from imbalance_core.executor import Busy, DaskEngine, Executor, InProcessEngine, reset_executor
+from imbalance_core.jobs import Cancelled, TrainJob, attach, seed_jobs
+from imbalance_core.models import NetworkConfig
+
+from .conftest import tiny_config
+
+ROOT = Path(__file__).resolve().parents[1]
+MOONS_ARGS = ["--builtin", "moons", "--dataset-param", "n_samples=240", "--dataset-param", "imbalance_ratio=5",
+              "--dataset-param", "seed=1", "--hidden", "8", "--epochs", "3", "--batch-size", "64",
+              "--learning-rate", "0.02"]
+SLOW = NetworkConfig(hidden_layers=(8,), epochs=1000, batch_size=4)  # minutes of work: only ever stopped
+
+
+# --------------------------------------------------------------------------- the queue, in-process
+
+
+def _executor(slots: int = 1, **kwargs) -> Executor:
+    executor = Executor(InProcessEngine(slots=slots), **kwargs)
+    executor.start()
+    return executor
+
+
+def _wait_running(handle, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while handle.progress() is None:
+        assert time.monotonic() < deadline, "the job never reported progress"
+        assert not handle.done(), handle.result()
+        time.sleep(0.05)
+
+
+def test_first_come_first_served_with_places_in_the_queue(moons):
+    executor = _executor()
+    executor.put_data("moons", moons, session="a")
+    first = executor.submit(TrainJob(tiny_config(network=SLOW), views=False), session="a", data_key="moons")
+    _wait_running(first)
+    second = executor.submit(TrainJob(tiny_config()), session="b", data_key="moons")
+    third = executor.submit(TrainJob(tiny_config()), session="c", data_key="moons")
+    assert (first.ahead(), second.ahead(), third.ahead()) == (None, 0, 1)
+    first.cancel()
+    with pytest.raises(Cancelled):
+        first.result(timeout=60)
+    second.result(timeout=120)
+    third.result(timeout=120)
+    executor.shutdown()
+
+
+def test_a_session_runs_one_job_while_others_wait_and_queues_are_capped(moons):
+    executor = _executor(slots=2, per_session=2, in_all=3)
+    executor.put_data("moons", moons, session="a")
+    a1 = executor.submit(TrainJob(tiny_config(network=SLOW), views=False), session="a", data_key="moons", kind="1")
+    b1 = executor.submit(TrainJob(tiny_config(network=SLOW), views=False), session="b", data_key="moons", kind="1")
+    _wait_running(a1)
+    _wait_running(b1)
+    a2 = executor.submit(TrainJob(tiny_config()), session="a", data_key="moons", kind="2")
+    a3 = executor.submit(TrainJob(tiny_config()), session="a", data_key="moons", kind="3")
+    with pytest.raises(Busy, match="already have 2 runs waiting"):
+        executor.submit(TrainJob(tiny_config()), session="a", data_key="moons", kind="4")
+    c1 = executor.submit(TrainJob(tiny_config()), session="c", data_key="moons")
+    with pytest.raises(Busy, match="3 runs are waiting"):
+        executor.submit(TrainJob(tiny_config()), session="d", data_key="moons")
+    assert (a2.ahead(), a3.ahead(), c1.ahead()) == (0, 1, 2)
+    # a new job of the same kind replaces the session's earlier one (a refused one replaces nothing)
+    a3_again = executor.submit(TrainJob(tiny_config()), session="a", data_key="moons", kind="3")
+    with pytest.raises(Cancelled):
+        a3.result(timeout=10)
+    assert a3_again.ahead() == 2  # at the back of the queue: c1 came first
+    a1.cancel()
+    b1.cancel()
+    for handle in (a2, c1, a3_again):
+        handle.result(timeout=180)
+    executor.shutdown()
+
+
+def test_a_new_run_of_the_same_kind_stops_the_running_one(moons):
+    executor = _executor()
+    executor.put_data("moons", moons, session="a")
+    running = executor.submit(TrainJob(tiny_config(network=SLOW), views=False), session="a", data_key="moons")
+    _wait_running(running)
+    newer = executor.submit(TrainJob(tiny_config()), session="a", data_key="moons")
+    with pytest.raises(Cancelled):
+        running.result(timeout=30)
+    assert newer.result(timeout=120).strategy == "none"
+    executor.shutdown()
+
+
+def test_a_closed_session_is_cancelled_and_its_data_released(moons):
+    alive = {"a": True}
+    executor = _executor(is_alive=lambda session: alive.get(session, True))
+    executor.put_data("moons", moons, session="a")
+    handle = executor.submit(TrainJob(tiny_config(network=SLOW), views=False), session="a", data_key="moons")
+    _wait_running(handle)
+    alive["a"] = False
+    with pytest.raises(Cancelled):
+        handle.result(timeout=30)
+    deadline = time.monotonic() + 10
+    while executor.engine._data and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert executor.engine._data == {} and executor._datasets == {}
+    executor.shutdown()
+
+
+# --------------------------------------------------------------------------- a real Dask cluster
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, as the README starts them."""
+    from distributed import Client
+
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
+    log = subprocess.DEVNULL
+    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                   "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+                                  cwd=ROOT, env=env, stdout=log, stderr=log)]
+    client = None
+    try:
+        processes += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                        "--no-dashboard", "--name", f"test-{i}"], cwd=ROOT, env=env, stdout=log,
+                                       stderr=log) for i in range(2)]
+        deadline = time.monotonic() + 120
+        while client is None:
+            try:
+                client = Client(address, timeout=5, set_as_default=False)
+            except OSError:
+                assert time.monotonic() < deadline, "the Dask scheduler did not start"
+                time.sleep(0.5)
+        client.wait_for_workers(2, timeout=120)
+        yield address, client
+    finally:
+        if client is not None:
+            client.close()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+@pytest.fixture
+def on_cluster(cluster, monkeypatch):
+    """This process's executor pointed at the cluster through Dask's own setting (as the app and CLI read it)."""
+    address, client = cluster
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", address)
+    reset_executor()
+    yield address, client
+    reset_executor()
+
+
+def _cluster_executor(address: str) -> Executor:
+    engine = DaskEngine(address=address)
+    executor = Executor(engine)
+    executor.start()
+    assert engine.ready.wait(60) and engine.failed is None, engine.failed
+    return executor
+
+
+def test_a_comparison_on_the_cluster_equals_in_process_and_the_cli(cluster, moons):
+    address, client = cluster
+    strategies = ["none", "smote", "class_weight", "ensemble"]
+    local = compare_strategies(moons, strategies, tiny_config(), repeats=2)
+
+    executor = _cluster_executor(address)
+    executor.put_data("moons", moons, session="test")
+    handles = [executor.submit(job, session="test", data_key="moons", kind=f"seed-{i}")
+               for i, job in enumerate(seed_jobs(strategies, tiny_config(), 2, views=False))]
+    remote = [attach(handle.result(timeout=300), moons) for handle in handles]
+    for r, results in enumerate(remote):
+        for key, result in zip(strategies, results):
+            assert result.dataset is moons
+            for name in LEADERBOARD_METRICS:
+                np.testing.assert_allclose(result.metrics[name], local.scores[key][r][name], atol=1e-6, equal_nan=True)
+    # the workers trained: each imported TensorFlow (this test process did too, for the local run)
+    assert all(client.run(lambda: "tensorflow" in sys.modules).values())
+    executor.shutdown()
+
+    cli = subprocess.run([sys.executable, "-m", "imbalance_core", "compare", *MOONS_ARGS, "--strategies",
+                          ",".join(strategies), "--seeds", "2", "--json"],
+                         cwd=ROOT, env=dict(os.environ, DASK_SCHEDULER_ADDRESS=address, TF_CPP_MIN_LOG_LEVEL="2"),
+                         capture_output=True, text=True, timeout=600)
+    assert cli.returncode == 0, cli.stderr
+    board = json.loads(cli.stdout)["strategies"]
+    assert "2/2 seeds" in cli.stderr  # the progress bar
+    for key in strategies:
+        for name in LEADERBOARD_METRICS:
+            mean = np.mean([run[name] for run in local.scores[key]])
+            assert board[key]["metrics"][name]["mean"] == pytest.approx(mean, abs=2e-6), (key, name)
+
+
+def test_the_lab_trains_through_the_cluster_with_the_in_process_numbers(on_cluster):
+    from imbalance_core import ExperimentConfig, load_builtin
+
+    at = AppTest.from_file("../app.py", default_timeout=300).run()
+    at.selectbox(key="lab.strategy").set_value("smote").run()
+    at.number_input(key="lab.net.epochs").set_value(5)
+    at.button(key="lab.train").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    shown = at.session_state["lab.result"]
+    network = NetworkConfig(epochs=5)
+    alone = run_experiment(load_builtin("moons"), ExperimentConfig(strategy="smote", network=network))
+    np.testing.assert_allclose(shown.proba_test, alone.proba_test, atol=1e-6)
+    assert {m.label: m.value for m in at.metric}["MCC"] == f"{alone.metrics['mcc']:.3f}"
+    assert shown.boundary is not None and shown.dataset is not None  # drawn on the worker, data re-attached here
+
+
+def test_stop_cancels_the_job_on_its_worker(cluster, moons):
+    address, client = cluster
+    executor = _cluster_executor(address)
+    executor.put_data("moons", moons, session="test")
+    handle = executor.submit(TrainJob(tiny_config(network=SLOW), views=False), session="test", data_key="moons")
+    _wait_running(handle, timeout=300)
+    stopped_at = time.monotonic()
+    handle.cancel()
+    with pytest.raises(Cancelled):
+        handle.result(timeout=30)
+    while any(client.processing().values()):  # the worker is idle again
+        assert time.monotonic() - stopped_at < 10, client.processing()
+        time.sleep(0.05)
+    assert time.monotonic() - stopped_at < 5
+    executor.shutdown()
+
+
+def test_the_cli_trains_on_the_cluster_with_the_in_process_numbers(cluster, moons, capsys):
+    address, _ = cluster
+    env = dict(os.environ, DASK_SCHEDULER_ADDRESS=address, TF_CPP_MIN_LOG_LEVEL="2")
+    done = subprocess.run([sys.executable, "-m", "imbalance_core", "train", *MOONS_ARGS, "--strategy", "focal_loss",
+                           "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    alone = run_experiment(moons, tiny_config("focal_loss"))
+    for name, value in json.loads(done.stdout)["metrics"].items():
+        assert value == pytest.approx(alone.metrics[name], abs=2e-6, nan_ok=True) or (
+            value is None and np.isnan(alone.metrics[name]))
+
+
+def test_a_sweep_writes_one_row_per_data_set_strategy_and_seed(tmp_path, moons):
+    table = tmp_path / "tiny.csv"
+    moons_frame = moons.features.assign(label=np.asarray(moons.classes)[moons.y])
+    moons_frame.to_csv(table, index=False)
+    out = tmp_path / "scores.csv"
+    done = subprocess.run([sys.executable, "-m", "imbalance_core", "sweep", "--data", str(table), "--builtin", "article",
+                           "--strategies", "none,smote", "--seeds", "2", "--hidden", "8", "--epochs", "3",
+                           "--out", str(out)], cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    import pandas as pd
+
+    scores = pd.read_csv(out)
+    assert len(scores) == 2 * 2 * 2
+    assert set(scores["strategy"]) == {"none", "smote"} and set(scores["seed"]) == {0, 1}
+    assert set(scores.columns) >= {"data", "strategy", "seed", *LEADERBOARD_METRICS}
+    assert "4/4 seeds" in done.stderr
+
+
+def test_threads_never_see_a_half_built_executor(monkeypatch):
+    """get_executor from many threads at once: one executor."""
+    from imbalance_core.executor import get_executor
+
+    monkeypatch.setenv("IMBALANCE_LAB_ENGINE", "inprocess")
+    reset_executor()
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(get_executor())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(e) for e in seen}) == 1
+    reset_executor()
