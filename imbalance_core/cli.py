@@ -396,10 +396,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - a CLI answers every input with one line, never a traceback
+        from .jobs import JobFailed
+
+        failed = isinstance(exc, JobFailed)  # a failure inside a job: its message already names the type
         if os.environ.get("IMBALANCE_LAB_DEBUG"):
+            if failed:
+                print(exc.details, file=sys.stderr)
             raise
-        print(f"error: unexpected failure ({type(exc).__name__}: {_one_line(exc)}); "
-              "set IMBALANCE_LAB_DEBUG=1 to see the traceback", file=sys.stderr)
+        what = _one_line(exc) if failed else f"{type(exc).__name__}: {_one_line(exc)}"
+        print(f"error: unexpected failure ({what}); set IMBALANCE_LAB_DEBUG=1 to see the traceback", file=sys.stderr)
         return 2
 
 

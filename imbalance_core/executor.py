@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import logging
 import os
 import pickle
 import subprocess
@@ -40,6 +41,7 @@ from .jobs import Cancelled, Job, Snapshot, execute
 
 __all__ = ["Busy", "Cancelled", "DASK_ENV", "ENGINE_ENV", "Executor", "Handle", "get_executor", "reset_executor"]
 
+_LOG = logging.getLogger("imbalance_core.executor")
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"
 ENGINE_ENV = "IMBALANCE_LAB_ENGINE"
 ROOT = Path(__file__).resolve().parents[1]
@@ -478,6 +480,8 @@ class Executor:
             if record.state == "cancelling" or isinstance(error, Cancelled):
                 self._settle(record, None, Cancelled("stopped"), "cancelled")
             else:
+                if error is not None and not isinstance(error, UserError):
+                    _LOG.error("job %s (%s) failed: %s", record.id, record.kind, getattr(error, "details", "") or error)
                 self._settle(record, outcome, error, "failed" if error is not None else "done")
             self._collect_data_locked()  # the data of a closed session, kept while this job ran
             self._cond.notify_all()

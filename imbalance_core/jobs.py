@@ -30,8 +30,16 @@ class JobFailed(RuntimeError):
     """A job failed for a reason that is not the user's input: its type and message, as text.
 
     Exceptions cross process boundaries by pickle, and unpickling, say, a TensorFlow error would import
-    TensorFlow in the web server; a job's unexpected failure travels as this plain one instead.
+    TensorFlow in the web server; a job's unexpected failure travels as this plain one instead, with the
+    original traceback as text in ``details`` (for logs and ``IMBALANCE_LAB_DEBUG``).
     """
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.details = details
+
+    def __reduce__(self):
+        return type(self), (str(self), self.details)
 
 
 @dataclass(frozen=True)
@@ -189,7 +197,9 @@ def execute(job: Job, dataset: Dataset | None, channel: Channel) -> Any:
         if type(exc).__name__ == "Stopped":  # the kernel's, raised between compiled calls
             error = Cancelled(str(exc))
         else:
-            error = JobFailed(f"{type(exc).__name__}: {exc}")
+            import traceback
+
+            error = JobFailed(f"{type(exc).__name__}: {exc}", "".join(traceback.format_exception(exc)))
     # raised outside the handler, with no chained exceptions: Dask pickles an error with its context,
     # and unpickling the kernel's own exception would import TensorFlow in the web server
     error.__cause__ = error.__context__ = None

@@ -91,9 +91,9 @@ if run:
         except Cancelled:
             status.update(label="The comparison was stopped", state="error", expanded=False)
         else:
-            status.update(label=f"{len(chosen)} strategies trained ({int(repeats)} seed{'s' if repeats > 1 else ''}, "
-                                f"{max(comparison.seconds):.1f} s of training each)", state="complete",
-                          expanded=False)
+            seeds_text = f" per seed ({int(repeats)} seeds, on several workers at once)" if repeats > 1 else ""
+            status.update(label=f"{len(chosen)} strategies trained together in {max(comparison.seconds):.1f} s"
+                                f"{seeds_text}", state="complete", expanded=False)
     st.session_state["compare.running"] = False
 
 comparison = st.session_state.get("compare.result")

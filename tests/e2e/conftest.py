@@ -40,7 +40,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url():
+def served():
+    """The served app: its address and its server process (whose children are the training workers)."""
     port = _free_port()
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("IMBALANCE_LAB_ENGINE", None)  # the served app as users run it: its own pool of worker processes
@@ -62,12 +63,17 @@ def app_url():
     else:
         server.kill()
         pytest.fail("the Streamlit server did not start within 90 s")
-    yield url
+    yield url, server
     server.terminate()
     try:
         server.wait(timeout=15)
     except subprocess.TimeoutExpired:
         server.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(served):
+    return served[0]
 
 
 @pytest.fixture(scope="session")

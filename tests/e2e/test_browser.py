@@ -84,7 +84,8 @@ def test_a_click_during_training_stops_it_cleanly(page):
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text(re.compile(r"epoch \d+/1000")).first.wait_for()  # training is under way, drawn live
     _choose_strategy(page, "Class weighting", idle_first=False)
-    page.get_by_text("Training stopped because a setting changed").wait_for()
+    page.get_by_text(re.compile(r"Training stopped (at epoch \d+ of 1000|before its first epoch) because a setting "
+                                r"changed")).wait_for()
     expect(page.get_by_text(re.compile(r"Trained in \d"))).to_have_count(0)
     expect(page.locator(".js-plotly-plot")).to_have_count(0)  # no half-trained result shown
     _set_epochs(page, 20)

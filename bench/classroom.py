@@ -1,0 +1,220 @@
+"""A room at once: N browser sessions open N shared links at the same moment, each training on arrival.
+
+Serves the app (its embedded default: one worker process per core), warms it with one run, then, in
+real headless Chromium (one context per person, no shared cookies):
+
+1. solo: one session opens one link; seconds from opening it to its result (charts and metrics drawn);
+2. 8 sessions open 8 different links at once: when the first and the last result appear, as ratios to
+   the solo run (goals: first <= 2x, last <= 5x); every page's metrics checked against the same setup
+   trained alone in this process (the CLI's numbers);
+3. 30 sessions at once: all finish, no error on any page, numbers equal to solo;
+4. memory: the server's and its workers' RSS before and after 50 more link opens whose pages are
+   closed (goal: growth <= 100 MB);
+5. a Dask cluster (``dask scheduler`` and 2 ``dask worker`` processes started here) with the app pointed
+   at it through ``DASK_SCHEDULER_ADDRESS``: the 8-session run again, with the CPU time spent in the
+   web server and in the workers.
+
+The links differ by seed (default Moons, SMOTE, the lab's default network: 60 epochs).
+
+    python bench/classroom.py [--skip-dask]
+"""
+
+import math
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from _browser import CHROMIUM, FLAGS, serve  # noqa: E402
+
+TRAINED = re.compile(r"Trained in \d")
+METRICS = ("recall", "precision", "pr_auc", "mcc", "balanced_accuracy")
+
+
+def link(url: str, seed: int) -> str:
+    return f"{url}/?{urlencode({'strategy': 'smote', 'seed': str(seed)})}"
+
+
+def tree(pid: int) -> list[int]:
+    """A process and its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        for task in Path(f"/proc/{current}/task").iterdir():
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return out
+
+
+def rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def metrics_of(page) -> dict[str, str]:
+    out = {}
+    for text in page.get_by_test_id("stMetric").all_inner_texts():
+        label, value = [part.strip() for part in text.strip().split("\n") if part.strip()][:2]
+        out[label] = value
+    return out
+
+
+def expected_metrics(seeds: list[int]) -> dict[int, dict[str, str]]:
+    """The same setups trained alone in this process, as the page shows them."""
+    from imbalance_core import METRIC_LABELS, ExperimentConfig, load_builtin, run_experiment
+
+    moons = load_builtin("moons")
+    out = {}
+    for seed in seeds:
+        result = run_experiment(moons, ExperimentConfig(strategy="smote", seed=seed))
+        out[seed] = {METRIC_LABELS[m]: ("n/a" if math.isnan(result.metrics[m]) else f"{result.metrics[m]:.3f}")
+                     for m in METRICS}
+    return out
+
+
+def room(browser, url: str, seeds: list[int], timeout: float = 900) -> dict:
+    """Open one link per seed at once; when each result appears, and what each page shows."""
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in seeds]
+    pages = [context.new_page() for context in contexts]
+    try:
+        start = time.perf_counter()
+        for seed, page in zip(seeds, pages):
+            page.goto(link(url, seed), wait_until="commit")
+        done: dict[int, float] = {}
+        errors = 0
+        while len(done) < len(seeds):
+            assert time.perf_counter() - start < timeout, f"only {len(done)} of {len(seeds)} finished"
+            for i, page in enumerate(pages):
+                if i not in done and page.get_by_text(TRAINED).count() and page.get_by_test_id("stMetric").count() == 9:
+                    done[i] = time.perf_counter() - start
+            time.sleep(0.05)
+        shown = {}
+        for seed, page in zip(seeds, pages):
+            errors += page.get_by_test_id("stException").count() + page.get_by_test_id("stAlertContentError").count()
+            shown[seed] = metrics_of(page)
+        return {"times": sorted(done.values()), "shown": shown, "errors": errors}
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def check(shown: dict[int, dict[str, str]], expected: dict[int, dict[str, str]]) -> int:
+    """How many pages differ from their solo run."""
+    return sum({k: v for k, v in page.items() if k in expected[seed]} != expected[seed] for seed, page in shown.items())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_cluster() -> tuple[str, list[subprocess.Popen]]:
+    address = f"tcp://127.0.0.1:{free_port()}"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": str(ROOT), "env": env}
+    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                   "--port", address.rsplit(":", 1)[1], "--no-dashboard"], **quiet)]
+    time.sleep(2)
+    processes += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                    "--no-dashboard"], **quiet) for _ in range(2)]
+    from distributed import Client
+
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(2, timeout=120)
+    return address, processes
+
+
+def main() -> None:
+    skip_dask = "--skip-dask" in sys.argv
+    env_engine = os.environ.pop("IMBALANCE_LAB_ENGINE", None)
+    os.environ.pop("DASK_SCHEDULER_ADDRESS", None)
+    print("training the solo references in this process...", flush=True)
+    expected = expected_metrics(list(range(0, 30)) + [100])
+    server, url = serve(["run", str(ROOT / "app.py")], cwd=str(ROOT))
+    results = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            room(browser, url, [100])  # warm-up: the workers start and compile (first paint does not wait)
+            solo = min(room(browser, url, [100])["times"][0] for _ in range(3))
+            print(f"solo: one link -> result {solo:.2f} s", flush=True)
+            eight = room(browser, url, list(range(8)))
+            results["8"] = eight
+            print(f"8 at once: first {eight['times'][0]:.2f} s ({eight['times'][0] / solo:.1f}x solo, goal <= 2x), "
+                  f"last {eight['times'][-1]:.2f} s ({eight['times'][-1] / solo:.1f}x solo, goal <= 5x); "
+                  f"numbers differing from solo: {check(eight['shown'], expected)}; errors: {eight['errors']}",
+                  flush=True)
+            thirty = room(browser, url, list(range(30)))
+            print(f"30 at once: all {len(thirty['times'])} finished, last {thirty['times'][-1]:.1f} s "
+                  f"({thirty['times'][-1] / solo:.1f}x solo); numbers differing from solo: "
+                  f"{check(thirty['shown'], expected)}; errors: {thirty['errors']}", flush=True)
+            time.sleep(3)
+            before = rss_mb(tree(server.pid))
+            for batch in range(5):  # 50 link opens, 10 at a time, pages closed
+                room(browser, url, list(range(batch * 10 % 30, batch * 10 % 30 + 10)))
+            time.sleep(5)
+            after = rss_mb(tree(server.pid))
+            print(f"memory: server + workers {before:.0f} MB -> {after:.0f} MB after 50 link opens with pages "
+                  f"closed: {after - before:+.0f} MB (goal <= +100 MB)", flush=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if skip_dask:
+        return
+    address, cluster = start_cluster()
+    os.environ["DASK_SCHEDULER_ADDRESS"] = address
+    server, url = serve(["run", str(ROOT / "app.py")], cwd=str(ROOT))
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            room(browser, url, [100])  # warm-up
+            cpu_server, cpu_workers = cpu_seconds(server.pid), sum(cpu_seconds(p.pid) for p in cluster[1:])
+            eight = room(browser, url, list(range(8)))
+            cpu_server = cpu_seconds(server.pid) - cpu_server
+            cpu_workers = sum(cpu_seconds(p.pid) for p in cluster[1:]) - cpu_workers
+            print(f"Dask cluster (scheduler + 2 workers): 8 at once, first {eight['times'][0]:.2f} s, last "
+                  f"{eight['times'][-1]:.2f} s; numbers differing from solo: {check(eight['shown'], expected)}; "
+                  f"CPU time: workers {cpu_workers:.1f} s, web server {cpu_server:.1f} s (no training: drawing "
+                  "pages and charts)", flush=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        for process in cluster:
+            process.terminate()
+        if env_engine is not None:
+            os.environ["IMBALANCE_LAB_ENGINE"] = env_engine
+
+
+if __name__ == "__main__":
+    main()
