@@ -190,7 +190,7 @@ def main() -> None:
     env_engine = os.environ.pop("IMBALANCE_LAB_ENGINE", None)
     os.environ.pop("DASK_SCHEDULER_ADDRESS", None)
     print("training the solo references in this process...", flush=True)
-    expected = expected_metrics(list(range(0, 30)) + [100])
+    expected = expected_metrics([*range(30), 100])
     server, url = serve(["run", str(ROOT / "app.py")], cwd=str(ROOT))
     try:
         with sync_playwright() as playwright:

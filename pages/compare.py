@@ -21,7 +21,7 @@ from imbalance_core.jobs import Cancelled, JobFailed, attach, seed_jobs  # noqa:
 from ui import jobs  # noqa: E402
 from ui.compare_view import show_comparison  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
-from ui.text import md_code, md_escape  # noqa: E402
+from ui.text import md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
 # the first seed; repeats use the next ones, so it leaves room for them below SEED's top
@@ -81,15 +81,8 @@ if run:
             handles = [jobs.submit(job, spec, dataset, kind="compare", replace=i == 0)
                        for i, job in enumerate(seed_jobs(chosen, base, int(repeats)))]
             jobs.wait_all(handles, on_queue=on_queue, on_progress=on_progress, on_done=on_done)
-        except UserError as exc:
-            status.update(label="The comparison could not run", state="error", expanded=True)
-            st.error(md_escape(str(exc), limit=None))
-        except JobFailed as exc:
-            status.update(label="The comparison failed", state="error", expanded=True)
-            st.error(f"A seed failed on its worker. Try again; if it fails again, change the setup. What went "
-                     f"wrong: {md_code(str(exc))}")
-        except Cancelled:
-            status.update(label="The comparison was stopped", state="error", expanded=False)
+        except (UserError, JobFailed, Cancelled) as exc:
+            jobs.show_failure(status, exc, "The comparison")
         else:
             seeds_text = f" per seed ({int(repeats)} seeds, on several workers at once)" if repeats > 1 else ""
             status.update(label=f"{len(chosen)} strategies trained together in {max(comparison.seconds):.1f} s"

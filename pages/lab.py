@@ -141,7 +141,7 @@ with results:
         with st.status(f"Training with {strategy.label}...", expanded=True) as status:
             stop = st.empty()  # the Stop button goes away when the run ends (it would hide in the folded box)
             stop.button("Stop", key="lab.stop", icon=":material/stop_circle:", on_click=_stop_requested,
-                      help="Stop this run on its worker. The settings stay as they are.")
+                        help="Stop this run on its worker. The settings stay as they are.")
             live = LiveView()
 
             def on_progress(snapshot) -> None:
@@ -153,15 +153,8 @@ with results:
                     raise config_error
                 handle = jobs.submit(setup.job(), spec, dataset, kind="lab")
                 result = attach(jobs.wait(handle, on_queue=live.queued, on_progress=on_progress), dataset)
-            except UserError as exc:
-                status.update(label="Training could not start", state="error", expanded=True)
-                st.error(md_escape(str(exc), limit=None))
-            except JobFailed as exc:
-                status.update(label="Training failed", state="error", expanded=True)
-                st.error("The run failed on its worker. Try again; if it fails again, change the setup. "
-                         f"What went wrong: {md_code(str(exc))}")
-            except Cancelled:
-                status.update(label="Training was stopped", state="error", expanded=False)
+            except (UserError, JobFailed, Cancelled) as exc:
+                jobs.show_failure(status, exc, "Training")
             else:
                 live.clear()
                 status.update(label=f"Trained in {result.train_seconds:.1f} s", state="complete", expanded=False)

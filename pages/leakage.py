@@ -22,7 +22,7 @@ from imbalance_core.jobs import Cancelled, JobFailed, LeakageJob, attach  # noqa
 from imbalance_core.plots import make_boundary_grid_figure, make_confusion_grid_figure  # noqa: E402
 from ui import jobs  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
-from ui.text import md_code, md_escape  # noqa: E402
+from ui.text import md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
 NETWORK = [p for p in NETWORK_PARAMS if p.name in ("hidden_layers", "epochs")]
@@ -49,15 +49,8 @@ if run:
             config = ExperimentConfig(strategy=key, network=NetworkConfig.from_values(network_values), seed=int(seed))
             handle = jobs.submit(LeakageJob(config), spec, dataset, kind="leakage")
             demo = attach(jobs.wait(handle, on_queue=waiting.caption, on_progress=lambda snapshot: None), dataset)
-        except UserError as exc:
-            status.update(label="The demo could not run", state="error", expanded=True)
-            st.error(md_escape(str(exc), limit=None))
-        except JobFailed as exc:
-            status.update(label="The demo failed", state="error", expanded=True)
-            st.error(f"It failed on its worker. Try again; if it fails again, change the setup. What went wrong: "
-                     f"{md_code(str(exc))}")
-        except Cancelled:
-            status.update(label="The demo was stopped", state="error", expanded=False)
+        except (UserError, JobFailed, Cancelled) as exc:
+            jobs.show_failure(status, exc, "The demo")
         else:
             waiting.empty()
             status.update(label="Trained both ways", state="complete", expanded=False)

@@ -144,6 +144,24 @@ def wait_all(handles: list[Handle], *, on_queue: Callable[[str], None],
                 handle.cancel()
 
 
+def show_failure(status, exc: BaseException, what: str) -> None:
+    """Say in ``status`` (an ``st.status``) and below it why a job gave no result: the user's input
+    (``UserError``: its message), a failure on the worker (``JobFailed``), or a stop (``Cancelled``)."""
+    from imbalance_core.jobs import Cancelled, JobFailed
+
+    from .text import md_code, md_escape
+
+    if isinstance(exc, Cancelled):
+        status.update(label=f"{what} was stopped", state="error", expanded=False)
+    elif isinstance(exc, JobFailed):
+        status.update(label=f"{what} failed", state="error", expanded=True)
+        st.error("It failed on its worker. Try again; if it fails again, change the setup. What went wrong: "
+                 + md_code(str(exc)))
+    else:
+        status.update(label=f"{what} could not start", state="error", expanded=True)
+        st.error(md_escape(str(exc), limit=None))
+
+
 def run_quietly(job: Job, spec: dict[str, Any] | None = None, dataset: Any = None, *, kind: str,
                 session: str | None = None) -> Any:
     """Run a short job (e.g. building a model file) and wait for it without drawing anything."""

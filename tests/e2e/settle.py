@@ -91,3 +91,16 @@ EXTERNAL = """() => {
 def external_links(page) -> list[str]:
     """Addresses of links and images on the page that point outside the app (a safe page has none)."""
     return page.evaluate(EXTERNAL)
+
+
+def metric_tiles(page) -> dict[str, str]:
+    """The lab's nine metric tiles as {label: value text}, once the page has settled."""
+    from playwright.sync_api import expect
+
+    settle(page)
+    expect(page.get_by_test_id("stMetric")).to_have_count(9, timeout=60_000)
+    out = {}
+    for text in page.get_by_test_id("stMetric").all_inner_texts():
+        label, value = [part.strip() for part in text.strip().split("\n") if part.strip()][:2]
+        out[label] = value
+    return out

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from .settle import external_links, rerun, settle
+from .settle import external_links, metric_tiles, rerun, settle
 
 pytestmark = pytest.mark.browser
 
@@ -147,17 +147,6 @@ def test_compare_page_table_charts_cost_thresholds_and_metrics_csv(page, tmp_pat
     expect(page.locator(".legendtext", has_text="operating points").first).to_be_visible()
 
 
-def _metrics(page) -> dict[str, str]:
-    """The metric tiles as {label: value text}, once the page has settled."""
-    settle(page)
-    expect(page.get_by_test_id("stMetric")).to_have_count(9, timeout=60_000)
-    out = {}
-    for text in page.get_by_test_id("stMetric").all_inner_texts():
-        label, value = [part.strip() for part in text.strip().split("\n") if part.strip()][:2]
-        out[label] = value
-    return out
-
-
 def _download(page, label: str, folder):
     settle(page)
     with page.expect_download(timeout=120_000) as info:
@@ -176,7 +165,7 @@ def test_a_shared_link_gives_the_same_numbers_in_a_fresh_browser(page, browser):
     for _ in range(15):
         threshold.press("ArrowLeft")
     expect(page).to_have_url(re.compile(r"threshold=0\.35"), timeout=30_000)  # the link follows the slider
-    expected = _metrics(page)
+    expected = metric_tiles(page)
     page.get_by_role("button", name="Share this setup").click()
     shown = page.get_by_test_id("stCode").inner_text().strip()
     link = page.url
@@ -190,7 +179,7 @@ def test_a_shared_link_gives_the_same_numbers_in_a_fresh_browser(page, browser):
         other.goto(shown)
         other.get_by_text(re.compile(r"Trained in \d")).first.wait_for(timeout=180_000)
         expect(other.get_by_text("Class weighting on Moons")).to_be_visible()
-        assert _metrics(other) == expected
+        assert metric_tiles(other) == expected
         expect(other.get_by_test_id("stSlider").filter(has_text="Decision threshold")).to_contain_text("0.35")
     finally:
         fresh.close()
@@ -208,7 +197,7 @@ def test_every_download_is_a_valid_file(page, browser, tmp_path):
     _choose_strategy(page, "SMOTE")
     _set_epochs(page, 20)
     _train_and_wait(page)
-    shown = _metrics(page)
+    shown = metric_tiles(page)
 
     rows = pd.read_csv(_download(page, "Training rows (CSV)", tmp_path))
     assert rows.columns.tolist() == ["x1", "x2", "class", "is_synthetic", "source_row"]

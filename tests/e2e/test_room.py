@@ -11,21 +11,11 @@ from playwright.sync_api import expect
 
 from imbalance_core import METRIC_LABELS, ExperimentConfig, NetworkConfig, load_builtin, run_experiment
 
-from .settle import settle, watch
+from .settle import metric_tiles, settle, watch
 
 pytestmark = pytest.mark.browser
 
 ROOM = ["none", "smote", "class_weight", "random_undersampling"]
-
-
-def _metrics(page) -> dict[str, str]:
-    settle(page)
-    expect(page.get_by_test_id("stMetric")).to_have_count(9, timeout=60_000)
-    out = {}
-    for text in page.get_by_test_id("stMetric").all_inner_texts():
-        label, value = [part.strip() for part in text.strip().split("\n") if part.strip()][:2]
-        out[label] = value
-    return out
 
 
 def _shown(value: float) -> str:
@@ -55,7 +45,7 @@ def test_four_sessions_train_at_once_and_each_equals_its_solo_run(browser, app_u
             page.goto(f"{app_url}/?{urlencode({'strategy': strategy, 'n.epochs': '30'})}", wait_until="commit")
         for page in pages:
             page.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
-        shown = [_metrics(page) for page in pages]
+        shown = [metric_tiles(page) for page in pages]
     finally:
         for context in contexts:
             context.close()
