@@ -93,6 +93,8 @@ def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callab
     try:
         while not handle.done():
             text = queue_text(handle)
+            if text is None and shown_queue is not None and last_epoch is None:
+                text = "On a worker: preparing the data..."  # left the queue; its first epochs are coming
             if text is not None and text != shown_queue:
                 on_queue(text)
                 shown_queue = text
