@@ -92,7 +92,7 @@ class ModelJob:
     @classmethod
     def of(cls, result: ExperimentResult) -> "ModelJob":
         """The job that turns ``result``'s trained weights into a ``.keras`` file."""
-        return cls(result.config, int(result.prepared.X_fit.shape[1]), len(result.classes),
+        return cls(result.config, result.prepared.n_features, len(result.classes),
                    tuple(tuple(w) for w in result.weights))
 
     @property
