@@ -21,7 +21,6 @@ _EXPORTS = {
     "params": ["Param"],
     "preprocessing": ["training_class_counts"],
     "strategies": ["STRATEGIES", "Resampled", "Strategy", "get_strategy", "resample"],
-    "warmup": ["warm_up"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -50,4 +49,3 @@ if TYPE_CHECKING:  # for editors and type checkers
     from .params import Param
     from .preprocessing import training_class_counts
     from .strategies import STRATEGIES, Resampled, Strategy, get_strategy, resample
-    from .warmup import warm_up

@@ -227,30 +227,22 @@ def _data_key(what: str) -> str:
 
 def _run_seeds(dataset, data_key: str, strategies: list[str], base, seeds: int, progress: _Progress,
                on_seed: Callable[[int, list], None]) -> None:
-    """Every seed of a comparison as jobs on the executor (in parallel where there are workers)."""
+    """Every seed of a comparison as jobs on the executor (in parallel where there are workers);
+    ``on_seed(i, results)`` in seed order."""
+    from .executor import wait_all
     from .jobs import attach, seed_jobs
 
     executor = _executor()
     executor.put_data(data_key, dataset, session="cli")
     handles = [executor.submit(job, session="cli", data_key=data_key, kind=f"{data_key}/seed-{i}", replace=False)
                for i, job in enumerate(seed_jobs(strategies, base, seeds, views=False))]
-    try:
-        pending = dict(enumerate(handles))
-        while pending:
-            for i, handle in list(pending.items()):
-                if handle.done():
-                    del pending[i]
-                    on_seed(i, attach(handle.result(), dataset))
-                    progress.step(f"({dataset.name}, seed {base.seed + i})")
-                else:
-                    snapshot = handle.progress()
-                    if snapshot is not None:
-                        progress.note(f"seed {base.seed + i}: epoch {snapshot.epoch}/{snapshot.epochs}")
-            time.sleep(0.1)
-    finally:
-        for handle in handles:
-            if not handle.done():
-                handle.cancel()
+
+    def done(i: int, results: list) -> None:
+        on_seed(i, attach(results, dataset))
+        progress.step(f"({dataset.name}, seed {base.seed + i})")
+
+    wait_all(handles, on_done=done, in_order=True, on_progress=lambda i, snapshot: progress.note(
+        f"seed {base.seed + i}: epoch {snapshot.epoch}/{snapshot.epochs}"))
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -297,14 +289,10 @@ def _compare(args: argparse.Namespace) -> int:
     dataset = _load(args, args.data, args.builtin)
     strategies, seeds = _strategy_keys(args.strategies), _seeds(args.seeds)
     base = ExperimentConfig(network=_network(args), seed=args.seed, test_size=args.test_size)
-    comparison, finished = Comparison(), {}
+    comparison = Comparison()
 
-    def on_seed(i: int, results: list) -> None:  # seeds join in order, as on the compare page
-        finished[i] = results
-        while len(comparison.seconds) in finished:
-            for key, result in zip(strategies, finished[len(comparison.seconds)]):
-                comparison.add(key, result)
-            comparison.seconds.append(finished[len(comparison.seconds)][0].train_seconds)
+    def on_seed(_i: int, results: list) -> None:
+        comparison.add_seed(strategies, results)
 
     progress = _Progress(seeds, "seeds")
     try:

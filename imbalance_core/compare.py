@@ -66,6 +66,13 @@ class Comparison:
         self.runs.setdefault(key, []).append(Run(result.prepared.y_test, result.proba_test, result.prepared.y_val,
                                                  result.proba_val, result.gradient_steps, cal.brier))
 
+    def add_seed(self, strategies: Sequence[str], results: Sequence[ExperimentResult]) -> None:
+        """One seed's results, one per strategy in ``strategies`` order (seeds are added in order: the
+        first seed's results are the ones kept whole for the charts)."""
+        for key, result in zip(strategies, results):
+            self.add(key, result)
+        self.seconds.append(results[0].train_seconds)
+
     @property
     def binary(self) -> bool:
         return all(len(r.classes) == 2 for r in self.results.values())
@@ -178,9 +185,8 @@ def compare_strategies(
         network = network_of(prepared, len(dataset.classes), config.network)
         report = (lambda progress, _r=r: on_progress(_r, progress.epoch, progress.epochs)) if on_progress else None
         trained = train_plans(network, prepared, plans, on_progress=report, should_stop=should_stop)
-        for key, plan_, (weights, history, seconds) in zip(todo, plans, trained):  # added together: all or none
-            comparison.add(key, finish(dataset, prepared, plan_, network, weights, history, seconds))
-        comparison.seconds.append(trained[0][2])
+        comparison.add_seed(todo, [finish(dataset, prepared, plan_, network, weights, history, seconds)  # all or none
+                                   for plan_, (weights, history, seconds) in zip(plans, trained)])
         if on_done is not None:
             on_done(r, comparison)
     return comparison

@@ -39,7 +39,8 @@ from typing import Any, Callable
 from .errors import UserError
 from .jobs import Cancelled, Job, Snapshot, execute
 
-__all__ = ["Busy", "Cancelled", "DASK_ENV", "ENGINE_ENV", "Executor", "Handle", "get_executor", "reset_executor"]
+__all__ = ["Busy", "Cancelled", "DASK_ENV", "ENGINE_ENV", "Executor", "Handle", "get_executor", "reset_executor",
+           "wait_all"]
 
 _LOG = logging.getLogger("imbalance_core.executor")
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -309,9 +310,6 @@ class DaskEngine:
             except Exception:  # noqa: BLE001 - never set
                 pass
 
-    def worker_processes(self) -> list[int]:
-        return [p.pid for p in self._processes if p.poll() is None]
-
     def shutdown(self) -> None:
         with self._lock:
             self._data.clear()
@@ -432,10 +430,6 @@ class Executor:
                 self._cancel_locked(record)
             self._release_data_locked(session)
 
-    def busy_sessions(self) -> set[str]:
-        with self._cond:
-            return {r.session for r in self._queue + self._running}
-
     # ----- internals (under the condition's lock)
 
     def _ahead(self, record: _Record) -> int | None:
@@ -550,6 +544,45 @@ class Executor:
                     except Exception:  # noqa: BLE001 - a liveness check must not stop the executor
                         pass
                 self._cond.wait(timeout=0.5)
+
+
+def wait_all(handles: list[Handle], *, on_done: Callable[[int, Any], None],
+             on_progress: Callable[[int, Snapshot], None] | None = None,
+             on_tick: Callable[[list[Handle]], None] | None = None, in_order: bool = False,
+             poll: float = 0.1) -> None:
+    """Wait for several jobs (a comparison's seeds).
+
+    ``on_done(i, result)`` as each finishes (with ``in_order``, in the order of ``handles``: a later one
+    waits for the earlier ones); ``on_progress(i, snapshot)`` for each new snapshot; ``on_tick(pending)``
+    once per poll with the handles still running or queued (a caller's moment to say where they wait,
+    or to be interrupted). Raises the first failure; leaving early, by a failure or any exception from
+    a callback, cancels whatever still runs.
+    """
+    pending, finished, delivered, epochs = dict(enumerate(handles)), {}, 0, {}
+    try:
+        while pending or finished:
+            for i, handle in list(pending.items()):
+                if handle.done():
+                    del pending[i]
+                    finished[i] = handle.result()
+                elif on_progress is not None:
+                    snapshot = handle.progress()
+                    if snapshot is not None and epochs.get(i) != snapshot.epoch:
+                        epochs[i] = snapshot.epoch
+                        on_progress(i, snapshot)
+            for i in sorted(finished):
+                if in_order and i != delivered:
+                    break
+                on_done(i, finished.pop(i))
+                delivered += 1
+            if pending:
+                if on_tick is not None:
+                    on_tick(list(pending.values()))
+                time.sleep(poll)
+    finally:
+        for handle in handles:
+            if not handle.done():
+                handle.cancel()
 
 
 _EXECUTOR: Executor | None = None

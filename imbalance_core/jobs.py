@@ -50,9 +50,6 @@ class TrainJob:
     views: bool = True
     live: bool = True  # report the live boundary while training
 
-    @property
-    def label(self) -> str:
-        return self.config.strategy
 
 
 @dataclass(frozen=True)
@@ -64,9 +61,6 @@ class CompareJob:
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     views: bool = True  # the first seed's boundaries are drawn; later seeds need only their scores
 
-    @property
-    def label(self) -> str:
-        return f"compare seed {self.base.seed}"
 
 
 @dataclass(frozen=True)
@@ -75,9 +69,6 @@ class LeakageJob:
 
     config: ExperimentConfig
 
-    @property
-    def label(self) -> str:
-        return f"leakage {self.config.strategy}"
 
 
 @dataclass(frozen=True)
@@ -95,9 +86,6 @@ class ModelJob:
         return cls(result.config, result.prepared.n_features, len(result.classes),
                    tuple(tuple(w) for w in result.weights))
 
-    @property
-    def label(self) -> str:
-        return "model file"
 
 
 Job = TrainJob | CompareJob | LeakageJob | ModelJob

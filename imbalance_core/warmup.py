@@ -1,11 +1,6 @@
-"""Get the training kernel ready in the background once the first page is up, so Train does not wait."""
+"""Get the training kernel ready on a worker before its first job, so Train does not wait for compiling."""
 
 from __future__ import annotations
-
-import threading
-import time
-
-_started = threading.Event()
 
 
 def prepare_kernel() -> None:
@@ -30,20 +25,3 @@ def prepare_kernel() -> None:
     for members in ([plain], [focal], [plain] * 11 + [focal]):
         trained = kernel.train(network, X, y, members, X_val=X, y_val=y)
     kernel.predict_proba(network, trained.weights, X)
-
-
-def warm_up(delay: float = 3.0) -> None:
-    """Start :func:`prepare_kernel` in a daemon thread (once per process).
-
-    The import and tracing hold the GIL for seconds; waiting ``delay`` seconds first lets the server
-    finish sending the first page to the browser.
-    """
-    if _started.is_set():
-        return
-    _started.set()
-
-    def load() -> None:
-        time.sleep(delay)
-        prepare_kernel()
-
-    threading.Thread(target=load, name="imbalance-lab-warm-up", daemon=True).start()

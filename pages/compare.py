@@ -57,24 +57,19 @@ if run:
     with st.status(f"Training {len(chosen)} strategies...", expanded=True) as status:
         bar = st.progress(0.0, text="Sending the seeds to the workers...")
         fractions = [0.0] * int(repeats)
-        finished: dict[int, list] = {}
 
         def on_queue(text: str) -> None:
             bar.progress(sum(fractions) / len(fractions), text=text)
 
         def on_progress(i: int, snapshot) -> None:
             fractions[i] = snapshot.fraction
-            seeds = f"{len(finished)} of {len(fractions)} seeds done; " if len(fractions) > 1 else ""
+            seeds = f"{len(comparison.seconds)} of {len(fractions)} seeds done; " if len(fractions) > 1 else ""
             bar.progress(sum(fractions) / len(fractions), text=f"{seeds}epoch {snapshot.epoch}/{snapshot.epochs}")
 
-        def on_done(i: int, results: list) -> None:
+        def on_done(i: int, results: list) -> None:  # in seed order: the first seed's run is the one drawn
             fractions[i] = 1.0
-            finished[i] = results
-            while len(comparison.seconds) in finished:  # seeds join in order: the first seed's run is the one drawn
-                for key, result in zip(chosen, finished[len(comparison.seconds)]):
-                    comparison.add(key, attach(result, dataset))
-                comparison.seconds.append(finished[len(comparison.seconds)][0].train_seconds)
-            bar.progress(sum(fractions) / len(fractions), text=f"{len(finished)} of {len(fractions)} seeds done")
+            comparison.add_seed(chosen, [attach(result, dataset) for result in results])
+            bar.progress(sum(fractions) / len(fractions), text=f"{i + 1} of {len(fractions)} seeds done")
 
         try:
             base = ExperimentConfig(network=NetworkConfig.from_values(network_values), seed=int(seed))

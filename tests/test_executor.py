@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from imbalance_core import run_experiment
 from imbalance_core.compare import LEADERBOARD_METRICS, compare_strategies
-from imbalance_core.executor import Busy, DaskEngine, Executor, InProcessEngine, reset_executor
+from imbalance_core.executor import Busy, DaskEngine, Executor, InProcessEngine, reset_executor, wait_all
 from imbalance_core.jobs import Cancelled, TrainJob, attach, seed_jobs
 from imbalance_core.models import NetworkConfig
 
@@ -90,6 +90,20 @@ def test_a_session_runs_one_job_while_others_wait_and_queues_are_capped(moons):
     b1.cancel()
     for handle in (a2, c1, a3_again):
         handle.result(timeout=180)
+    executor.shutdown()
+
+
+def test_results_can_be_taken_in_submission_order_whatever_finishes_first(moons):
+    executor = _executor(slots=2)
+    executor.put_data("moons", moons, session="a")
+    slow = TrainJob(tiny_config(network=NetworkConfig(hidden_layers=(8,), epochs=200, batch_size=4)), views=False)
+    handles = [executor.submit(job, session="a", data_key="moons", kind=str(i))
+               for i, job in enumerate([slow, TrainJob(tiny_config(), views=False)])]
+    finished, delivered = [], []
+    wait_all(handles, on_done=lambda i, result: delivered.append(i), in_order=True,
+             on_tick=lambda pending: finished.extend(i for i, h in enumerate(handles) if h.done() and i not in finished))
+    assert finished[0] == 1  # the quick one finished first...
+    assert delivered == [0, 1]  # ...and was handed over after the slow one
     executor.shutdown()
 
 

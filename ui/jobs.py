@@ -63,15 +63,17 @@ def data_key(spec: dict[str, Any]) -> str:
 
 
 def submit(job: Job, spec: dict[str, Any] | None = None, dataset: Any = None, *, kind: str,
-           replace: bool = True) -> Handle:
-    """Queue ``job`` for this session (its data set sent to the workers once); with ``replace``, an earlier
-    job of the same kind from this session is cancelled. Raises ``Busy`` when too much work is waiting."""
+           replace: bool = True, session: str | None = None) -> Handle:
+    """Queue ``job`` for this session (or ``session``, when called outside a script run), its data set sent
+    to the workers once; with ``replace``, an earlier job of the same kind from the session is cancelled.
+    Raises ``Busy`` when too much work is waiting."""
     run = executor()
+    session = session or session_id()
     key = None
     if spec is not None:
         key = data_key(spec)
-        run.put_data(key, dataset, session=session_id())
-    return run.submit(job, session=session_id(), data_key=key, kind=kind, replace=replace)
+        run.put_data(key, dataset, session=session)
+    return run.submit(job, session=session, data_key=key, kind=kind, replace=replace)
 
 
 def queue_text(handle: Handle) -> str | None:
@@ -117,37 +119,24 @@ def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callab
 
 
 def wait_all(handles: list[Handle], *, on_queue: Callable[[str], None],
-             on_progress: Callable[[int, Snapshot], None], on_done: Callable[[int, Any], None],
-             poll: float = 0.25) -> None:
-    """Wait for several jobs (a comparison's seeds): ``on_done(i, result)`` as each finishes, in any order.
-    Raises the first failure (the others are cancelled); leaving early cancels whatever still runs."""
-    pending = dict(enumerate(handles))
-    shown_queue, epochs = None, {}
-    try:
-        while pending:
-            for i, handle in list(pending.items()):
-                if handle.done():
-                    del pending[i]
-                    on_done(i, handle.result())
-                    continue
-                snapshot = handle.progress()
-                if snapshot is not None and epochs.get(i) != snapshot.epoch:
-                    epochs[i] = snapshot.epoch
-                    on_progress(i, snapshot)
-            waiting = [queue_text(h) for h in pending.values()]
-            text = next((t for t in waiting if t), None)
-            if text is not None and len(waiting) > 1 and all(waiting):
-                text = f"{len(waiting)} seeds waiting. {text}"
-            if text is not None and text != shown_queue:
-                on_queue(text)
-            shown_queue = text
-            if pending:
-                time.sleep(poll)
-                _ = "compare.running" in st.session_state  # a yield point: a rerun interrupts here
-    finally:
-        for handle in handles:
-            if not handle.done():
-                handle.cancel()
+             on_progress: Callable[[int, Snapshot], None], on_done: Callable[[int, Any], None]) -> None:
+    """Wait for a comparison's seeds, drawing where they wait: ``on_done(i, result)`` in seed order.
+    Raises the first failure; a rerun (or anything else that ends the wait) cancels what still runs."""
+    from imbalance_core.executor import wait_all as wait_for
+
+    shown = [None]
+
+    def tick(pending: list[Handle]) -> None:
+        waiting = [queue_text(h) for h in pending]
+        text = next((t for t in waiting if t), None)
+        if text is not None and len(waiting) > 1 and all(waiting):
+            text = f"{len(waiting)} seeds waiting. {text}"
+        if text is not None and text != shown[0]:
+            on_queue(text)
+        shown[0] = text
+        _ = "compare.running" in st.session_state  # a yield point: a rerun interrupts here
+
+    wait_for(handles, on_done=on_done, on_progress=on_progress, on_tick=tick, in_order=True, poll=0.25)
 
 
 def show_failure(status, exc: BaseException, what: str) -> None:
@@ -166,16 +155,3 @@ def show_failure(status, exc: BaseException, what: str) -> None:
     else:
         status.update(label=f"{what} could not start", state="error", expanded=True)
         st.error(md_escape(str(exc), limit=None))
-
-
-def run_quietly(job: Job, spec: dict[str, Any] | None = None, dataset: Any = None, *, kind: str,
-                session: str | None = None) -> Any:
-    """Run a short job (e.g. building a model file) and wait for it without drawing anything."""
-    run = executor()
-    key = None
-    session = session or session_id()
-    if spec is not None:
-        key = data_key(spec)
-        run.put_data(key, dataset, session=session)
-    handle = run.submit(job, session=session, data_key=key, kind=kind)
-    return handle.result()

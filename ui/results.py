@@ -240,7 +240,7 @@ def _model_file(result: ExperimentResult, session: str) -> bytes:
 
     from . import jobs
 
-    return jobs.run_quietly(ModelJob.of(result), kind="model", session=session)
+    return jobs.submit(ModelJob.of(result), kind="model", session=session).result()
 
 
 def downloads(result: ExperimentResult, threshold: float) -> None:
