@@ -9,8 +9,6 @@ from ui.state import keep_widget_state
 
 st.set_page_config(page_title="Imbalance Lab", page_icon=":material/balance:", layout="wide")
 keep_widget_state()
-adopt_query_params()  # a shared link: its setup goes into the lab before any widget is drawn
-
 page = st.navigation([
     st.Page("pages/lab.py", title="Lab", icon=":material/science:", default=True),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
@@ -18,6 +16,7 @@ page = st.navigation([
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
     st.Page("pages/data.py", title="Data", icon=":material/table_chart:"),
 ])
+adopt_query_params(page.url_path)  # a shared link: its settings go into the page before any widget is drawn
 mark_routed()  # pages check this (ui/routing.py)
 page.run()
 

@@ -14,6 +14,9 @@ real headless Chromium (one context per person, no shared cookies):
    at it through ``DASK_SCHEDULER_ADDRESS``: the 8-session run again, with the CPU time spent in the
    web server and in the workers.
 
+Before the rooms, 8 tabs open the lab without training: the browsers' own cost, a floor under every
+room time on this machine (a Streamlit page costs a Chromium tab ~2 CPU s to load).
+
 The links differ by seed (default Moons, SMOTE, the lab's default network: 60 epochs).
 
 The browsers run on the server's own 2 cores here, where in a room each runs on its own laptop; a
@@ -44,6 +47,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from _browser import CHROMIUM, FLAGS, serve  # noqa: E402
 
 TRAINED = re.compile(r"Trained in \d")
+UNTRAINED = "Press Train to fit a network"
 METRICS = ("recall", "precision", "pr_auc", "mcc", "balanced_accuracy")
 
 
@@ -127,8 +131,12 @@ def set_browser_priority(niceness: int) -> None:
             pass
 
 
-def room(browser, url: str, seeds: list[int], timeout: float = 900, server=None) -> dict:
-    """Open one link per seed at once; when each result appears, what each page shows, CPU seconds spent."""
+def room(browser, url: str, seeds: list[int], timeout: float = 900, server=None, train: bool = True) -> dict:
+    """Open one link per seed at once; when each result appears, what each page shows, CPU seconds spent.
+
+    With ``train=False`` every tab opens the lab without a link and is done when its page is drawn
+    ("Press Train"): what the browsers alone cost, the floor under any room's times on this machine.
+    """
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in seeds]
     pages = [context.new_page() for context in contexts]
     processes = tree(server.pid) if server is not None else []
@@ -136,13 +144,16 @@ def room(browser, url: str, seeds: list[int], timeout: float = 900, server=None)
     try:
         start = time.perf_counter()
         for seed, page in zip(seeds, pages):
-            page.goto(link(url, seed), wait_until="commit")
+            page.goto(link(url, seed) if train else f"{url}/", wait_until="commit")
         done: dict[int, float] = {}
         errors = 0
         while len(done) < len(seeds):
             assert time.perf_counter() - start < timeout, f"only {len(done)} of {len(seeds)} finished"
             for i, page in enumerate(pages):
-                if i not in done and page.get_by_text(TRAINED).count() and page.get_by_test_id("stMetric").count() == 9:
+                if i in done:
+                    continue
+                if (page.get_by_text(TRAINED).count() and page.get_by_test_id("stMetric").count() == 9) if train \
+                        else page.get_by_text(UNTRAINED).count():
                     done[i] = time.perf_counter() - start
             time.sleep(0.05)
         shown = {}
@@ -200,6 +211,10 @@ def main() -> None:
                 set_browser_priority(niceness)
                 solo = min(room(browser, url, [100], server=server)["times"][0] for _ in range(3))
                 print(f"[{label}] solo: one link -> result {solo:.2f} s", flush=True)
+                floor = room(browser, url, list(range(8)), server=server, train=False)
+                print(f"[{label}] floor: 8 tabs only opening the lab (no training) at once: last page drawn "
+                      f"{floor['times'][-1]:.2f} s ({floor['times'][-1] / solo:.1f}x solo); CPU s: "
+                      + ", ".join(f"{k} {v:.1f}" for k, v in floor["cpu"].items()), flush=True)
                 for n in (8, 30):
                     run = room(browser, url, list(range(n)), server=server)
                     first, last = run["times"][0], run["times"][-1]

@@ -15,10 +15,17 @@ import pandas as pd
 
 from .datasets import Dataset
 from .evaluation import METRIC_LABELS, Calibration, Evaluation, calibration, choose_cost_threshold, evaluate
-from .experiment import ExperimentConfig, ExperimentResult, finish, network_of, plan_run, train_plans
+from .experiment import SEED, ExperimentConfig, ExperimentResult, finish, network_of, plan_run, train_plans
+from .params import Param
 from .preprocessing import prepare
 
-__all__ = ["SEED_STRATEGIES", "Comparison", "compare_strategies"]
+# how many seeds a comparison trains each strategy with (the compare page, its links, the CLI's --seeds)
+REPEATS = Param("repeats", "int", 1, "Seeds per strategy", "More seeds show how much of a difference is luck.",
+                low=1, high=10, step=1)
+# a comparison's first seed: repeats use the next ones, so it leaves room for them below SEED's top
+FIRST_SEED = replace(SEED, help="The first seed; repeats use the following ones.", high=SEED.high - REPEATS.high)
+
+__all__ = ["REPEATS", "SEED_STRATEGIES", "Comparison", "compare_strategies"]
 
 # the strategies the app was founded on; the compare page starts with these
 SEED_STRATEGIES = ("none", "random_oversampling", "random_undersampling", "smote", "cluster_oversampling",

@@ -16,19 +16,16 @@ from imbalance_core import (  # noqa: E402
     NETWORK_PARAMS, SEED, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy,
 )
 from imbalance_core.strategies import combinations  # noqa: E402
-from imbalance_core.compare import SEED_STRATEGIES, Comparison  # noqa: E402
+from imbalance_core.compare import FIRST_SEED, REPEATS, SEED_STRATEGIES, Comparison  # noqa: E402
 from imbalance_core.jobs import Cancelled, JobFailed, attach, seed_jobs  # noqa: E402
-from ui import jobs  # noqa: E402
+from ui import jobs, share  # noqa: E402
 from ui.compare_view import show_comparison  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
 from ui.text import md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
-# the first seed; repeats use the next ones, so it leaves room for them below SEED's top
-FIRST_SEED = replace(SEED, help="The first seed; repeats use the following ones.", high=SEED.high - 10)
-REPEATS = Param("repeats", "int", 1, "Seeds per strategy", "More seeds show how much of a difference is luck.",
-                low=1, high=10, step=1)
 
+share.show_link_problems()
 spec, dataset = active_dataset()
 
 st.markdown(f"**Data:** {md_escape(dataset.name)} - {len(dataset.labels)} rows, "
@@ -41,6 +38,8 @@ with st.expander("Network and training (shared by every strategy)"):
     seed = param_widget(FIRST_SEED, key="compare.seed", default=FIRST_SEED.default)
     repeats = param_widget(REPEATS, key="compare.repeats", default=REPEATS.default)
 run = st.button("Compare", type="primary", key="compare.run", disabled=not chosen)
+st.query_params.from_dict(share.page_query(spec, strategies=chosen, seed=seed, repeats=repeats,
+                                           network=network_values))  # a reload or a link reopens this page as it is
 setup = {"data": spec_fingerprint(spec), "strategies": chosen, "network": network_values, "seed": seed,
          "repeats": repeats}
 

@@ -9,11 +9,13 @@ require_router()
 from imbalance_core import BUILTIN_DATASETS, DataError, UserError
 from imbalance_core.datasets import MAX_FILE_BYTES
 from imbalance_core.plots import make_class_balance_figure
+from ui import share
 from ui.state import dataset_spec, load_dataset, read_upload, set_dataset_spec
 from ui.text import md_escape
 from ui.widgets import param_widgets
 
 st.title("Data")
+share.show_link_problems()
 st.write("Pick a built-in data set, or upload a CSV and say which column holds the classes. The lab uses what you choose here.")
 
 current = dataset_spec()
@@ -86,6 +88,7 @@ else:
         st.stop()
     set_dataset_spec(spec)
 
+st.query_params.from_dict(share.page_query(dataset_spec()))  # a reload or a link keeps this choice
 try:
     dataset = load_dataset(dataset_spec())
 except UserError as exc:

@@ -21,9 +21,7 @@ from ui.state import active_dataset, training_counts  # noqa: E402
 from ui.text import md_code, md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
-for problem in st.session_state.pop("lab.link_problems", []):
-    quoted = f"{md_code(problem.key)} = {md_code(problem.value)} ({md_escape(problem.reason)})"
-    st.warning(f"Part of the link could not be used and was left at its default: {quoted}", icon=":material/link_off:")
+share.show_link_problems()
 expected = st.session_state.get("lab.expected_upload")
 spec, dataset = active_dataset()
 if expected and spec["source"] == "upload" and spec["filename"] == expected["filename"]:

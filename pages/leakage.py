@@ -20,13 +20,14 @@ from imbalance_core import (  # noqa: E402
 )
 from imbalance_core.jobs import Cancelled, JobFailed, LeakageJob, attach  # noqa: E402
 from imbalance_core.plots import make_boundary_grid_figure, make_confusion_grid_figure  # noqa: E402
-from ui import jobs  # noqa: E402
+from ui import jobs, share  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint  # noqa: E402
 from ui.text import md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
 NETWORK = [p for p in NETWORK_PARAMS if p.name in ("hidden_layers", "epochs")]
 
+share.show_link_problems()
 spec, dataset = active_dataset()
 st.markdown(f"**Data:** {md_escape(dataset.name)} - {len(dataset.labels)} rows, "
             + " : ".join(str(n) for n in dataset.class_counts.values()))
@@ -39,6 +40,7 @@ with right.expander("Network and seed"):
     network_values = param_widgets(NETWORK, key_prefix="leakage.net")
     seed = param_widget(SEED, key="leakage.seed", default=SEED.default)
 run = st.button("Run both ways", type="primary", key="leakage.run")
+st.query_params.from_dict(share.page_query(spec, strategy=key, seed=seed, network=network_values))
 setup = {"data": spec_fingerprint(spec), "strategy": key, "network": network_values, "seed": seed}
 
 if run:

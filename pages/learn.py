@@ -13,6 +13,10 @@ st.write(
 )
 
 from ui import share  # noqa: E402
+from ui.state import dataset_spec  # noqa: E402
+
+share.show_link_problems()
+st.query_params.from_dict(share.page_query(dataset_spec()))  # the data choice stays in the address
 
 TOYS = {"moons", "circles", "blobs", "xor", "spiral"}
 

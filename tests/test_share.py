@@ -130,3 +130,51 @@ def test_uploading_the_file_a_link_names_restores_its_columns_and_clears_the_req
     assert not any("cannot travel" in w.value for w in at.warning)
     assert "lab.expected_upload" not in at.session_state
     assert at.selectbox(key="lab.strategy").value == "class_weight"
+
+
+def _query(at: AppTest) -> dict:
+    return {key: (value[-1] if isinstance(value, list) and len(value) == 1 else value)
+            for key, value in at.query_params.items()}
+
+
+@pytest.mark.parametrize("page", ["compare", "leakage", "data", "learn"])
+def test_every_page_keeps_the_data_choice_in_its_address_and_a_reload_reopens_it(page):
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.switch_page(f"pages/{page}.py")
+    at.query_params.update({"data": "digits_thinned", "d.seed": "3"})
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state["dataset_spec"] == {"source": "builtin", "key": "digits_thinned", "params": {"seed": 3}}
+    query = _query(at)
+    assert query["data"] == "digits_thinned" and query["d.seed"] == "3"
+    if page in ("compare", "leakage"):
+        assert any("Digits" in m.value for m in at.markdown)
+    # a reload is a new session opening the address the page wrote
+    again = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    again.switch_page(f"pages/{page}.py")
+    again.query_params.update(query)
+    again.run()
+    assert again.session_state["dataset_spec"]["key"] == "digits_thinned"
+    assert "lab.result" not in again.session_state  # no training on arrival outside the lab
+
+
+def test_the_compare_and_leakage_pages_keep_their_own_settings_in_the_address():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.switch_page("pages/compare.py")
+    at.query_params.update({"data": "circles", "strategies": "smote,class_weight,magic", "repeats": "3",
+                            "seed": "7", "n.epochs": "9"})
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="compare.strategies").value == ["smote", "class_weight"]
+    assert at.session_state["compare.repeats"] == 3 and at.session_state["compare.seed"] == 7
+    assert at.session_state["compare.net.epochs"] == 9
+    assert any("magic" in w.value for w in at.warning)  # the unknown name is reported, quoted
+    assert _query(at)["strategies"] == "smote,class_weight"
+
+    leak = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    leak.switch_page("pages/leakage.py")
+    leak.query_params.update({"data": "blobs", "strategy": "smote", "n.epochs": "11"})
+    leak.run()
+    assert leak.selectbox(key="leakage.strategy").value == "smote"
+    assert leak.session_state["leakage.net.epochs"] == 11
+    assert _query(leak)["strategy"] == "smote" and _query(leak)["data"] == "blobs"

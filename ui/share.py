@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import imbalance_core as core
+from imbalance_core.compare import FIRST_SEED, REPEATS
 from imbalance_core.datasets import MAX_COLUMNS
 from imbalance_core.text import MAX_NAME_CHARS, shorten
 
@@ -165,17 +166,8 @@ def apply(setup: Mapping[str, Any], *, train: bool) -> None:
     """
     state = st.session_state
     data = setup["data"]
-    if data["source"] == "builtin":
-        builtin = core.BUILTIN_DATASETS[data["key"]]
-        params = {p.name: data.get("params", {}).get(p.name, p.default) for p in builtin.params}
-        set_dataset_spec({"source": "builtin", "key": data["key"], "params": params})
-        state["data.source"] = "Built-in data set"
-        state["data.builtin"] = data["key"]
-        for name, val in params.items():
-            state[f"data.{data['key']}.{name}"] = val
-        state.pop("lab.expected_upload", None)
-    else:
-        state["lab.expected_upload"] = dict(data)
+    apply_data(data)
+    if data["source"] != "builtin":
         current = state.get("dataset_spec", {})
         train = train and current.get("source") == UPLOAD and current.get("filename") == data["filename"]
     first, _, second = setup["strategy"].partition("+")
@@ -198,16 +190,122 @@ def apply(setup: Mapping[str, Any], *, train: bool) -> None:
     state["lab.autotrain"] = train
 
 
-def adopt_query_params() -> None:
-    """Once per browser session: if the URL carries a setup, load it into the lab and train it."""
+LINK_PROBLEMS = "share.link_problems"
+MAX_LINK_STRATEGIES = 40  # more than every single strategy and combination a compare can list
+
+
+def adopt_query_params(page: str = "") -> None:
+    """Once per browser session: load what the URL carries into the page it opens.
+
+    The lab (``page`` "" or "lab") takes a whole setup and trains it; the other pages take the data
+    choice and their own settings (:func:`page_query`), and run nothing by themselves.
+    """
     if st.session_state.get(ADOPTED):
         return
     st.session_state[ADOPTED] = True
-    setup, problems = from_query({key: st.query_params.get_all(key) for key in st.query_params})
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    setup, problems = from_query(query)
     if setup is None:
         return
-    apply(setup, train=True)
-    st.session_state["lab.link_problems"] = problems
+    if page in ("", "lab"):
+        apply(setup, train=True)
+    else:
+        apply_data(setup["data"])
+        problems = [p for p in problems if p.key == "data" or p.key.startswith("d.") or p.key in (FEATURE, "file",
+                                                                                                   "target", "positive")]
+        problems += _apply_page_settings(page, query, setup)
+    st.session_state[LINK_PROBLEMS] = problems
+
+
+def show_link_problems() -> None:
+    """What part of the link that opened this page could not be used (shown once)."""
+    from .text import md_code, md_escape
+
+    for problem in st.session_state.pop(LINK_PROBLEMS, []):
+        quoted = f"{md_code(problem.key)} = {md_code(problem.value)} ({md_escape(problem.reason)})"
+        st.warning(f"Part of the link could not be used and was left at its default: {quoted}",
+                   icon=":material/link_off:")
+
+
+def apply_data(data: Mapping[str, Any]) -> None:
+    """Make a link's data choice the active one (an uploaded file is asked for by name on the lab)."""
+    state = st.session_state
+    if data["source"] == "builtin":
+        builtin = core.BUILTIN_DATASETS[data["key"]]
+        params = {p.name: data.get("params", {}).get(p.name, p.default) for p in builtin.params}
+        set_dataset_spec({"source": "builtin", "key": data["key"], "params": params})
+        state["data.source"] = "Built-in data set"
+        state["data.builtin"] = data["key"]
+        for name, val in params.items():
+            state[f"data.{data['key']}.{name}"] = val
+        state.pop("lab.expected_upload", None)
+    else:
+        state["lab.expected_upload"] = dict(data)
+
+
+def _apply_page_settings(page: str, query: Mapping[str, Any], setup: Mapping[str, Any]) -> list[LinkProblem]:
+    """The compare and leakage pages' own settings from a link (the network, seed, strategies)."""
+    state, problems = st.session_state, []
+    if page not in ("compare", "leakage"):
+        return problems
+    network = setup.get("network", {})
+    names = [p.name for p in core.NETWORK_PARAMS] if page == "compare" else ["hidden_layers", "epochs"]
+    for name in names:
+        if name in network:
+            state[f"{page}.net.{name}"] = network[name]
+    if setup.get("seed") is not None:
+        try:
+            state[f"{page}.seed"] = (FIRST_SEED if page == "compare" else core.SEED).check(setup["seed"])
+        except core.UserError as exc:
+            problems.append(LinkProblem("seed", str(setup["seed"]), str(exc)))
+    if page == "leakage" and "strategy" in query:
+        strategy = core.get_strategy(setup["strategy"])
+        if strategy.make_sampler is not None and not strategy.members_param and "+" not in strategy.key:
+            state["leakage.strategy"] = strategy.key
+        else:
+            problems.append(LinkProblem("strategy", shorten(str(query["strategy"][-1]), 80),
+                                        "the leakage demo needs a single sampler such as smote or random_oversampling"))
+    if page == "compare":
+        raw = [str(v) for v in query.get("repeats") or []]
+        if raw:
+            try:
+                state["compare.repeats"] = _parse(REPEATS, raw[-1])
+            except core.UserError as exc:
+                problems.append(LinkProblem("repeats", shorten(raw[-1], 80), str(exc)))
+        listed = ",".join(str(v) for v in query.get("strategies") or [])
+        if listed:
+            chosen, bad = [], []
+            for key in [k.strip() for k in listed.split(",") if k.strip()][:MAX_LINK_STRATEGIES]:
+                try:
+                    key = core.get_strategy(key).key
+                except core.UserError:
+                    bad.append(key)
+                    continue
+                if key not in chosen:
+                    chosen.append(key)
+            if bad:
+                problems.append(LinkProblem("strategies", shorten(", ".join(bad), 80),
+                                            "not a strategy; see the Strategies list for the names"))
+            if chosen:
+                state["compare.strategies"] = chosen
+    return problems
+
+
+def page_query(spec: Mapping[str, Any], **settings: Any) -> dict[str, str | list[str]]:
+    """The address of a page other than the lab: its data choice and its own settings.
+
+    ``strategies`` (a list) is written comma-separated, ``network`` as ``n.<name>``, everything else as
+    its text.
+    """
+    query = {k: v for k, v in to_query({"data": data_setup(spec), "strategy": ""}).items() if k != "strategy"}
+    for key, value in settings.items():
+        if key == "network":
+            query.update({f"n.{k}": _text(v) for k, v in value.items()})
+        elif key == "strategies":
+            query[key] = ",".join(value)
+        elif value is not None:
+            query[key] = _text(value)
+    return query
 
 
 @dataclass(frozen=True)
