@@ -13,7 +13,33 @@ from .experiment import ExperimentConfig, ExperimentResult, run_experiment
 from .preprocessing import build_transformer
 from .strategies import COMBINE, get_strategy, resample
 
-__all__ = ["LeakageDemo", "leakage_demo"]
+__all__ = ["LEAKAGE_METRICS", "LEAKAGE_NETWORK", "LeakageDemo", "Move", "leakage_demo"]
+
+LEAKAGE_METRICS = ("precision", "recall", "f1", "roc_auc", "pr_auc", "balanced_accuracy", "g_mean", "mcc")
+# scores that change with how common the positive class is among the test rows, for the same model
+PREVALENCE_DEPENDENT = ("precision", "f1", "pr_auc", "mcc")
+# the demo's default network: large enough to memorise its training rows, as real models do, so that the copies
+# in the wrong way's test split pay off (a small smooth network barely gains from them, and the lesson blurs)
+LEAKAGE_NETWORK = {"hidden_layers": "64,64,32", "epochs": 200}
+MOVED = 0.005  # a change smaller than this (half the third decimal place shown) counts as unchanged
+
+
+@dataclass(frozen=True)
+class Move:
+    """How one metric differs between the wrong way and the right way."""
+
+    metric: str
+    label: str
+    right: float
+    wrong: float
+
+    @property
+    def change(self) -> float:
+        return self.wrong - self.right
+
+    def text(self) -> str:
+        return f"{self.label} {self.change:+.3f}"
+
 
 
 @dataclass
@@ -41,8 +67,71 @@ class LeakageDemo:
     def leaked_share(self) -> float:
         return self.leaked_test_rows / max(1, self.wrong_test_rows)
 
-    def table(self, metrics: tuple[str, ...] = ("precision", "recall", "f1", "roc_auc", "pr_auc",
-                                                   "balanced_accuracy", "g_mean", "mcc")) -> pd.DataFrame:
+    def moves(self, metrics: tuple[str, ...] = LEAKAGE_METRICS) -> dict[str, list[Move]]:
+        """The metrics that rose, fell and stayed (within 0.005) the wrong way, largest change first."""
+        from .evaluation import METRIC_LABELS
+
+        out: dict[str, list[Move]] = {"rose": [], "fell": [], "same": []}
+        for m in metrics:
+            right, wrong = self.right.metrics[m], self.wrong.metrics[m]
+            if np.isnan(right) or np.isnan(wrong):
+                continue
+            move = Move(m, METRIC_LABELS[m], float(right), float(wrong))
+            out["rose" if move.change >= MOVED else "fell" if move.change <= -MOVED else "same"].append(move)
+        for moves in out.values():
+            moves.sort(key=lambda move: -abs(move.change))
+        return out
+
+    def positive_shares(self) -> tuple[float, float]:
+        """The positive class's share of the test rows: the right way's (the real one) and the wrong way's."""
+        def share(result: ExperimentResult) -> float:
+            counts = result.counts["test"]
+            return counts.get(result.positive_class, 0) / max(1, sum(counts.values()))
+
+        return share(self.right), share(self.wrong)
+
+    def explanation(self) -> list[str]:
+        """Why the two columns differ, in plain sentences built from this run's own numbers (Markdown-free text)."""
+        moves = self.moves()
+        rose, fell = moves["rose"], moves["fell"]
+        lines = []
+        if rose or fell:
+            lines.append("The wrong way scored higher on " + (", ".join(m.text() for m in rose) or "nothing")
+                         + "; lower on " + (", ".join(m.text() for m in fell) or "nothing") + ".")
+        else:
+            lines.append("Every score is within 0.005 of the right way's here.")
+        real, wrong = self.positive_shares()
+        binary = len(self.right.classes) == 2
+        if binary:
+            free = [m.label for m in rose if m.metric in PREVALENCE_DEPENDENT]
+            lines.append(
+                f"Its test split is {wrong:.0%} positive ({self.right.positive_class!r}) where the real data is "
+                f"{real:.0%}: "
+                "precision, F1, PR AUC and MCC depend on how common the positive class is among the rows scored, so "
+                "the same model earns more of them on a balanced test split"
+                + (f": part of why {', '.join(free)} rose." if free else
+                   " (here that gain was outweighed by the other effects).")
+            )
+        lines.append(
+            f"{self.leaked_test_rows} of its {self.wrong_test_rows} test rows ({self.leaked_share:.0%}) are copies of "
+            "rows it trained on or synthetic rows made from them: a network that memorises its training rows "
+            "scores well on those for free. A small, smooth network memorises little, so this adds less."
+        )
+        blind = [m.label for m in fell if m.metric not in PREVALENCE_DEPENDENT]
+        if blind:
+            lines.append(
+                f"{', '.join(blind)} ignore how common each class is, so the balanced test split does not lift them; "
+                "and the wrong test split counts each rare training row's copies many times over, so the few rare "
+                "rows the model gets wrong weigh many times over too. Such scores can move either way with which rows "
+                "were copied; here they fell."
+            )
+        lines.append(
+            "Either way the wrong column does not estimate how the model will do on new data: its test split is "
+            "neither new nor drawn like the real world. Only the right column does."
+        )
+        return lines
+
+    def table(self, metrics: tuple[str, ...] = LEAKAGE_METRICS) -> pd.DataFrame:
         from .evaluation import METRIC_LABELS
 
         right, wrong = self.right.metrics, self.wrong.metrics

@@ -1,5 +1,6 @@
 """The app through Streamlit's AppTest: every page, real (tiny) training, no exception."""
 
+import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -196,7 +197,18 @@ def test_leakage_page_shows_both_ways_side_by_side():
     assert table.columns.tolist() == ["Metric", "Right: resample after the split", "Wrong: resample before the split",
                                       "Inflation"]
     assert _chart_keys(at) == {"leakage.boundaries", "leakage.confusions"}
-    assert any(f"{demo.leaked_test_rows} of the wrong way's" in m.value for m in at.markdown)
+    text = next(re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown if "of its" in m.value)  # Markdown-escaped
+    assert f"{demo.leaked_test_rows} of its {demo.wrong_test_rows} test rows" in text
+    moves = demo.moves()
+    # the page names every metric that moved, each on the side it moved to, with its change
+    higher, _, lower = text.partition("; lower on ")
+    for move in moves["rose"]:
+        assert f"{move.label} {move.change:+.3f}" in higher
+    for move in moves["fell"]:
+        assert f"{move.label} {move.change:+.3f}" in lower
+    assert "They are not" not in " ".join(m.value for m in at.markdown)  # no fixed claim the numbers may contradict
+    # the page's default network memorises, so the lesson (the wrong way looks better) shows with the defaults
+    assert at.session_state["leakage.net.hidden_layers"] == "64,64,32"
 
 
 def test_compare_page_trains_the_chosen_strategies_and_shows_table_and_charts():
