@@ -183,3 +183,17 @@ def test_rows_without_a_label_are_left_out_and_source_rows_point_at_the_file():
 def test_unusable_tables_get_a_specific_message(kwargs, frame, message):
     with pytest.raises(DataError, match=message):
         dataset_from_table(frame, **kwargs)
+
+
+@pytest.mark.parametrize("key", ["wine_thinned", "digits_thinned"])
+def test_multiclass_builtins_are_hard_enough_that_the_strategies_differ(key):
+    """A compare of the 8 seed strategies with the app's defaults: no perfect scores, and the remedies matter."""
+    from imbalance_core import ExperimentConfig
+    from imbalance_core.compare import SEED_STRATEGIES, compare_strategies
+
+    comparison = compare_strategies(load_builtin(key), SEED_STRATEGIES, ExperimentConfig())
+    board = comparison.leaderboard(comparison.scores_at(0.5, None)).set_index("Strategy")
+    recall, f1 = board["Recall"], board["F1"]
+    assert recall.max() < 0.97 and f1.max() < 0.97  # the rare classes are genuinely confused
+    assert recall.max() - recall.min() >= 0.05  # and the strategies do not all land on the same numbers
+    assert board["Balanced accuracy"].nunique() >= 4
