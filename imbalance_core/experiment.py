@@ -462,4 +462,5 @@ def _points_view(
         classes=classes,
         positive_index=positive_index,
         lineage=lineage,
+        copies=np.bincount(first.source[first.source >= 0], minlength=len(prepared.y_fit))[kept].astype(np.int32),
     )

@@ -6,6 +6,8 @@ curves are exactly what it computes.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 
 __all__ = ["focal_loss_curves"]
@@ -30,3 +32,11 @@ def focal_loss_curves(gamma: float, alpha: float, p_true: np.ndarray) -> dict[st
         "focal_positive": alpha * modulation * cross_entropy,
         "focal_negative": (1.0 - alpha) * modulation * cross_entropy,
     }
+
+
+def focal_weight_curves(gamma: float, weights: Mapping[str, float], p_true: np.ndarray) -> dict[str, np.ndarray]:
+    """Cross-entropy and the focal loss of one example of each class (``weights``: its alpha), for the explorer."""
+    out = {"cross_entropy": focal_loss_curves(gamma, 0.5, p_true)["cross_entropy"]}
+    for name, weight in weights.items():
+        out[name] = focal_loss_curves(gamma, float(weight), p_true)["focal_positive"]
+    return out

@@ -120,11 +120,18 @@ def make_boundary_figure(
             customdata=np.asarray([_label(c) for c in classes], dtype=object)[winner.astype(int)],
             hovertemplate="predicted %{customdata}<extra></extra>",
         ))
+    copies = view.copies if view.copies is not None and len(view.copies) and view.copies.max() > 1 else None
     for c in range(n_classes):
         mine = _subsample(points[labels == c], seed=c)
+        marker = dict(color=colors[c], size=7, line=dict(color="white", width=0.8))
+        extra = {}
+        if copies is not None:  # random oversampling: a row used k times is drawn larger, its count on hover
+            times = np.maximum(_subsample(copies[labels == c], seed=c), 1)  # the same rows as ``mine``
+            marker["size"] = np.minimum(7 + 4 * np.sqrt(times - 1), 30).astype(np.float32)
+            extra = dict(customdata=times, hovertemplate="in the training rows %{customdata} time(s)<extra></extra>")
         fig.add_trace(go.Scattergl(
-            x=mine[:, 0], y=mine[:, 1], mode="markers", name=f"{_label(classes[c])} (training)",
-            marker=dict(color=colors[c], size=7, line=dict(color="white", width=0.8)),
+            x=mine[:, 0], y=mine[:, 1], mode="markers", name=f"{_label(classes[c])} (training)", marker=marker,
+            **extra,
         ))
     if show_removed and len(view.removed_points):
         ghost = _subsample(view.removed_points, seed=97)
@@ -144,11 +151,49 @@ def make_boundary_figure(
             ))
     x_title, y_title = boundary.axis_titles
     shown_title = _label(title)
+    if copies is not None:
+        shown_title += (f"<br><sup>Larger dots are rows copied into the training rows (up to {int(copies.max())} "
+                        "times each): the network sees the same few rare points again and again</sup>")
     if boundary.is_pca:
         shown_title += "<br><sup>More than 2 features: a slice through the mean, along the first two principal components</sup>"
     _layout(fig, shown_title, x_title, y_title, height=520)
     fig.update_xaxes(range=[float(boundary.x[0]), float(boundary.x[-1])], showgrid=False)
     fig.update_yaxes(range=[float(boundary.y[0]), float(boundary.y[-1])], showgrid=False)
+    return fig
+
+
+def make_data_figure(
+    train_points: np.ndarray, train_labels: np.ndarray, test_points: np.ndarray, test_labels: np.ndarray, *,
+    classes: Sequence[str], positive_index: int, axis_titles: tuple[str, str], is_pca: bool,
+    counts: Mapping[str, int], title: str = "The data, before any training",
+) -> go.Figure:
+    """The rows in the view the boundary will use: training rows filled, test rows hollow, the class balance
+    in the title. A 1-D view puts each class on its own row."""
+    colors = class_colors(len(classes), positive_index)
+    fig = go.Figure()
+    one_d = train_points.ndim == 1 or train_points.shape[1] == 1
+    for c, name in enumerate(classes):
+        for points, labels, part, filled in ((train_points, train_labels, "training", True),
+                                             (test_points, test_labels, "test, held out", False)):
+            mine = _subsample(np.asarray(points)[labels == c].reshape(int((labels == c).sum()), -1), seed=c)
+            x = mine[:, 0]
+            y = np.full(len(mine), float(c), dtype=np.float32) if one_d else mine[:, 1]
+            fig.add_trace(go.Scattergl(
+                x=x, y=y, mode="markers", name=f"{_label(name)} ({part})",
+                marker=dict(color=colors[c] if filled else "rgba(0,0,0,0)", size=7 if filled else 8,
+                            line=dict(color="white" if filled else colors[c], width=0.8 if filled else 1.5)),
+            ))
+    balance = " : ".join(f"{n:,}" for n in counts.values())
+    rare = min(counts.values())
+    total = sum(counts.values())
+    subtitle = f"{total:,} rows, classes {balance}: the rarest is {rare / max(1, total):.1%} of the rows"
+    if is_pca:
+        subtitle += "; more than 2 features, so the first two principal components"
+    x_title, y_title = axis_titles
+    _layout(fig, f"{_label(title)}<br><sup>{_label(subtitle)}</sup>", x_title,
+            "class" if one_d else y_title, height=520)
+    if one_d:
+        fig.update_yaxes(tickvals=list(range(len(classes))), ticktext=[_label(c) for c in classes])
     return fig
 
 
@@ -424,22 +469,30 @@ def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, tot
     return fig
 
 
-def make_focal_loss_figure(curves: Mapping[str, np.ndarray], p_true: np.ndarray, *, gamma: float, alpha: float,
-                           title: str = "Loss of one example") -> go.Figure:
-    """Loss of one example against the probability the network gives its true class."""
+def make_focal_loss_figure(curves: Mapping[str, np.ndarray], p_true: np.ndarray, *, gamma: float,
+                           weights: Mapping[str, float], positive: str | None = None,
+                           title: str = "Focal loss of one example") -> go.Figure:
+    """Loss of one example against the probability the network gives its true class: cross-entropy, and the
+    focal loss of an example of each class (``curves[name]``, weighted by ``weights[name]``, its alpha)."""
     fig = go.Figure()
-    styles = [
-        ("cross_entropy", "cross-entropy", "#999999", "dash"),
-        ("focal_positive", f"focal, positive example (weight {alpha:.2f})", PALETTE[1], None),
-        ("focal_negative", f"focal, negative example (weight {1 - alpha:.2f})", PALETTE[0], None),
-    ]
-    for key, name, color, dash in styles:
-        fig.add_trace(go.Scatter(x=np.asarray(p_true, dtype=np.float32), y=np.asarray(curves[key], dtype=np.float32),
-                                 mode="lines", name=name, line=dict(color=color, dash=dash, width=2.5)))
-    _layout(fig, f"{_label(title)}<br><sup>gamma {gamma:.2f}: easy examples (right) count less</sup>",
-            "Probability given to the true class (p_t)", "Loss", height=400)
+    fig.add_trace(go.Scatter(x=np.asarray(p_true, dtype=np.float32),
+                             y=np.asarray(curves["cross_entropy"], dtype=np.float32), mode="lines",
+                             name="cross-entropy", line=dict(color="#999999", dash="dash", width=2.5)))
+    names = list(weights)
+    colors = class_colors(len(names), names.index(positive) if positive in names else None)
+    for name, color in zip(names, colors):
+        fig.add_trace(go.Scatter(
+            x=np.asarray(p_true, dtype=np.float32), y=np.asarray(curves[name], dtype=np.float32), mode="lines",
+            name=f"focal, a {_label(name)} example (alpha {weights[name]:.2f})", line=dict(color=color, width=2.5)))
+    if gamma == 0:
+        subtitle = "gamma 0: no focusing; each class's cross-entropy is only scaled by its alpha"
+    else:
+        subtitle = f"gamma {gamma:.2f}: examples the network already gets right (right) count less"
+    _layout(fig, f"{_label(title)}<br><sup>{subtitle}</sup>", "Probability given to the true class", "Loss",
+            height=420)
     fig.update_yaxes(range=[0, 2.5])
-    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=-0.25, x=0.0), margin=dict(b=130))
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=-0.22, x=0.0),
+                      margin=dict(t=90, b=110 + 18 * len(names)))
     return fig
 
 

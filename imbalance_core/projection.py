@@ -117,7 +117,8 @@ class PointsView:
     ``removed_points``: real rows undersampling left out (for an ensemble: left out by every network).
     ``lineage``: when the sampler recorded them, the two parents of each synthetic point, shape
     ``(n_synthetic, 2, dims)`` (parent, coordinate); the projection is linear, so each synthetic point stays on
-    the segment between its parents in the view too.
+    the segment between its parents in the view too. ``copies``: for each real point, how many times it is
+    in the rows the network trains on (random oversampling repeats rows; 0 never happens for a kept row).
     """
 
     points: np.ndarray
@@ -128,3 +129,4 @@ class PointsView:
     classes: list[str]
     positive_index: int
     lineage: np.ndarray | None = None
+    copies: np.ndarray | None = None  # per real point: how many times it is in the training rows (1 = once)

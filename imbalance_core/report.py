@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 
 from .evaluation import Evaluation
@@ -17,7 +18,24 @@ from .plots import (
     make_roc_figure,
 )
 
-__all__ = ["live_figures", "result_figures"]
+__all__ = ["data_figure", "live_figures", "result_figures"]
+
+
+def data_figure(dataset, *, seed: int = 0, test_size: float = 0.25) -> go.Figure:
+    """The data before any training, in the view the lab's boundary will use for the same seed and split
+    (scaled on the training rows; the first two principal components beyond two features)."""
+    from .plots import make_data_figure
+    from .preprocessing import prepare
+    from .projection import Projection
+
+    prepared = prepare(dataset, test_size=test_size, seed=seed)
+    projection = Projection(prepared.feature_names).fit(prepared.X_fit, seed=seed)
+    train_rows = np.concatenate([prepared.X_fit, prepared.X_val])
+    train_labels = np.concatenate([prepared.y_fit, prepared.y_val])
+    return make_data_figure(projection.transform(train_rows), train_labels, projection.transform(prepared.X_test),
+                            prepared.y_test, classes=dataset.classes, positive_index=dataset.positive_index,
+                            axis_titles=projection.axis_titles, is_pca=projection.is_pca,
+                            counts=dataset.class_counts)
 
 
 def result_figures(

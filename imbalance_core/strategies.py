@@ -244,6 +244,13 @@ def _focal(params, class_counts: Mapping[int, int], n_classes: int, notes: list[
     return float(params["gamma"]), tuple(float(a) for a in inverse / inverse.sum())
 
 
+def focal_alphas(params: Mapping[str, Any], class_counts: Mapping[int, int], n_classes: int) -> tuple[float, ...]:
+    """The focal alpha of each class a run with ``params`` uses on rows with ``class_counts``: ``1 - alpha`` and
+    ``alpha`` for two classes, inverse frequencies for more."""
+    _, alpha = _focal(params, class_counts, n_classes, [])
+    return (1.0 - alpha, alpha) if n_classes == 2 else tuple(alpha)
+
+
 def class_weights(y: np.ndarray, n_classes: int | None = None) -> dict[int, float]:
     """Inverse-frequency ("balanced") weights, as scikit-learn computes them, for the classes in ``y``."""
     n_classes = int(np.max(y)) + 1 if n_classes is None else n_classes

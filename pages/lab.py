@@ -7,17 +7,19 @@ from ui.routing import require_router
 require_router()
 
 st.title("Imbalance Lab")
-st.write(
-    "Rare classes make a network optimise for the majority. Pick a remedy, press **Train**, "
-    "and watch how the decision boundary and the test-split metrics change."
-)
+if not st.session_state.get("lab.present"):  # in front of a room the picture needs the room on screen
+    st.write(
+        "Rare classes make a network optimise for the majority. Pick a remedy, press **Train**, "
+        "and watch how the decision boundary and the test-split metrics change."
+    )
 
 # imported after the title is on screen: first paint does not wait for pandas / plotly / sklearn
 from imbalance_core import NETWORK_PARAMS, SEED, STRATEGIES, TEST_SIZE, UserError, estimate_cost, get_strategy  # noqa: E402
 from imbalance_core.jobs import Cancelled, JobFailed, attach  # noqa: E402
+from imbalance_core.strategies import focal_alphas  # noqa: E402
 from ui import jobs, share  # noqa: E402
-from ui.results import LiveView, focal_explorer, presentation_style, share_popover, show_result  # noqa: E402
-from ui.state import active_dataset, training_counts  # noqa: E402
+from ui.results import LiveView, focal_explorer, presentation_style, share_popover, show_result, sized  # noqa: E402
+from ui.state import active_dataset, data_figure, training_counts  # noqa: E402
 from ui.text import md_code, md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
@@ -36,15 +38,17 @@ elif expected:
     st.page_link("pages/data.py", label="Upload the file", icon=":material/table_chart:")
 
 present = st.toggle("Presentation mode", key="lab.present",
-                    help="Hide the controls and make the charts large, for a room. Also saved in the link.")
+                    help="Large charts and text for a room: the picture first, the strategy and Train on top, the "
+                         "other settings folded away. Also saved in the link. Switching it never stops a run.")
 if present:
     presentation_style()
-
-
-if present:  # controls folded away, results full width
-    controls, results = st.expander("Setup (hidden in presentation mode)"), st.container()
+    # in a room: the strategy and Train on one line above the picture, everything else folded away
+    top = st.columns([2, 2, 1], vertical_alignment="bottom")
+    picker, combiner, train_slot = top
+    controls, results = st.expander("More settings: data, strategy settings, network"), st.container()
 else:
     controls, results = st.columns([1, 2.3], gap="large")
+    picker = combiner = train_slot = controls
 
 with controls:
     counts = dataset.class_counts
@@ -55,9 +59,11 @@ with controls:
                 f"classes {names} = {balance}")
     st.page_link("pages/data.py", label="Change data", icon=":material/table_chart:")
 
+with picker:
     key = st.selectbox(
         "Strategy", list(STRATEGIES), format_func=lambda k: STRATEGIES[k].label, key="lab.strategy",
     )
+with combiner:
     if STRATEGIES[key].changes_data:  # a sampler can be followed by a loss or weights
         extras = ["", *(k for k, s in STRATEGIES.items() if s.changes_training and not s.changes_data)]
         extra = st.selectbox("Then train with", extras, key="lab.combine_with",
@@ -65,6 +71,7 @@ with controls:
                              help="Combine the resampling with a loss or class weights, e.g. SMOTE + focal loss.")
         if extra:
             key = f"{key}+{extra}"
+with controls:
     strategy = get_strategy(key)
     st.caption(strategy.description)
     # data-dependent defaults (e.g. focal alpha) from the rows the core trains on, as the CLI resolves them
@@ -77,8 +84,6 @@ with controls:
     }
     if strategy.explainer:
         st.caption(strategy.explainer)
-    if {"gamma", "alpha"} <= params.keys():  # focal loss, alone or after a sampler
-        st.plotly_chart(focal_explorer(params["gamma"], params["alpha"]), key="chart.focal_explorer")
     if any(p.binary_only for p in strategy.params) and not dataset.is_binary:
         st.caption("Greyed-out settings apply to two-class data only; see their help for what is used instead.")
 
@@ -86,9 +91,10 @@ with controls:
         network_values = param_widgets(NETWORK_PARAMS, key_prefix="lab.net")
         seed = param_widget(SEED, key="lab.seed", default=SEED.default)
         test_size = param_widget(TEST_SIZE, key="lab.test_size", default=TEST_SIZE.default)
+with train_slot:
     train = st.button("Train", type="primary", key="lab.train", width="stretch")
-    # a link or a learn-page preset asks for a run on arrival: only if it is a bounded amount of work
-    arrival = st.session_state.pop("lab.autotrain", False) and not train
+# a link or a learn-page preset asks for a run on arrival: only if it is a bounded amount of work
+arrival = st.session_state.pop("lab.autotrain", False) and not train
 
 # one setup object: the job to train, the link in the address bar, and what a result on screen was trained with
 setup = share.LabSetup(data=expected or share.data_setup(spec), strategy=key, params=params, network=network_values,
@@ -117,8 +123,18 @@ def _stop_requested() -> None:
 
 
 with results:
+    # a run that a rerun left going on its worker: a view-only change (presentation mode) keeps it; Stop, a new
+    # Train or a changed setting ends it
+    resume = None
+    running = st.session_state.pop("lab.running", None)
+    if running is not None:
+        handle, running_setup = running
+        if train or st.session_state.get("lab.stop_requested") or not setup.trains_like(running_setup):
+            handle.cancel()
+        else:
+            resume = handle
     stopped_at = st.session_state.pop("lab.training_started", None)
-    if stopped_at is not None:  # a run was under way when this rerun started: say why it ended
+    if stopped_at is not None and resume is None:  # a run was under way when this rerun started: say why it ended
         where = f" at epoch {stopped_at[0]} of {stopped_at[1]}" if stopped_at[0] else " before its first epoch"
         if st.session_state.pop("lab.stop_requested", False):
             st.info(f"Training stopped{where}, as asked. Press **Train** to start again.", icon=":material/stop_circle:")
@@ -132,15 +148,16 @@ with results:
                    f"{held_back.rows:,} rows per network, {held_back.times_budget():.0f} times what a link may start "
                    "by itself. It was not started. Check the setup (epochs, batch size, networks), then press "
                    "**Train**.", icon=":material/hourglass_empty:")
-    if train:
-        st.session_state["lab.training_started"] = (0, config.network.epochs if config else 0)
+    if train or resume is not None:
+        st.session_state["lab.training_started"] = stopped_at if resume is not None and stopped_at else (
+            0, config.network.epochs if config else 0)
         st.session_state.pop("lab.result", None)
         result = None
         with st.status(f"Training with {strategy.label}...", expanded=True) as status:
             stop = st.empty()  # the Stop button goes away when the run ends (it would hide in the folded box)
             stop.button("Stop", key="lab.stop", icon=":material/stop_circle:", on_click=_stop_requested,
                         help="Stop this run on its worker. The settings stay as they are.")
-            live = LiveView()
+            live = LiveView(present=present)
 
             def on_progress(snapshot) -> None:
                 st.session_state["lab.training_started"] = (snapshot.epoch, snapshot.epochs)
@@ -149,8 +166,10 @@ with results:
             try:
                 if config_error is not None:
                     raise config_error
-                handle = jobs.submit(setup.job(), spec, dataset, kind="lab")
-                result = attach(jobs.wait(handle, on_queue=live.queued, on_progress=on_progress), dataset)
+                handle = resume or jobs.submit(setup.job(), spec, dataset, kind="lab")
+                st.session_state["lab.running"] = (handle, setup)
+                result = attach(jobs.wait(handle, on_queue=live.queued, on_progress=on_progress, keep_on_rerun=True),
+                                dataset)
             except (UserError, JobFailed, Cancelled) as exc:
                 jobs.show_failure(status, exc, "Training")
             else:
@@ -159,6 +178,7 @@ with results:
             stop.empty()
         # reached only when training was not interrupted by a rerun
         st.session_state.pop("lab.training_started", None)
+        st.session_state.pop("lab.running", None)
         if result is not None:
             st.session_state["lab.result"] = result
             st.session_state["lab.result_setup"] = setup
@@ -167,8 +187,22 @@ with results:
         if not setup.trains_like(st.session_state.get("lab.result_setup")):
             st.info("Settings changed since this result was trained. Press **Train** to see the new ones.")
         show_result(result, share_link=setup.url, uploaded=uploaded)
-    elif not train and stopped_at is None:
-        st.info("Press **Train** to fit a network with the chosen strategy. The boundary, metrics and curves appear here.")
+    elif not train and resume is None:
+        if stopped_at is None:
+            st.info("Press **Train** to fit a network with the chosen strategy. The decision boundary replaces this "
+                    "picture of the data; metrics and curves appear below it.")
+        picture = data_figure(jobs.data_key(spec), dataset, seed=seed, test_size=test_size)
+        if picture is not None:
+            st.plotly_chart(sized(picture, present), key="chart.data")
+    if {"gamma", "alpha"} <= params.keys():  # focal loss, alone or after a sampler: room to read it
+        with st.expander("How focal loss reweights each example", expanded=result is None):
+            alphas = focal_alphas(params, class_counts, len(dataset.classes))
+            st.plotly_chart(sized(focal_explorer(params["gamma"], params["alpha"], dict(zip(dataset.classes, alphas)),
+                                                 positive=dataset.positive_class), present),
+                            key="chart.focal_explorer")
+            if not dataset.is_binary:
+                st.caption("Each class's alpha (used in training, from its inverse frequency in the training rows): "
+                           + ", ".join(f"{md_escape(c, 60)} {a:.2f}" for c, a in zip(dataset.classes, alphas)))
 
 if st.session_state.get("lab.result") is None:  # with a result, the link sits by the threshold it includes
     with controls:

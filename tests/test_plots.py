@@ -103,15 +103,31 @@ def test_threshold_moves_the_operating_point_and_the_boundary_line(smote_result)
         make_confusion_figure(at.confusion, smote_result.classes).data[0].text))
 
 
-def test_focal_explorer_figure_shows_cross_entropy_and_both_examples():
-    from imbalance_core.losses import focal_loss_curves
+def test_focal_explorer_figure_shows_cross_entropy_and_each_class_with_its_alpha():
+    from imbalance_core.losses import focal_loss_curves, focal_weight_curves
     from imbalance_core.plots import make_focal_loss_figure
 
     p_true = np.linspace(0.01, 0.99, 50)
-    fig = make_focal_loss_figure(focal_loss_curves(2.0, 0.8, p_true), p_true, gamma=2.0, alpha=0.8)
-    assert [t.name for t in fig.data] == ["cross-entropy", "focal, positive example (weight 0.80)",
-                                         "focal, negative example (weight 0.20)"]
-    assert fig.layout.xaxis.title.text.startswith("Probability given to the true class")
+    weights = {"positive": 0.8, "negative": 0.2}
+    curves = focal_weight_curves(2.0, weights, p_true)
+    np.testing.assert_allclose(curves["positive"], focal_loss_curves(2.0, 0.8, p_true)["focal_positive"])
+    np.testing.assert_allclose(curves["negative"], focal_loss_curves(2.0, 0.8, p_true)["focal_negative"])
+    fig = make_focal_loss_figure(curves, p_true, gamma=2.0, weights=weights, positive="positive")
+    assert [t.name for t in fig.data] == ["cross-entropy", "focal, a positive example (alpha 0.80)",
+                                         "focal, a negative example (alpha 0.20)"]
+    assert fig.layout.xaxis.title.text == "Probability given to the true class"
+    assert "count less" in fig.layout.title.text
+    # gamma 0 does not focus: the subtitle must not claim that easy examples count less
+    flat = make_focal_loss_figure(focal_weight_curves(0.0, weights, p_true), p_true, gamma=0.0, weights=weights)
+    assert "count less" not in flat.layout.title.text and "no focusing" in flat.layout.title.text
+    # multi-class: one curve per class with the alpha the kernel uses (inverse frequency)
+    from imbalance_core.strategies import focal_alphas
+
+    alphas = focal_alphas({"gamma": 2.0, "alpha": 0.25}, {0: 60, 1: 30, 2: 10}, 3)
+    assert alphas == pytest.approx(np.array([1 / 60, 1 / 30, 1 / 10]) / sum([1 / 60, 1 / 30, 1 / 10]))
+    named = dict(zip(["a", "b", "c"], alphas))
+    fig3 = make_focal_loss_figure(focal_weight_curves(2.0, named, p_true), p_true, gamma=2.0, weights=named)
+    assert [t.name for t in fig3.data][1:] == [f"focal, a {k} example (alpha {v:.2f})" for k, v in named.items()]
 
 
 def test_lineage_segments_are_drawn_only_when_asked():
@@ -133,3 +149,24 @@ def test_lineage_segments_are_drawn_only_when_asked():
     np.testing.assert_array_equal(xs[[0, 1, 3, 4]], [0.0, 1.0, 0.2, 0.4])
     np.testing.assert_array_equal(ys[[0, 1, 3, 4]], [0.0, 1.0, 0.8, 0.6])
     assert np.isnan(xs[2]) and np.isnan(xs[5])  # one separate segment per synthetic point
+
+
+def test_random_oversampling_copies_are_visible_by_size_and_hover(moons):
+    from imbalance_core import run_experiment
+    from imbalance_core.plots import make_boundary_figure
+
+    from .conftest import tiny_config
+
+    copied = run_experiment(moons, tiny_config("random_oversampling"))
+    view = copied.view
+    resampled = copied.views.resampled[0]
+    np.testing.assert_array_equal(
+        view.copies, np.bincount(resampled.source[resampled.source >= 0], minlength=len(copied.prepared.y_fit))[
+            np.setdiff1d(np.arange(len(copied.prepared.y_fit)), resampled.dropped)])
+    fig = make_boundary_figure(copied.boundary, view)
+    rare = next(t for t in fig.data if t.name == f"{copied.positive_class} (training)")
+    assert max(rare.marker.size) > 7 and list(rare.customdata) == list(view.copies[view.labels == copied.positive_index])
+    assert "copied" in fig.layout.title.text
+    plain = run_experiment(moons, tiny_config("none"))
+    fig = make_boundary_figure(plain.boundary, plain.view)
+    assert all(t.marker.size == 7 for t in fig.data if t.type == "scattergl") and "copied" not in fig.layout.title.text

@@ -80,7 +80,7 @@ def test_a_link_to_an_uploaded_file_says_which_file_to_upload():
     assert at.selectbox(key="lab.strategy").value == "class_weight"
 
 
-def test_presentation_mode_hides_the_controls_and_is_in_the_link():
+def test_presentation_mode_keeps_strategy_and_train_in_reach_and_is_in_the_link():
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
     at.query_params["strategy"] = "none"
     at.query_params["n.epochs"] = "2"
@@ -88,7 +88,14 @@ def test_presentation_mode_hides_the_controls_and_is_in_the_link():
     at.run()
     assert not at.exception
     assert at.toggle(key="lab.present").value is True
-    assert at.expander[0].label.startswith("Setup (hidden")
+    folded = at.expander[0]
+    assert folded.label.startswith("More settings")
+    # the strategy picker and Train stay outside the folded box: one click away in front of a room
+    assert "lab.train" not in {b.key for b in folded.button} and at.button(key="lab.train").key == "lab.train"
+    assert "lab.strategy" not in {b.key for b in folded.selectbox}
+    assert at.selectbox(key="lab.strategy").value == "none"
+    assert at.number_input(key="lab.net.epochs").value == 2  # the rest is inside it
+    assert "lab.net.epochs" in {n.key for n in folded.number_input}
     assert _chart_keys(at) >= {"chart.boundary", "chart.pr"}
     assert at.query_params["present"] == ["1"] or at.query_params["present"] == "1"
 

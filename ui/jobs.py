@@ -91,11 +91,15 @@ def queue_text(handle: Handle) -> str | None:
 
 
 def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callable[[Snapshot], None],
-         poll: float = 0.25) -> Any:
+         poll: float = 0.25, keep_on_rerun: bool = False) -> Any:
     """Wait for ``handle``'s result, calling ``on_queue(text)`` while it waits for a worker and
     ``on_progress(snapshot)`` for each new snapshot. Whatever ends the wait early (a rerun, the tab
-    closing) cancels the job. Raises what the job raised (``Cancelled`` if it was stopped)."""
+    closing) cancels the job; with ``keep_on_rerun`` a rerun leaves it running, and the next run decides
+    (waits for it again, or cancels it). Raises what the job raised (``Cancelled`` if it was stopped)."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+
     shown_queue, last_epoch = None, None
+    kept = False
     try:
         while not handle.done():
             text = queue_text(handle)
@@ -113,8 +117,11 @@ def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callab
             # meanwhile (a setting changed, Stop pressed, the tab closed) interrupts the wait here
             _ = "lab.present" in st.session_state
         return handle.result()
+    except RerunException:
+        kept = keep_on_rerun
+        raise
     finally:
-        if not handle.done():
+        if not kept and not handle.done():
             handle.cancel()
 
 

@@ -13,7 +13,7 @@ import streamlit as st
 import numpy as np
 
 from imbalance_core import METRIC_LABELS, THRESHOLD, export
-from imbalance_core.losses import focal_loss_curves
+from imbalance_core.losses import focal_weight_curves
 from imbalance_core.plots import make_focal_loss_figure
 from imbalance_core.report import live_figures, result_figures
 
@@ -39,7 +39,8 @@ class LiveView:
     CHART_EVERY = 0.5  # seconds: two redraws a second...
     CHARTS_AFTER = 1.0  # ...once a run has trained for a second (a shorter one goes straight to its result)
 
-    def __init__(self) -> None:
+    def __init__(self, present: bool = False) -> None:
+        self.present = present
         self.progress = st.progress(0.0, text="Sending the run to a worker...")
         self.boundary = st.empty()
         self.history = st.empty()
@@ -64,8 +65,8 @@ class LiveView:
         figures = live_figures(snapshot)
         # no keys: each redraw replaces the chart in place (the figures differ, so no duplicate ids)
         if "boundary" in figures:
-            self.boundary.plotly_chart(figures["boundary"])
-        self.history.plotly_chart(figures["history"])
+            self.boundary.plotly_chart(sized(figures["boundary"], self.present))
+        self.history.plotly_chart(sized(figures["history"], self.present))
 
     def clear(self) -> None:
         """Drop the live charts; the final ones replace them."""
@@ -75,10 +76,9 @@ class LiveView:
 
 PRESENTATION_CSS = """
 <style>
-section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {
-  display: none; }
-.block-container { padding-top: 1.2rem; max-width: 100%; }
-h1 { font-size: 2.6rem !important; }
+.block-container { padding-top: 1.5rem; max-width: 100%; }
+h1 { font-size: 2.2rem !important; padding-top: 0 !important; }
+.stMarkdown p, .stCaption p, [data-testid="stWidgetLabel"] p { font-size: 1.15rem !important; }
 [data-testid="stMetricValue"] { font-size: 2.4rem !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.15rem !important; }
 </style>
@@ -86,21 +86,28 @@ h1 { font-size: 2.6rem !important; }
 
 
 def presentation_style() -> None:
-    """Presentation mode: no sidebar or header, large numbers (charts are enlarged by ``_sized``)."""
+    """Presentation mode: larger text and numbers (charts are enlarged by ``sized``); the page navigation stays."""
     st.html(PRESENTATION_CSS)
 
 
-def _sized(fig, present: bool):
+def sized(fig, present: bool):
     """Figures for a room: taller, with larger text."""
     if present:
-        fig.update_layout(height=int((fig.layout.height or 450) * 1.35), font=dict(size=17))
+        fig.update_layout(height=int((fig.layout.height or 450) * 1.3), font=dict(size=18),
+                          legend=dict(font=dict(size=17)))
+        fig.update_xaxes(tickfont=dict(size=16), title_font=dict(size=18))
+        fig.update_yaxes(tickfont=dict(size=16), title_font=dict(size=18))
     return fig
 
 
-def focal_explorer(gamma: float, alpha: float):
-    """The focal-loss explorer: how gamma and alpha reshape the loss of one example."""
+def focal_explorer(gamma: float, alpha: float, weights: dict[str, float] | None = None,
+                   positive: str | None = None):
+    """The focal-loss explorer: how gamma and each class's alpha (``weights``, by class name) reshape the loss
+    of one example; without ``weights``, a positive and a negative example of two-class data."""
     p_true = np.linspace(0.01, 0.99, 99)
-    return make_focal_loss_figure(focal_loss_curves(gamma, alpha, p_true), p_true, gamma=gamma, alpha=alpha)
+    weights = weights or {"positive": alpha, "negative": 1.0 - alpha}
+    return make_focal_loss_figure(focal_weight_curves(gamma, weights, p_true), p_true, gamma=gamma, weights=weights,
+                                  positive=positive or "positive")
 
 
 def _use_threshold(value: float) -> None:
@@ -162,6 +169,26 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
     """
     st.subheader(f"{result.strategy_label} on {md_escape(result.dataset_name)}")
     binary = len(result.classes) == 2
+    present = st.session_state.get("lab.present", False)
+    # the picture first: its view options above it, the threshold and the numbers below it
+    options = st.columns(4)
+    normalize = options[0].toggle("Row shares", value=False, key="lab.view.normalize",
+                                  help="Show the confusion matrix as shares of each true class instead of counts.")
+    show_synthetic = show_removed = True
+    show_lineage = False
+    if len(result.view.synthetic_points):
+        show_synthetic = options[1].toggle("Synthetic", value=True, key="lab.view.synthetic",
+                                           help="Synthetic points: rows the sampler invented, drawn as crosses.")
+    if result.view.lineage is not None:
+        st.session_state.setdefault("lab.view.lineage", False)  # a learn-page preset may turn it on
+        show_lineage = options[2].toggle(
+            "Lineage", key="lab.view.lineage",
+            help="SMOTE lineage: join each synthetic point to the two real training points it was interpolated "
+                 "between.")
+    if len(result.view.removed_points):
+        show_removed = options[3].toggle("Removed", value=True, key="lab.view.removed",
+                                         help="Removed points: rows undersampling left out, ghosted grey.")
+    picture = st.container()
     threshold = THRESHOLD.default
     if binary:
         st.session_state.setdefault("lab.view.threshold", THRESHOLD.default)  # also set by "Use this threshold"
@@ -173,39 +200,24 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
         )
         if "strategy" in st.query_params:  # the address bar follows the threshold (this fragment reruns alone)
             st.query_params["threshold"] = f"{threshold:g}"
-    if share_link is not None:
-        share_popover(share_link(threshold), uploaded=uploaded)
-    if binary:
-        cost_threshold_picker(result)
     evaluation = result.evaluate_at(threshold)
+    with _DRAWING:  # one session builds its figures at a time: in a room, results appear in order, not all at the end
+        figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic,
+                                 show_removed=show_removed, show_lineage=show_lineage, threshold=threshold,
+                                 evaluation=evaluation)
+        figures = {name: sized(fig, present) for name, fig in figures.items()}
+    picture.plotly_chart(figures["boundary"], key="chart.boundary")
     show_metrics(evaluation.metrics)
     rule = f"threshold {threshold:.2f}" if binary else "predicted class = most probable"
     scope = f"positive class {md_escape(result.positive_class, 60)}" if binary else "macro averages"
     st.caption(f"Test split: {len(result.prepared.y_test)} untouched rows; {rule}. Precision, recall and F1 are "
                f"for the {scope}. Trained in {result.train_seconds:.1f} s.")
+    if share_link is not None:
+        share_popover(share_link(threshold), uploaded=uploaded)
+    if binary:
+        cost_threshold_picker(result)
     for note in result.notes:
         st.info(md_escape(note, limit=None), icon=":material/info:")
-    options = st.columns(4)
-    normalize = options[0].toggle("Row shares", value=False, key="lab.view.normalize",
-                                  help="Show the confusion matrix as shares of each true class instead of counts.")
-    show_synthetic = show_removed = True
-    show_lineage = False
-    if len(result.view.synthetic_points):
-        show_synthetic = options[1].toggle("Synthetic points", value=True, key="lab.view.synthetic")
-    if result.view.lineage is not None:
-        st.session_state.setdefault("lab.view.lineage", False)  # a learn-page preset may turn it on
-        show_lineage = options[2].toggle(
-            "SMOTE lineage", key="lab.view.lineage",
-            help="Join each synthetic point to the two real training points it was interpolated between.")
-    if len(result.view.removed_points):
-        show_removed = options[3].toggle("Removed points", value=True, key="lab.view.removed")
-    present = st.session_state.get("lab.present", False)
-    with _DRAWING:  # one session builds its figures at a time: in a room, results appear in order, not all at the end
-        figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic,
-                                 show_removed=show_removed, show_lineage=show_lineage, threshold=threshold,
-                                 evaluation=evaluation)
-        figures = {name: _sized(fig, present) for name, fig in figures.items()}
-    st.plotly_chart(figures["boundary"], key="chart.boundary")
     if "members" in figures:
         st.plotly_chart(figures["members"], key="chart.members")
         st.caption("Each network saw every rare row but a different draw of the common rows, so each draws its own "

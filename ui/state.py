@@ -92,3 +92,18 @@ def active_dataset() -> tuple[dict[str, Any], Dataset]:
         st.error(f"The chosen data set cannot be used: {md_escape(str(exc), limit=None)}")
         st.page_link("pages/data.py", label="Choose another data set", icon=":material/table_chart:")
         st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _data_figure(data_id: str, seed: int, test_size: float, _dataset: Dataset):
+    from imbalance_core.report import data_figure
+
+    return data_figure(_dataset, seed=seed, test_size=test_size)
+
+
+def data_figure(data_id: str, dataset: Dataset, *, seed: int, test_size: float):
+    """The data before training (cached per data content, seed and split); None if it cannot be split."""
+    try:
+        return _data_figure(data_id, int(seed), float(test_size), dataset)
+    except core.UserError:
+        return None
