@@ -156,6 +156,24 @@ class Comparison:
         return [(a, b) for i, a in enumerate(keys) for b in keys[i + 1:]
                 if abs(stats[a][0] - stats[b][0]) < max(stats[a][1], stats[b][1])]
 
+    def ranks(self, metric: str = "pr_auc", scores: Mapping[str, list[dict[str, float]]] | None = None
+              ) -> dict[str, str]:
+        """Each strategy's place by mean ``metric`` (1 = best), ``=`` marking a tie: a strategy within the
+        seed-to-seed spread of the one placed just above it shares its place (see :meth:`within_spread`)."""
+        scores = self.scores if scores is None else scores
+        means = {k: float(np.mean([r[metric] for r in runs])) for k, runs in scores.items()}
+        close = {frozenset(pair) for pair in self.within_spread(metric, scores)}
+        order = sorted(means, key=lambda k: -means[k] if not np.isnan(means[k]) else np.inf)
+        place: dict[str, int] = {}
+        shared: set[str] = set()
+        for i, key in enumerate(order):
+            if i and frozenset((order[i - 1], key)) in close:
+                place[key] = place[order[i - 1]]
+                shared |= {key, order[i - 1]}
+            else:
+                place[key] = i + 1
+        return {k: f"{place[k]}{'=' if k in shared else ''}" for k in scores}
+
 
 def compare_strategies(
     dataset: Dataset,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import html
 import inspect
@@ -153,9 +154,10 @@ def report_html(result: ExperimentResult, *, threshold: float = 0.5) -> str:
     figures = result_figures(result, threshold=threshold, evaluation=evaluation)
     charts = []
     for name in ["boundary", "members", "confusion", "roc", "pr", "balance", "history"]:
-        if name in figures:
-            charts.append(figures[name].to_html(full_html=False, include_plotlyjs=not charts, div_id=f"chart-{name}",
-                                                config={"displaylogo": False}))
+        if name in figures:  # each figure as JSON ("</" escaped so no text can close the script element)
+            spec = figures[name].to_json().replace("</", "<\\/")
+            charts.append(f'<div id="chart-{name}" class="chart"></div>'
+                          f'<script type="application/json" class="figure" data-target="chart-{name}">{spec}</script>')
     metrics = [[METRIC_LABELS[k], float(v)] for k, v in evaluation.metrics.items()]
     per_class = evaluation.per_class
     per_class_rows = [[v.item() if isinstance(v, np.generic) else v for v in row]
@@ -179,8 +181,36 @@ preprocessing or threshold choice ever saw.</p>
 <h2>Figures</h2>
 <p class="muted">Interactive: hover for values, drag to zoom, double-click to reset.</p>
 {"".join(charts)}
+<noscript>The figures need JavaScript; everything above is plain text.</noscript>
+<script type="application/octet-stream" id="plotly-gz">{_plotly_gz()}</script>
+<script>{_LOADER}</script>
 </body></html>
 """
+
+
+# plotly.js (about 4.8 MB) travels gzip-compressed and base64-encoded (about 2 MB), so a report fits in an e-mail;
+# the browser unpacks it with its own DecompressionStream (no network needed) and then draws every figure
+_LOADER = """
+(async () => {
+  const packed = Uint8Array.from(atob(document.getElementById('plotly-gz').textContent.trim()), c => c.charCodeAt(0));
+  const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const library = document.createElement('script');
+  library.textContent = await new Response(stream).text();
+  document.head.appendChild(library);
+  for (const spec of document.querySelectorAll('script.figure')) {
+    const figure = JSON.parse(spec.textContent);
+    Plotly.newPlot(spec.dataset.target, figure.data, figure.layout, {displaylogo: false, responsive: true});
+  }
+})();
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def _plotly_gz() -> str:
+    """The plotly.js bundled with plotly.py, gzip-compressed and base64-encoded (computed once per process)."""
+    from plotly.offline import get_plotlyjs
+
+    return base64.b64encode(gzip.compress(get_plotlyjs().encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
 
 
 # --------------------------------------------------------------------------- the standalone script

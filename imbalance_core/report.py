@@ -57,8 +57,8 @@ def result_figures(
     evaluation = evaluation or result.evaluate_at(threshold)
     point = evaluation.operating_point
     counts = result.counts
-    stages = {"training,\noriginal": counts["train"], "training,\nafter the strategy": counts["train_resampled"],
-              "test\n(untouched)": counts["test"]}
+    stages = {"training,\noriginal": counts["train"], "training,\nresampled": counts["train_resampled"],
+              "test,\nuntouched": counts["test"]}
     first = result.resampled[0]
     synthetic = {result.classes[c]: int((first.y[first.is_synthetic] == c).sum()) for c in range(len(result.classes))}
     title = f"Decision boundary - {result.strategy_label}"
@@ -88,7 +88,7 @@ def result_figures(
         ]
         figures["members"] = make_boundary_grid_figure(
             panels, threshold=threshold,
-            title="Each network of the ensemble beside their average (each shows the rows it was trained on)",
+            title="Each network beside their average (each with its own training rows)",
         )
     return figures
 

@@ -6,11 +6,12 @@ from ui.routing import require_router
 
 require_router()
 
-from imbalance_core import BUILTIN_DATASETS, DataError, UserError
+from imbalance_core import BUILTIN_DATASETS, SEED, TEST_SIZE, DataError, UserError
 from imbalance_core.datasets import MAX_FILE_BYTES
 from imbalance_core.plots import make_class_balance_figure
 from ui import share
-from ui.state import dataset_spec, load_dataset, read_upload, set_dataset_spec
+from ui.jobs import data_key
+from ui.state import data_figure, dataset_spec, load_dataset, read_upload, set_dataset_spec
 from ui.text import md_escape
 from ui.widgets import param_widgets
 
@@ -111,4 +112,7 @@ with right:
     st.plotly_chart(make_class_balance_figure({"all rows": dataset.class_counts}, classes=dataset.classes,
                                               positive_index=dataset.positive_index, title="Class balance"),
                     key="chart.data_balance")
+picture = data_figure(data_key(dataset_spec()), dataset, seed=SEED.default, test_size=TEST_SIZE.default)
+if picture is not None:  # the rows as the lab's boundary will show them
+    st.plotly_chart(picture, key="chart.data_points")
 st.page_link("pages/lab.py", label="Go to the lab and train", icon=":material/science:")

@@ -47,6 +47,10 @@ def test_ties_are_reported_when_the_difference_is_within_the_seed_spread():
     comparison.scores = {"a": [{"pr_auc": 0.70}, {"pr_auc": 0.80}], "b": [{"pr_auc": 0.74}, {"pr_auc": 0.78}],
                          "c": [{"pr_auc": 0.95}, {"pr_auc": 0.96}]}
     assert comparison.within_spread("pr_auc") == [("a", "b")]
+    # in the table: c first alone; b and a share second place
+    assert comparison.ranks("pr_auc") == {"a": "2=", "b": "2=", "c": "1"}
+    comparison.scores["d"] = [{"pr_auc": 0.20}, {"pr_auc": 0.21}]
+    assert comparison.ranks("pr_auc")["d"] == "4"
 
 
 def test_finished_seeds_are_reported_one_by_one_with_every_strategy(moons):

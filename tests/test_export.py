@@ -94,9 +94,26 @@ def test_html_report_is_self_contained_with_setup_metrics_and_figures(moons):
     result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 2}))
     page = report_html(result, threshold=0.3)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    assert '<script src="http' not in page and "plotly.js" in page.lower()  # library inlined, no CDN
+    assert '<script src="http' not in page and 'id="plotly-gz"' in page  # library inlined (packed), no CDN
     for name in ("boundary", "members", "confusion", "roc", "pr", "balance", "history"):
         assert f'id="chart-{name}"' in page
     recall = result.evaluate_at(0.3).metrics["recall"]
     assert f"{recall:.3f}" in page and "Decision threshold" in page and "0.30" in page
     assert "Balanced ensemble" in page and result.dataset_name in page
+
+
+def test_html_report_fits_in_an_email_with_plotly_inside():
+    """The default data and network, an ensemble (the most figures): at most 4 MB, plotly.js once, packed."""
+    import base64
+    import gzip
+    import re
+
+    from plotly.offline import get_plotlyjs
+
+    from imbalance_core import ExperimentConfig, load_builtin
+
+    page = report_html(run_experiment(load_builtin("moons"), ExperimentConfig(strategy="ensemble")))
+    assert len(page.encode("utf-8")) <= 4_000_000
+    packed = re.search(r'<script type="application/octet-stream" id="plotly-gz">([^<]+)</script>', page).group(1)
+    assert gzip.decompress(base64.b64decode(packed)).decode("utf-8") == get_plotlyjs()  # the library, whole
+    assert page.count('class="figure"') == 7 and 'src="http' not in page

@@ -41,6 +41,13 @@ def test_lab_opens_on_a_builtin_data_set_ready_to_train():
     assert at.selectbox(key="lab.strategy").value == "none"
     assert len(at.selectbox(key="lab.strategy").options) == len(STRATEGIES)
     assert "lab.result" not in at.session_state
+    # before any training the picture is the data itself, with its class balance; the boundary takes its place
+    assert _chart_keys(at) == {"chart.data"}
+    points = next(c for c in _charts(at) if c.key == "chart.data")
+    assert "600 rows, classes 545 : 55" in points.proto.spec
+    at = _train(at, "none", epochs=2)
+    keys = [c.key for c in _charts(at)]
+    assert "chart.data" not in keys and keys[0] == "chart.boundary"  # the boundary comes first, before the metrics
 
 
 # the core tests train every strategy; the app is checked on one of each kind: untouched, synthetic rows,
@@ -145,7 +152,7 @@ def test_data_page_switches_to_another_builtin_and_the_lab_uses_it():
     at.selectbox(key="data.builtin").set_value("wine_thinned").run()
     assert not at.exception
     assert at.session_state["dataset_spec"]["key"] == "wine_thinned"
-    assert len(_charts(at)) == 1  # class balance
+    assert _chart_keys(at) == {"chart.data_balance", "chart.data_points"}  # class balance and the rows themselves
     at.switch_page("pages/lab.py").run()
     at = _train(at, "focal_loss")
     assert not at.exception
@@ -235,6 +242,15 @@ def test_compare_page_trains_the_chosen_strategies_and_shows_table_and_charts():
     assert board["Threshold"].tolist() == pytest.approx([expected[k][0]["threshold"] for k in ("none", "smote")])
     assert board["Recall"].tolist() == pytest.approx([expected[k][0]["recall"] for k in ("none", "smote")])
     assert any("cheapest on its validation split" in c.value for c in at.caption)
+    # several seeds: one compact table (mean ± spread in one cell, a rank with ties marked), no prose list of pairs
+    at.slider(key="compare.repeats").set_value(2)
+    at.button(key="compare.run").click().run()
+    assert not at.exception and not at.error
+    shown = at.dataframe[0].value
+    assert [c for c in shown.columns if c.endswith("±")] == [] and "Rank" in shown.columns
+    comparison = at.session_state["compare.result"]
+    assert shown["Rank"].tolist() == [comparison.ranks()[k] for k in ("none", "smote")]
+    assert not any("Treat those as ties" in i.value for i in at.info)
     # revisiting the page does not retrain
     at.switch_page("pages/lab.py").run()
     at.switch_page("pages/compare.py").run()

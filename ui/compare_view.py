@@ -68,6 +68,37 @@ def _positive_curves(comparison: Comparison, kind: str) -> list[Curve]:
     return curves
 
 
+def _styled(board, comparison: Comparison, scores):
+    """The leaderboard as shown: a rank column (ties marked), each metric's mean with its ± spread in the same
+    cell (the numbers still sort), the best value per column highlighted."""
+    spread = [c for c in board.columns if c.endswith(" ±")]
+    shown = board.drop(columns=spread)
+    if comparison.repeats > 1:
+        ranks = comparison.ranks("pr_auc", scores)
+        shown.insert(1, "Rank", [ranks[k] for k in comparison.results])
+    means = [c for c in shown.columns if c not in ("Strategy", "Rank", "Threshold")]
+    higher = [c for c in means if c not in LOWER_IS_BETTER]
+    lower = [c for c in means if c in LOWER_IS_BETTER]
+    styler = shown.style.format({c: ("{:,.0f}" if c.startswith("Gradient steps") else "{:.3f}")
+                                 for c in shown.columns if c not in ("Strategy", "Rank")})
+    for column in means:
+        if f"{column} ±" not in board.columns or column.startswith("Gradient steps"):
+            continue
+        for row, sd in enumerate(board[f"{column} ±"]):
+            styler = styler.format(lambda v, sd=sd: f"{v:.3f} ±{sd:.3f}", subset=(shown.index[row], column))
+    return styler.highlight_max(subset=higher, props=HIGHLIGHT).highlight_min(subset=lower, props=HIGHLIGHT)
+
+
+def _column_config(board) -> dict:
+    """Compact columns, so the whole leaderboard reads at a glance on a projector (1280 px wide)."""
+    config = {"Strategy": st.column_config.TextColumn("Strategy", width="medium", pinned=True)}
+    config.update({c: st.column_config.Column(width="small") for c in board.columns
+                   if c not in ("Strategy",) and not c.endswith(" ±")})
+    config["Threshold"] = st.column_config.Column("Threshold", width="small",
+                                                  help="The threshold each strategy's probabilities were cut at.")
+    return config
+
+
 @st.fragment
 def show_comparison(comparison: Comparison) -> None:
     """Every table and chart of a comparison; threshold changes rerun only this fragment."""
@@ -76,26 +107,17 @@ def show_comparison(comparison: Comparison) -> None:
     threshold, costs, scope = _threshold_controls(comparison)
     scores = comparison.scores_at(threshold, costs)
     board = comparison.leaderboard(scores, threshold_column=costs is not None or threshold != THRESHOLD.default)
-    means = [c for c in board.columns if c not in ("Strategy", "Threshold") and not c.endswith("±")]
-    higher = [c for c in means if c not in LOWER_IS_BETTER]
-    lower = [c for c in means if c in LOWER_IS_BETTER]
-    formats = {c: ("{:,.0f}" if c.startswith("Gradient steps") else "{:.3f}") for c in board.columns if c != "Strategy"}
-    styled = (board.style.format(formats)
-              .highlight_max(subset=higher, props=HIGHLIGHT).highlight_min(subset=lower, props=HIGHLIGHT))
-    st.dataframe(styled, hide_index=True, key="compare.leaderboard")
+    st.dataframe(_styled(board, comparison, scores), hide_index=True, key="compare.leaderboard",
+                 column_config=_column_config(board))
     repeats = comparison.repeats
     st.caption(f"Test split of {len(first.prepared.y_test)} untouched rows; {scope}; best value per column highlighted; "
-               + (f"mean and ± standard deviation over {repeats} seeds." if repeats > 1 else "one seed.")
+               + (f"mean ± standard deviation over {repeats} seeds. Rank by PR AUC; = marks a tie: within the "
+                  "seed-to-seed spread of the strategy ranked above it." if repeats > 1 else
+                  "one seed (run several seeds to see which differences are luck).")
                + " Click a column header to sort.")
     st.download_button(
         "Metrics (CSV, one row per strategy)", csv_text(board), file_name="comparison-metrics.csv",
         mime="text/csv", key="compare.download.metrics", on_click="ignore", icon=":material/download:")
-    close = comparison.within_spread("pr_auc", scores)
-    if close:
-        names = {k: r.strategy_label for k, r in comparison.results.items()}
-        st.info("PR AUC differs by less than the seed-to-seed spread between: "
-                + "; ".join(f"{names[a]} and {names[b]}" for a, b in close)
-                + ". Treat those as ties.", icon=":material/info:")
     evaluations = {key: comparison.evaluation_at(key, threshold, costs) for key in comparison.results}
     points = ([(e.operating_point, e.threshold) for e in evaluations.values()]
               if comparison.binary else None)

@@ -76,7 +76,7 @@ class LiveView:
 
 PRESENTATION_CSS = """
 <style>
-.block-container { padding-top: 1.5rem; max-width: 100%; }
+.block-container { padding-top: 3rem; max-width: 100%; }
 h1 { font-size: 2.2rem !important; padding-top: 0 !important; }
 .stMarkdown p, .stCaption p, [data-testid="stWidgetLabel"] p { font-size: 1.15rem !important; }
 [data-testid="stMetricValue"] { font-size: 2.4rem !important; }
@@ -278,7 +278,7 @@ def downloads(result: ExperimentResult, threshold: float) -> None:
         help="The trained network (an ensemble as one averaging model). It expects the preprocessed features, "
              "as the Python script computes them.")
     columns[3].download_button(
-        "Training rows (CSV)", lambda: export.csv_text(export.resampled_table(result)),
+        "Training rows", lambda: export.csv_text(export.resampled_table(result)),
         file_name=f"{stem}-training-rows.csv", mime="text/csv", key="lab.download.training_rows", on_click="ignore",
-        icon=":material/table:", help="The rows the network was trained on, after the strategy, with is_synthetic "
+        icon=":material/table:", help="A CSV of the rows the network was trained on, after the strategy, with is_synthetic "
                                       "and the source row of each real one (features as the network saw them).")

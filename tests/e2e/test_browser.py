@@ -199,7 +199,7 @@ def test_every_download_is_a_valid_file(page, browser, tmp_path):
     _train_and_wait(page)
     shown = metric_tiles(page)
 
-    rows = pd.read_csv(_download(page, "Training rows (CSV)", tmp_path))
+    rows = pd.read_csv(_download(page, "Training rows", tmp_path))
     assert rows.columns.tolist() == ["x1", "x2", "class", "is_synthetic", "source_row"]
     assert rows["is_synthetic"].any() and rows.loc[rows["is_synthetic"], "source_row"].isna().all()
     assert rows.loc[~rows["is_synthetic"], "source_row"].notna().all()
