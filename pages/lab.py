@@ -157,7 +157,7 @@ with results:
             stop = st.empty()  # the Stop button goes away when the run ends (it would hide in the folded box)
             stop.button("Stop", key="lab.stop", icon=":material/stop_circle:", on_click=_stop_requested,
                         help="Stop this run on its worker. The settings stay as they are.")
-            live = LiveView(present=present)
+            live = LiveView(present=present, resumed=resume is not None)
 
             def on_progress(snapshot) -> None:
                 st.session_state["lab.training_started"] = (snapshot.epoch, snapshot.epochs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -94,12 +95,19 @@ def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callab
          poll: float = 0.25, keep_on_rerun: bool = False) -> Any:
     """Wait for ``handle``'s result, calling ``on_queue(text)`` while it waits for a worker and
     ``on_progress(snapshot)`` for each new snapshot. Whatever ends the wait early (a rerun, the tab
-    closing) cancels the job; with ``keep_on_rerun`` a rerun leaves it running, and the next run decides
-    (waits for it again, or cancels it). Raises what the job raised (``Cancelled`` if it was stopped)."""
-    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+    closing) cancels the job. Raises what the job raised (``Cancelled`` if it was stopped).
+
+    With ``keep_on_rerun``, an interrupted wait leaves the job running for :data:`RESUME_GRACE` seconds,
+    for the next script run to wait on it again (or cancel it): Streamlit's fast reruns end the old run
+    with the same ``StopException`` as a stop, so a rerun is told apart only by a new wait starting. If
+    none does (the header's Stop, a closed tab), the job is cancelled then.
+    """
+    from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
     shown_queue, last_epoch = None, None
     kept = False
+    with _WAITS_LOCK:
+        _WAITS[handle.id] = turn = _WAITS.get(handle.id, 0) + 1
     try:
         while not handle.done():
             text = queue_text(handle)
@@ -117,12 +125,33 @@ def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callab
             # meanwhile (a setting changed, Stop pressed, the tab closed) interrupts the wait here
             _ = "lab.present" in st.session_state
         return handle.result()
-    except RerunException:
+    except ScriptControlException:  # a rerun or a stop of the script run
         kept = keep_on_rerun
         raise
     finally:
-        if not kept and not handle.done():
+        if kept and not handle.done():
+            timer = threading.Timer(RESUME_GRACE, _cancel_unless_resumed, args=(handle, turn))
+            timer.daemon = True
+            timer.start()
+        elif not handle.done():
             handle.cancel()
+        if not kept:
+            with _WAITS_LOCK:
+                _WAITS.pop(handle.id, None)
+
+
+RESUME_GRACE = 8.0  # seconds a job left by an interrupted wait keeps running for the next run to resume it
+_WAITS: dict[str, int] = {}  # job id -> how many waits on it have started
+_WAITS_LOCK = threading.Lock()
+
+
+def _cancel_unless_resumed(handle: Handle, turn: int) -> None:
+    with _WAITS_LOCK:
+        resumed = _WAITS.get(handle.id, 0) > turn
+        if not resumed:
+            _WAITS.pop(handle.id, None)
+    if not resumed and not handle.done():
+        handle.cancel()
 
 
 def wait_all(handles: list[Handle], *, on_queue: Callable[[str], None],

@@ -39,9 +39,10 @@ class LiveView:
     CHART_EVERY = 0.5  # seconds: two redraws a second...
     CHARTS_AFTER = 1.0  # ...once a run has trained for a second (a shorter one goes straight to its result)
 
-    def __init__(self, present: bool = False) -> None:
+    def __init__(self, present: bool = False, resumed: bool = False) -> None:
         self.present = present
-        self.progress = st.progress(0.0, text="Sending the run to a worker...")
+        self.progress = st.progress(0.0, text="Still training on its worker..." if resumed else
+                                    "Sending the run to a worker...")
         self.boundary = st.empty()
         self.history = st.empty()
         self._started: float | None = None

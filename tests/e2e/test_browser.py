@@ -87,7 +87,8 @@ def test_a_click_during_training_stops_it_cleanly(page):
     page.get_by_text(re.compile(r"Training stopped (at epoch \d+ of 1000|before its first epoch) because a setting "
                                 r"changed")).wait_for()
     expect(page.get_by_text(re.compile(r"Trained in \d"))).to_have_count(0)
-    expect(page.locator(".js-plotly-plot")).to_have_count(0)  # no half-trained result shown
+    expect(page.locator(".gtitle", has_text="Decision boundary")).to_have_count(0)  # no half-trained result shown
+    expect(page.locator(".gtitle", has_text="The data, before any training")).to_have_count(1)  # the data instead
     _set_epochs(page, 20)
     _train_and_wait(page)
     expect(page.get_by_text("Class weighting on Moons")).to_be_visible()
@@ -302,3 +303,67 @@ def test_a_link_asking_for_hours_of_training_waits_for_a_click(page, browser):
         expect(other.get_by_text(re.compile(r"Trained in \d"))).to_have_count(0)
     finally:
         fresh.close()
+
+
+def _in_first_screen(page, locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and 0 <= box["y"] < page.viewport_size["height"]
+
+
+def test_presentation_mode_on_a_projector_puts_the_picture_and_train_on_the_first_screen(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/?" + urlencode({"strategy": "smote", "present": "1"}))
+        page.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
+        settle(page)
+        boundary = page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text="Decision boundary"))
+        expect(boundary).to_have_count(1)
+        assert _in_first_screen(page, boundary)  # the picture starts on the first screen, no scrolling
+        train = page.get_by_role("button", name="Train", exact=True)
+        expect(train).to_be_visible()  # not folded away in a box
+        assert _in_first_screen(page, train) and _in_first_screen(page, page.get_by_text("Strategy", exact=True))
+        expect(page.get_by_test_id("stSidebarNav").get_by_text("Compare", exact=True)).to_be_visible()  # navigation
+        ticks = boundary.locator(".xtick text").first.evaluate("t => parseFloat(getComputedStyle(t).fontSize)")
+        legend = boundary.locator(".legendtext").first.evaluate("t => parseFloat(getComputedStyle(t).fontSize)")
+        assert ticks >= 15 and legend >= 15  # readable from the back of the room (12 px outside presentation)
+    finally:
+        context.close()
+
+
+def test_switching_presentation_mode_during_training_keeps_the_run(page):
+    query = {"data": "moons", "d.n_samples": "5000", "strategy": "none", "n.epochs": "1000", "n.batch_size": "4"}
+    page.goto(page.url.split("?")[0] + "?" + urlencode(query))
+    page.get_by_text("asks for a large run").wait_for()
+    settle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    progress = page.get_by_text(re.compile(r"epoch \d+/1000"))
+    progress.first.wait_for()
+    page.get_by_text("Presentation mode").click()  # reruns the page while the run trains (it never settles)
+    page.get_by_text("More settings: data, strategy settings, network").wait_for()
+    epoch = "() => { const m = document.body.innerText.match(/epoch (\\d+)\\/1000/); return m ? parseInt(m[1]) : 0; }"
+    page.wait_for_function(f"({epoch})() > 0")
+    before = page.evaluate(epoch)
+    # the same run goes on: its epochs keep counting up on the re-drawn page
+    page.wait_for_function(f"({epoch})() > {before}")
+    expect(page.get_by_text(re.compile(r"Training (was )?stopped"))).to_have_count(0)
+    expect(page.get_by_role("switch", name="Presentation mode")).to_be_checked()
+    rerun(page, lambda: page.locator(".st-key-lab-stop").get_by_role("button").click(), idle_first=False)
+    page.get_by_text(re.compile(r"Training stopped at epoch \d+ of 1000, as asked")).wait_for()
+
+
+def test_a_reload_keeps_the_data_choice_on_every_page(page):
+    _go(page, "Data")
+
+    def choose() -> None:
+        page.get_by_test_id("stSelectbox").filter(has_text="Data set").click()
+        page.get_by_role("option", name="Digits 3/5/8/9 (4 classes, thinned)").click()
+
+    rerun(page, choose)
+    _go(page, "Compare")
+    expect(page.get_by_text("Digits 3 / 5 / 8 / 9").first).to_be_visible()
+    page.reload()
+    page.get_by_role("heading", name="Compare strategies").wait_for()
+    settle(page)
+    expect(page.get_by_text("Digits 3 / 5 / 8 / 9").first).to_be_visible()
+    assert "data=digits_thinned" in page.url
