@@ -256,3 +256,17 @@ def test_compare_page_trains_the_chosen_strategies_and_shows_table_and_charts():
     at.switch_page("pages/compare.py").run()
     assert at.session_state["compare.result"] is comparison
     assert len(_charts(at)) == 5
+
+
+def test_focal_explorer_on_multiclass_data_shows_each_class_alpha_used():
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    at.selectbox(key="data.builtin").set_value("wine_thinned").run()
+    at.switch_page("pages/lab.py").run()
+    at.selectbox(key="lab.strategy").set_value("focal_loss").run()
+    assert not at.exception
+    explorer = next(c for c in _charts(at) if c.key == "chart.focal_explorer")
+    for name in ("class_0", "class_1", "class_2"):
+        assert f"a {name} example (alpha" in explorer.proto.spec
+    assert "(weight 0.67)" not in explorer.proto.spec  # no two-class weights on three-class data
+    assert any("Each class's alpha" in c.value and "class_2" in re.sub(r"\\(.)", r"\1", c.value) for c in at.caption)

@@ -367,3 +367,34 @@ def test_a_reload_keeps_the_data_choice_on_every_page(page):
     settle(page)
     expect(page.get_by_text("Digits 3 / 5 / 8 / 9").first).to_be_visible()
     assert "data=digits_thinned" in page.url
+
+
+CLIPPED = """() => {
+  const cut = [];
+  // Streamlit cuts a long label or button text with an ellipsis (text-overflow) on one of its inner elements
+  for (const el of document.querySelectorAll('[data-testid="stWidgetLabel"] *, [data-testid="stDownloadButton"] *, '
+                                            + 'button *, [data-testid="stExpander"] summary *')) {
+    if (el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1
+        && getComputedStyle(el).textOverflow === 'ellipsis') cut.push(el.innerText);
+  }
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {  // chart titles and axis titles inside the chart
+    const frame = plot.getBoundingClientRect();
+    for (const t of plot.querySelectorAll('.gtitle, .g-xtitle text, .g-ytitle text')) {
+      const box = t.getBoundingClientRect();
+      if (box.width && (box.left < frame.left - 1 || box.right > frame.right + 1)) cut.push(t.textContent);
+    }
+  }
+  return cut;
+}"""
+
+
+@pytest.mark.parametrize("query", [{"strategy": "smote"}, {"strategy": "ensemble"},
+                                   {"strategy": "random_undersampling+focal_loss"}])
+def test_no_label_or_chart_title_is_cut(page, query):
+    page.goto(page.url.split("?")[0] + "?" + urlencode(query))
+    page.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
+    settle(page)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+                           ".every(c => c.querySelector('.main-svg'))")
+    assert page.evaluate(CLIPPED) == []
