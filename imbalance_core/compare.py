@@ -159,19 +159,21 @@ class Comparison:
     def ranks(self, metric: str = "pr_auc", scores: Mapping[str, list[dict[str, float]]] | None = None
               ) -> dict[str, str]:
         """Each strategy's place by mean ``metric`` (1 = best), ``=`` marking a tie: a strategy within the
-        seed-to-seed spread of the one placed just above it shares its place (see :meth:`within_spread`)."""
+        seed-to-seed spread of the best of the places above it shares that place (see :meth:`within_spread`);
+        ties do not chain, so a place holds only strategies close to its leader."""
         scores = self.scores if scores is None else scores
         means = {k: float(np.mean([r[metric] for r in runs])) for k, runs in scores.items()}
         close = {frozenset(pair) for pair in self.within_spread(metric, scores)}
         order = sorted(means, key=lambda k: -means[k] if not np.isnan(means[k]) else np.inf)
         place: dict[str, int] = {}
         shared: set[str] = set()
+        leader = None
         for i, key in enumerate(order):
-            if i and frozenset((order[i - 1], key)) in close:
-                place[key] = place[order[i - 1]]
-                shared |= {key, order[i - 1]}
+            if leader is not None and frozenset((leader, key)) in close:
+                place[key] = place[leader]
+                shared |= {key, leader}
             else:
-                place[key] = i + 1
+                place[key], leader = i + 1, key
         return {k: f"{place[k]}{'=' if k in shared else ''}" for k in scores}
 
 

@@ -30,13 +30,22 @@ spec, dataset = active_dataset()
 
 st.markdown(f"**Data:** {md_escape(dataset.name)} - {len(dataset.labels)} rows, "
             + " : ".join(str(n) for n in dataset.class_counts.values()))
-chosen = st.multiselect("Strategies", [*STRATEGIES, *combinations()], default=list(SEED_STRATEGIES),
-                        key="compare.strategies", format_func=lambda k: get_strategy(k).label,
-                        help="Type to search; combinations such as SMOTE + focal loss are listed after the single ones.")
-with st.expander("Network and training (shared by every strategy)"):
-    network_values = param_widgets(NETWORK_PARAMS, key_prefix="compare.net")
-    seed = param_widget(FIRST_SEED, key="compare.seed", default=FIRST_SEED.default)
-    repeats = param_widget(REPEATS, key="compare.repeats", default=REPEATS.default)
+finished = st.session_state.get("compare.result")
+# once there is a leaderboard, the setup folds away so that the answer comes first on a projector's screen
+folded = bool(finished and finished.results) or st.session_state.get("compare.run", False)  # a new label: a new box
+with st.expander("Change the strategies, network or seeds" if folded else "Strategies, network and seeds",
+                 expanded=not folded):
+    chosen = st.multiselect("Strategies", [*STRATEGIES, *combinations()], default=list(SEED_STRATEGIES),
+                            key="compare.strategies", format_func=lambda k: get_strategy(k).label,
+                            help="Type to search; combinations such as SMOTE + focal loss are listed after the single "
+                                 "ones.")
+    st.caption("Network and training, shared by every strategy")
+    left, right = st.columns(2)
+    network_values = param_widgets(NETWORK_PARAMS[: len(NETWORK_PARAMS) // 2], key_prefix="compare.net",
+                                   container=left) | param_widgets(NETWORK_PARAMS[len(NETWORK_PARAMS) // 2:],
+                                                                   key_prefix="compare.net", container=right)
+    seed = param_widget(FIRST_SEED, key="compare.seed", default=FIRST_SEED.default, container=left)
+    repeats = param_widget(REPEATS, key="compare.repeats", default=REPEATS.default, container=right)
 run = st.button("Compare", type="primary", key="compare.run", disabled=not chosen)
 st.query_params.from_dict(share.page_query(spec, strategies=chosen, seed=seed, repeats=repeats,
                                            network=network_values))  # a reload or a link reopens this page as it is

@@ -51,6 +51,12 @@ def test_ties_are_reported_when_the_difference_is_within_the_seed_spread():
     assert comparison.ranks("pr_auc") == {"a": "2=", "b": "2=", "c": "1"}
     comparison.scores["d"] = [{"pr_auc": 0.20}, {"pr_auc": 0.21}]
     assert comparison.ranks("pr_auc")["d"] == "4"
+    # ties do not chain: e is within the spread of f, f of g, but e and g are far apart
+    chain = Comparison()
+    chain.scores = {"e": [{"pr_auc": 0.80}, {"pr_auc": 0.84}], "f": [{"pr_auc": 0.775}, {"pr_auc": 0.815}],
+                    "g": [{"pr_auc": 0.75}, {"pr_auc": 0.79}]}
+    assert chain.within_spread("pr_auc") == [("e", "f"), ("f", "g")]
+    assert chain.ranks("pr_auc") == {"e": "1=", "f": "1=", "g": "3"}
 
 
 def test_finished_seeds_are_reported_one_by_one_with_every_strategy(moons):

@@ -249,7 +249,10 @@ def test_compare_page_trains_the_chosen_strategies_and_shows_table_and_charts():
     shown = at.dataframe[0].value
     assert [c for c in shown.columns if c.endswith("±")] == [] and "Rank" in shown.columns
     comparison = at.session_state["compare.result"]
-    assert shown["Rank"].tolist() == [comparison.ranks()[k] for k in ("none", "smote")]
+    ranks = comparison.ranks()
+    labels = {comparison.results[k].strategy_label: k for k in comparison.results}
+    assert {s: r for s, r in zip(shown["Strategy"], shown["Rank"])} == {s: ranks[k] for s, k in labels.items()}
+    assert shown["PR AUC"].is_monotonic_decreasing  # a leaderboard: best first
     assert not any("Treat those as ties" in i.value for i in at.info)
     # revisiting the page does not retrain
     at.switch_page("pages/lab.py").run()

@@ -68,34 +68,41 @@ def _positive_curves(comparison: Comparison, kind: str) -> list[Curve]:
     return curves
 
 
-def _styled(board, comparison: Comparison, scores):
-    """The leaderboard as shown: a rank column (ties marked), each metric's mean with its ± spread in the same
-    cell (the numbers still sort), the best value per column highlighted."""
-    spread = [c for c in board.columns if c.endswith(" ±")]
-    shown = board.drop(columns=spread)
+SHORT = {"Balanced accuracy": "Bal. accuracy", "Gradient steps": "Steps"}
+
+
+def _styled(board, comparison: Comparison, scores, *, spread: bool = False):
+    """The leaderboard as shown: with several seeds ranked by PR AUC (ties marked ``=``) and sorted by it;
+    the means (with ``spread``, each with its ± in the same cell; the numbers still sort); the best value
+    per column highlighted; short column names so the whole table reads at a glance on a projector."""
+    deviations = board[[c for c in board.columns if c.endswith(" ±")]]
+    shown = board.drop(columns=deviations.columns)
     if comparison.repeats > 1:
         ranks = comparison.ranks("pr_auc", scores)
         shown.insert(1, "Rank", [ranks[k] for k in comparison.results])
+        order = shown["PR AUC"].sort_values(ascending=False, kind="stable").index
+        shown, deviations = shown.loc[order], deviations.loc[order]
     means = [c for c in shown.columns if c not in ("Strategy", "Rank", "Threshold")]
-    higher = [c for c in means if c not in LOWER_IS_BETTER]
-    lower = [c for c in means if c in LOWER_IS_BETTER]
-    styler = shown.style.format({c: ("{:,.0f}" if c.startswith("Gradient steps") else "{:.3f}")
-                                 for c in shown.columns if c not in ("Strategy", "Rank")})
-    for column in means:
-        if f"{column} ±" not in board.columns or column.startswith("Gradient steps"):
-            continue
-        for row, sd in enumerate(board[f"{column} ±"]):
-            styler = styler.format(lambda v, sd=sd: f"{v:.3f} ±{sd:.3f}", subset=(shown.index[row], column))
+    higher = [SHORT.get(c, c) for c in means if c not in LOWER_IS_BETTER]
+    lower = [SHORT.get(c, c) for c in means if c in LOWER_IS_BETTER]
+    styler = shown.rename(columns=SHORT).style.format(
+        {SHORT.get(c, c): ("{:,.0f}" if c == "Gradient steps" else "{:.3f}") for c in means + ["Threshold"]
+         if c in shown.columns})
+    if spread:
+        for column in means:
+            if f"{column} ±" not in deviations.columns or column == "Gradient steps":
+                continue
+            for row, sd in deviations[f"{column} ±"].items():
+                styler = styler.format(lambda v, sd=sd: f"{v:.3f} ±{sd:.3f}", subset=([row], SHORT.get(column, column)))
     return styler.highlight_max(subset=higher, props=HIGHLIGHT).highlight_min(subset=lower, props=HIGHLIGHT)
 
 
 def _column_config(board) -> dict:
-    """Compact columns, so the whole leaderboard reads at a glance on a projector (1280 px wide)."""
-    config = {"Strategy": st.column_config.TextColumn("Strategy", width="medium", pinned=True)}
-    config.update({c: st.column_config.Column(width="small") for c in board.columns
-                   if c not in ("Strategy",) and not c.endswith(" ±")})
-    config["Threshold"] = st.column_config.Column("Threshold", width="small",
-                                                  help="The threshold each strategy's probabilities were cut at.")
+    config = {"Strategy": st.column_config.TextColumn("Strategy", pinned=True),
+              "Rank": st.column_config.TextColumn("Rank", help="By PR AUC; = marks a tie (within the seed spread).")}
+    if "Threshold" in board.columns:
+        config["Threshold"] = st.column_config.Column("Threshold",
+                                                      help="The threshold each strategy's probabilities were cut at.")
     return config
 
 
@@ -107,12 +114,15 @@ def show_comparison(comparison: Comparison) -> None:
     threshold, costs, scope = _threshold_controls(comparison)
     scores = comparison.scores_at(threshold, costs)
     board = comparison.leaderboard(scores, threshold_column=costs is not None or threshold != THRESHOLD.default)
-    st.dataframe(_styled(board, comparison, scores), hide_index=True, key="compare.leaderboard",
+    spread = comparison.repeats > 1 and st.toggle(
+        "Show the spread (±)", key="compare.view.spread",
+        help="Each metric's standard deviation over the seeds, in the same cell as its mean.")
+    st.dataframe(_styled(board, comparison, scores, spread=spread), hide_index=True, key="compare.leaderboard",
                  column_config=_column_config(board))
     repeats = comparison.repeats
     st.caption(f"Test split of {len(first.prepared.y_test)} untouched rows; {scope}; best value per column highlighted; "
-               + (f"mean ± standard deviation over {repeats} seeds. Rank by PR AUC; = marks a tie: within the "
-                  "seed-to-seed spread of the strategy ranked above it." if repeats > 1 else
+               + (f"mean over {repeats} seeds (the toggle adds each ± standard deviation). Ranked by PR AUC; "
+                  "= marks a tie: within the seed-to-seed spread of the best strategy of that place." if repeats > 1 else
                   "one seed (run several seeds to see which differences are luck).")
                + " Click a column header to sort.")
     st.download_button(
