@@ -133,11 +133,12 @@ def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callab
             timer = threading.Timer(RESUME_GRACE, _cancel_unless_resumed, args=(handle, turn))
             timer.daemon = True
             timer.start()
-        elif not handle.done():
-            handle.cancel()
-        if not kept:
+        else:
+            if not handle.done():
+                handle.cancel()
             with _WAITS_LOCK:
-                _WAITS.pop(handle.id, None)
+                if _WAITS.get(handle.id) == turn:  # no later wait on it (that one forgets it when it ends)
+                    _WAITS.pop(handle.id, None)
 
 
 RESUME_GRACE = 8.0  # seconds a job left by an interrupted wait keeps running for the next run to resume it

@@ -75,14 +75,19 @@ def test_landing_page_trains_live_and_shows_every_chart(page):
         expect(page.get_by_test_id("stMetricLabel").filter(has_text=metric).first).to_be_visible()
 
 
-def test_a_click_during_training_stops_it_cleanly(page):
-    # a run of a minute or more: 5,000 rows, batch 4, 1,000 epochs (a link asking for it waits for Train)
+def _start_a_long_run(page) -> None:
+    """A run of a minute or more: 5,000 rows, batch 4, 1,000 epochs (a link asking for it waits for Train);
+    returns once it trains, drawn live."""
     query = {"data": "moons", "d.n_samples": "5000", "strategy": "none", "n.epochs": "1000", "n.batch_size": "4"}
     page.goto(page.url.split("?")[0] + "?" + urlencode(query))
     page.get_by_text("asks for a large run").wait_for()
     settle(page)
     page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text(re.compile(r"epoch \d+/1000")).first.wait_for()  # training is under way, drawn live
+    page.get_by_text(re.compile(r"epoch \d+/1000")).first.wait_for()
+
+
+def test_a_click_during_training_stops_it_cleanly(page):
+    _start_a_long_run(page)
     _choose_strategy(page, "Class weighting", idle_first=False)
     page.get_by_text(re.compile(r"Training stopped (at epoch \d+ of 1000|before its first epoch) because a setting "
                                 r"changed")).wait_for()
@@ -332,13 +337,7 @@ def test_presentation_mode_on_a_projector_puts_the_picture_and_train_on_the_firs
 
 
 def test_switching_presentation_mode_during_training_keeps_the_run(page):
-    query = {"data": "moons", "d.n_samples": "5000", "strategy": "none", "n.epochs": "1000", "n.batch_size": "4"}
-    page.goto(page.url.split("?")[0] + "?" + urlencode(query))
-    page.get_by_text("asks for a large run").wait_for()
-    settle(page)
-    page.get_by_role("button", name="Train", exact=True).click()
-    progress = page.get_by_text(re.compile(r"epoch \d+/1000"))
-    progress.first.wait_for()
+    _start_a_long_run(page)
     page.get_by_text("Presentation mode").click()  # reruns the page while the run trains (it never settles)
     page.get_by_text("More settings: data, strategy settings, network").wait_for()
     epoch = "() => { const m = document.body.innerText.match(/epoch (\\d+)\\/1000/); return m ? parseInt(m[1]) : 0; }"
