@@ -454,7 +454,7 @@ def _looks_like_json(text: str) -> bool:
 
 
 def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
-    """Read a CSV-like table from bytes (or a path) into a DataFrame of raw values.
+    """Read a CSV-like table (or a Parquet file) from bytes (or a path) into a DataFrame of raw values.
 
     Handles comma / semicolon / tab / pipe separators (sniffed), UTF-8 with or without BOM,
     a Latin-1 fallback, gzip compression (decompressed in a stream that stops at the size limit)
@@ -480,6 +480,8 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
     label = f"{shorten(filename, 80)!r}" if filename else "The file"
     if len(raw) > MAX_FILE_BYTES:
         raise _too_large(label, _size_text(len(raw)))
+    if raw[:4] == b"PAR1":
+        return _checked_frame(_read_parquet(raw, label), label)
     if raw[:2] == b"\x1f\x8b":
         raw = _inflate(raw, label)
     if not raw or raw.isspace():
@@ -516,6 +518,32 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError) as exc:
         first = str(exc).splitlines()[0]
         raise DataError(f"{label} could not be read as a table ({first}). Check that every row has the same number of separators.") from None
+    return _checked_frame(frame, label)
+
+
+def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
+    """A Parquet file's table, its size checked from the file's own metadata before any row is decoded
+    (a small, well-compressed file can hold far more rows than it looks)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        source = pq.ParquetFile(pa.BufferReader(raw))
+        rows, columns = source.metadata.num_rows, source.metadata.num_columns
+        if rows > MAX_ROWS:
+            raise DataError(f"{label} has {rows:,} rows; the limit is {MAX_ROWS:,}. Use a sample of the rows.")
+        if columns > MAX_COLUMNS:
+            raise DataError(f"{label} has {columns:,} columns; the limit is {MAX_COLUMNS:,}. Keep the columns that "
+                            "matter.")
+        return source.read().to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{label} looks like a Parquet file but could not be read ({shorten(first, 120)}). "
+                        "Export it again, or upload it as CSV.") from None
+
+
+def _checked_frame(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The checks every table passes however it was read: column names, rows, columns."""
     frame.columns = [str(c).strip() for c in frame.columns]
     for position, name in enumerate(frame.columns, start=1):
         if len(name) > MAX_NAME_CHARS:

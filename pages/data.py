@@ -35,7 +35,8 @@ if source == sources[0]:
     set_dataset_spec({"source": "builtin", "key": chosen, "params": params})
 else:
     upload = st.file_uploader(
-        "CSV file (comma, semicolon or tab separated; may be gzip-compressed)", type=["csv", "tsv", "txt", "gz"],
+        "CSV file (comma, semicolon or tab separated; may be gzip-compressed) or Parquet file",
+        type=["csv", "tsv", "txt", "gz", "parquet"],
         key="data.upload", max_upload_size=MAX_FILE_BYTES // 2**20,
     )
     if upload is None and current["source"] == "upload":

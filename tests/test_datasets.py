@@ -197,3 +197,32 @@ def test_multiclass_builtins_are_hard_enough_that_the_strategies_differ(key):
     assert recall.max() < 0.97 and f1.max() < 0.97  # the rare classes are genuinely confused
     assert recall.max() - recall.min() >= 0.05  # and the strategies do not all land on the same numbers
     assert board["Balanced accuracy"].nunique() >= 4
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def test_a_parquet_upload_gives_the_same_data_set_as_the_same_table_in_csv():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"amount": np.where(np.arange(200) % 17 == 0, np.nan, rng.gamma(2, 30, 200)),
+                          "channel": pd.Categorical(rng.choice(["web", "shop"], 200)),
+                          "label": np.where(rng.random(200) < 0.15, "fraud", "ok")})
+    from_parquet = dataset_from_table(read_table(_parquet(frame), filename="tx.parquet"), target="label")
+    from_csv = dataset_from_table(read_table(frame.to_csv(index=False).encode(), filename="tx.csv"), target="label")
+    assert from_parquet.class_counts == from_csv.class_counts and from_parquet.classes == from_csv.classes
+    np.testing.assert_array_equal(from_parquet.y, from_csv.y)
+    np.testing.assert_allclose(from_parquet.features["amount"].to_numpy(), from_csv.features["amount"].to_numpy())
+    assert from_parquet.features["channel"].astype(str).tolist() == from_csv.features["channel"].astype(str).tolist()
+
+
+def test_a_parquet_file_is_sized_from_its_metadata_and_a_broken_one_is_explained(monkeypatch):
+    frame = pd.DataFrame({"x": np.zeros(50), "label": ["a"] * 45 + ["b"] * 5})
+    monkeypatch.setattr(datasets_module, "MAX_ROWS", 10)
+    with pytest.raises(DataError, match="has 50 rows; the limit is 10"):
+        read_table(_parquet(frame), filename="big.parquet")
+    monkeypatch.undo()
+    with pytest.raises(DataError, match="looks like a Parquet file but could not be read"):
+        read_table(_parquet(frame)[:300], filename="cut.parquet")

@@ -192,6 +192,31 @@ def test_uploaded_csv_with_categories_and_missing_values_trains():
     assert result.positive_class == "fraud" and result.counts["synthetic"] > 0
 
 
+def test_uploaded_parquet_file_trains_in_the_lab():
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"amount": rng.gamma(2, 30, 240), "channel": rng.choice(["web", "shop"], 240),
+                          "label": np.where(rng.random(240) < 0.12, "fraud", "ok")})
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.file_uploader(key="data.upload").set_value(("tx.parquet", buffer.getvalue(), "application/octet-stream")).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="data.target").value == "label"
+    at.switch_page("pages/lab.py").run()
+    at = _train(at, "class_weight")
+    assert not at.exception and not at.error
+    result = at.session_state["lab.result"]
+    assert result.dataset_name == "tx.parquet" and result.positive_class == "fraud"
+    assert sum(result.counts["test"].values()) == 60  # the default quarter of the 240 rows, untouched
+
+
 def test_leakage_page_shows_both_ways_side_by_side():
     at = _app()
     at.switch_page("pages/leakage.py").run()
