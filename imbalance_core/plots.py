@@ -151,6 +151,11 @@ def make_boundary_figure(
             ))
     x_title, y_title = boundary.axis_titles
     shown_title = _label(title)
+    counts = np.bincount(np.asarray(labels, dtype=int), minlength=n_classes)
+    if counts.max() > MAX_POINTS_PER_TRACE:  # a large table: the chart draws a sample, and says which
+        shown = int(np.minimum(counts, MAX_POINTS_PER_TRACE).sum())
+        shown_title += (f"<br><sup>Showing {shown:,} of {int(counts.sum()):,} training rows: every row of a class "
+                        f"with at most {MAX_POINTS_PER_TRACE:,}, a random sample of each larger one</sup>")
     if copies is not None:
         shown_title += (f"<br><sup>Larger dots are rows copied into the training rows (up to {int(copies.max())} "
                         "times each): the network sees the same few rare points again and again</sup>")

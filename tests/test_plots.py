@@ -170,3 +170,26 @@ def test_random_oversampling_copies_are_visible_by_size_and_hover(moons):
     plain = run_experiment(moons, tiny_config("none"))
     fig = make_boundary_figure(plain.boundary, plain.view)
     assert all(t.marker.size == 7 for t in fig.data if t.type == "scattergl") and "copied" not in fig.layout.title.text
+
+
+def test_a_large_training_set_is_drawn_as_a_sample_that_keeps_every_rare_row_and_says_so():
+    from imbalance_core.plots import MAX_POINTS_PER_TRACE, make_boundary_figure
+    from imbalance_core.projection import Boundary, PointsView
+
+    rng = np.random.default_rng(0)
+    labels = np.array([0] * 9000 + [1] * 300)
+    view = PointsView(points=rng.normal(size=(len(labels), 2)), labels=labels, synthetic_points=np.empty((0, 2)),
+                      synthetic_labels=np.empty(0, dtype=int), removed_points=np.empty((0, 2)), classes=["ok", "fraud"],
+                      positive_index=1)
+    boundary = Boundary(x=np.linspace(-3, 3, 5), y=np.linspace(-3, 3, 5), proba=np.full((5, 5, 2), 0.5),
+                        axis_titles=("x", "y"), is_pca=False)
+    fig = make_boundary_figure(boundary, view)
+    common, rare = (next(t for t in fig.data if t.name == f"{name} (training)") for name in ("ok", "fraud"))
+    assert len(common.x) == MAX_POINTS_PER_TRACE and len(rare.x) == 300  # every rare row, the common ones thinned
+    assert f"Showing {MAX_POINTS_PER_TRACE + 300:,} of 9,300 training rows" in fig.layout.title.text
+    small = make_boundary_figure(boundary, PointsView(points=view.points[:500], labels=labels[8700:9200],
+                                                      synthetic_points=np.empty((0, 2)),
+                                                      synthetic_labels=np.empty(0, dtype=int),
+                                                      removed_points=np.empty((0, 2)), classes=["ok", "fraud"],
+                                                      positive_index=1))
+    assert "Showing" not in small.layout.title.text
