@@ -37,9 +37,13 @@ __all__ = [
     "read_table",
 ]
 
-MAX_ROWS = 100_000
+MAX_ROWS = 2_000_000
 MAX_COLUMNS = 300
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024 * 1024  # 1 GB of CSV (Streamlit's upload limit is set to the same)
+# a table is refused when its estimated in-memory size, times the copies the app keeps of it (the parsed table,
+# the data set's float32 features, the training workers' copy), is more than this share of the memory free
+MEMORY_SHARE = 0.6
+TABLE_COPIES = 3
 MAX_CLASSES = 20
 MAX_DATASET_NAME_CHARS = 120  # a file name shown as the data set's name
 MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "<null>", "None", "none", "?", "#N/A", "missing"]
@@ -492,6 +496,7 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
         raise DataError(f"{label} is a binary file, not a text table. Upload a CSV (comma, semicolon or tab separated).")
     encoding = _encoding(raw)
     head = raw[:HEAD_BYTES].decode(encoding, errors="ignore")  # a character cut at the end is dropped
+    _check_memory(raw, head, label)
     if head.lstrip()[:1] in ("{", "[") and _looks_like_json(raw.decode(encoding).lstrip()):
         raise DataError(f"{label} looks like JSON, not a CSV table. Export the data as CSV with one row per example.")
     lines = [line for line in head.splitlines() if line.strip()]
@@ -521,6 +526,32 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
     return _checked_frame(frame, label)
 
 
+def free_memory_bytes() -> int:
+    """Memory the system can still give (MemAvailable; the physical pages free where /proc is missing)."""
+    try:
+        for line in open("/proc/meminfo", encoding="ascii"):
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def _check_memory(raw: bytes, head: str, label: str) -> None:
+    """Refuse, before parsing, a table that would not fit in memory the way pandas holds it: 8 bytes per cell
+    (numbers as float64; text columns take more), for the parsed table and the copies the app makes of it."""
+    first = head.split("\n", 1)[0]
+    columns = max(1, max(first.count(sep) for sep in ",;\t|") + 1)
+    rows = raw.count(b"\n")  # an upper bound on the rows (a quoted cell may hold a line break)
+    needed = rows * columns * 8 * TABLE_COPIES
+    free = free_memory_bytes()
+    if needed > MEMORY_SHARE * free:
+        raise DataError(
+            f"{label} holds about {rows:,} rows x {columns:,} columns: about {needed / 2**30:,.1f} GB in memory once "
+            f"read and copied for training, and this machine has {free / 2**30:,.1f} GB free. Use a sample of the "
+            "rows, or keep only the columns that matter.")
+
+
 def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
     """A Parquet file's table, its size checked from the file's own metadata before any row is decoded
     (a small, well-compressed file can hold far more rows than it looks)."""
@@ -535,6 +566,12 @@ def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
         if columns > MAX_COLUMNS:
             raise DataError(f"{label} has {columns:,} columns; the limit is {MAX_COLUMNS:,}. Keep the columns that "
                             "matter.")
+        needed = rows * columns * 8 * TABLE_COPIES
+        if needed > MEMORY_SHARE * free_memory_bytes():
+            raise DataError(f"{label} holds {rows:,} rows x {columns:,} columns: about {needed / 2**30:,.1f} GB in "
+                            f"memory once read and copied for training, and this machine has "
+                            f"{free_memory_bytes() / 2**30:,.1f} GB free. Use a sample of the rows, or keep only the "
+                            "columns that matter.")
         return source.read().to_pandas()
     except (pa.ArrowException, OSError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

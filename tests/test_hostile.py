@@ -19,7 +19,7 @@ from imbalance_core import (
     dataset_from_table, load_builtin, read_table, run_experiment,
 )
 from imbalance_core.cli import main
-from imbalance_core.datasets import MAX_FILE_BYTES
+from imbalance_core import datasets as datasets_module
 from imbalance_core.text import MAX_NAME_CHARS, plotly_escape, spreadsheet_safe
 
 from .conftest import tiny_config
@@ -42,7 +42,17 @@ def _bomb(megabytes: int) -> bytes:
 # --------------------------------------------------------------------------- uploads
 
 
-def test_a_gzip_bomb_is_refused_holding_no_more_than_the_limit():
+SMALL_LIMIT = 50 * 2**20  # the size checks at a 50 MB limit: the same code as at the real 1 GB one, in a test's time
+
+
+@pytest.fixture
+def small_limit(monkeypatch):
+    monkeypatch.setattr(datasets_module, "MAX_FILE_BYTES", SMALL_LIMIT)
+    return SMALL_LIMIT
+
+
+def test_a_gzip_bomb_is_refused_holding_no_more_than_the_limit(small_limit):
+    MAX_FILE_BYTES = small_limit
     bomb = _bomb(300)
     assert len(bomb) < MAX_FILE_BYTES // 20  # small on the wire
     tracemalloc.start()
@@ -55,7 +65,21 @@ def test_a_gzip_bomb_is_refused_holding_no_more_than_the_limit():
     assert peak < MAX_FILE_BYTES + 8 * 2**20  # the limit, one read step, the compressed bytes
 
 
-def test_a_file_over_the_limit_is_told_its_real_size(tmp_path):
+def test_the_real_limits_fit_the_fraud_table_people_bring():
+    assert datasets_module.MAX_FILE_BYTES == 2**30 and datasets_module.MAX_ROWS == 2_000_000
+    assert datasets_module.MAX_COLUMNS == 300
+
+
+def test_a_table_too_large_for_the_memory_free_is_refused_before_it_is_parsed(monkeypatch):
+    monkeypatch.setattr(datasets_module, "free_memory_bytes", lambda: 100 * 2**20)  # 100 MB free
+    table = b"a,b,c,label\n" + b"1,2,3,x\n" * 2_000_000
+    with pytest.raises(DataError, match=r"about 2,000,001 rows x 4 columns: about 0\.2 GB in memory .* 0\.1 GB free"):
+        read_table(table, filename="wide.csv")
+    monkeypatch.setattr(datasets_module, "free_memory_bytes", lambda: 64 * 2**30)
+    assert read_table(table[:2000], filename="small.csv").shape[1] == 4
+
+
+def test_a_file_over_the_limit_is_told_its_real_size(tmp_path, small_limit):
     big = b"a,b\n" + b"1,2\n" * (70 * 2**20 // 4)
     with pytest.raises(DataError, match=r"is 70 MB; the limit is 50 MB"):
         read_table(big, filename="big.csv")
