@@ -11,6 +11,7 @@ Every failure ends with exit status 2 and one line ``error: ...`` on stderr, nev
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -54,7 +55,8 @@ def _typed(params, given: dict[str, str], owner: str) -> dict[str, Any]:
 
 def _network_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=NetworkConfig.epochs)
-    parser.add_argument("--batch-size", type=int, default=NetworkConfig.batch_size)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="rows per gradient step (default: about a hundredth of the training rows, 32 to 2048)")
     parser.add_argument("--learning-rate", type=float, default=NetworkConfig.learning_rate)
     parser.add_argument("--hidden", default=",".join(map(str, NetworkConfig.hidden_layers)),
                         help="units per hidden layer, e.g. 32,16")
@@ -149,11 +151,21 @@ def _load(args: argparse.Namespace, data: str | None, builtin: str | None):
                               name=os.path.basename(data))
 
 
-def _network(args: argparse.Namespace) -> NetworkConfig:
+def _network(args: argparse.Namespace, dataset=None) -> NetworkConfig:
+    """The network the arguments ask for; without --batch-size, the app's default for ``dataset``'s training rows."""
+    rows = None
+    if dataset is not None and args.batch_size is None:
+        from .preprocessing import training_class_counts
+
+        try:
+            rows = sum(training_class_counts(dataset.y, len(dataset.classes), test_size=args.test_size,
+                                             seed=args.seed).values())
+        except UserError:
+            rows = None  # a split that cannot be made: the run reports the setting at fault
     return NetworkConfig.from_values({
         "hidden_layers": args.hidden, "activation": args.activation, "learning_rate": args.learning_rate,
         "epochs": args.epochs, "batch_size": args.batch_size, "prior_bias": args.prior_bias,
-    })
+    }, training_rows=rows)
 
 
 def _strategy_keys(text: str) -> list[str]:
@@ -252,7 +264,7 @@ def _train(args: argparse.Namespace) -> int:
     dataset = _load(args, args.data, args.builtin)
     strategy = get_strategy(args.strategy)
     params = _typed(strategy.params, _pairs(args.param, "--param"), f"strategy {strategy.key!r}")
-    config = ExperimentConfig(strategy=strategy.key, params=params, network=_network(args), seed=args.seed,
+    config = ExperimentConfig(strategy=strategy.key, params=params, network=_network(args, dataset), seed=args.seed,
                               test_size=args.test_size)
     executor, key = _executor(), _data_key("train")
     executor.put_data(key, dataset, session="cli")
@@ -288,7 +300,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     dataset = _load(args, args.data, args.builtin)
     strategies, seeds = _strategy_keys(args.strategies), _seeds(args.seeds)
-    base = ExperimentConfig(network=_network(args), seed=args.seed, test_size=args.test_size)
+    base = ExperimentConfig(network=_network(args, dataset), seed=args.seed, test_size=args.test_size)
     comparison = Comparison()
 
     def on_seed(_i: int, results: list) -> None:
@@ -349,7 +361,8 @@ def _sweep(args: argparse.Namespace) -> int:
                     row["gradient_steps"] = result.gradient_steps
                     rows.append(row)
 
-            _run_seeds(dataset, _data_key(f"sweep-{n}"), strategies, base, seeds, progress, on_seed)
+            own = dataclasses.replace(base, network=_network(args, dataset))  # the batch follows each table's rows
+            _run_seeds(dataset, _data_key(f"sweep-{n}"), strategies, own, seeds, progress, on_seed)
             _executor().release_session("cli")  # one data set at a time on the workers
     finally:
         progress.close()

@@ -5,6 +5,8 @@ The network itself is built and trained by :mod:`imbalance_core.kernel`.
 
 from __future__ import annotations
 
+import math
+
 import numbers
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
@@ -13,10 +15,23 @@ from .errors import ConfigError
 from .params import Param
 from .text import shorten
 
-__all__ = ["NETWORK_PARAMS", "NetworkConfig"]
+__all__ = ["NETWORK_PARAMS", "NetworkConfig", "default_batch_size"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu")
 MAX_HIDDEN_LAYERS = 6
+
+def default_batch_size(training_rows: int) -> int:
+    """The batch size a run uses unless told otherwise: about a hundredth of the training rows, as a power of
+    two from 32 (the toy sets: a few hundred rows) to 2048 (the TensorFlow imbalanced-data tutorial's batch for its
+    285k-row credit-card table), so an epoch is about a hundred gradient steps at any size."""
+    if training_rows <= 0:
+        return 32
+    return int(min(2048, max(32, 2 ** round(math.log2(training_rows / 100)))))
+
+
+def _batch_for(class_counts) -> int:
+    return default_batch_size(sum(class_counts.values()))
+
 
 NETWORK_PARAMS: tuple[Param, ...] = (
     Param("hidden_layers", "choice", "16,16", "Hidden layers", "Units per hidden layer, comma separated.",
@@ -24,7 +39,10 @@ NETWORK_PARAMS: tuple[Param, ...] = (
     Param("activation", "choice", "relu", "Activation", "Non-linearity of the hidden layers.", choices=ACTIVATIONS),
     Param("learning_rate", "float", 0.01, "Learning rate", "Step size of the Adam optimiser.", low=0.0001, high=0.5, step=0.001),
     Param("epochs", "int", 60, "Epochs", "Passes over the (resampled) training data.", low=1, high=1000, step=1),
-    Param("batch_size", "int", 32, "Batch size", "Rows per gradient step.", low=4, high=4096, step=4),
+    Param("batch_size", "int", 32, "Batch size",
+          "Rows per gradient step. By default about a hundredth of the training rows (a power of two from 32 to "
+          "2048), so an epoch is about a hundred steps at any size.", low=4, high=4096, step=4,
+          default_from=_batch_for),
     Param("prior_bias", "bool", False, "Start from the class priors",
           "Initialise the output bias so the untrained network predicts each class at its share of the training "
           "rows, instead of 50/50. The loss at epoch 0 is lower and the first epochs are not spent learning the priors."),
@@ -53,9 +71,14 @@ class NetworkConfig:
             object.__setattr__(self, p.name, p.check(getattr(self, p.name)))
 
     @classmethod
-    def from_values(cls, values: Mapping[str, Any]) -> "NetworkConfig":
-        """From widget / CLI values; ``hidden_layers`` may be a string like ``"32,16"``."""
+    def from_values(cls, values: Mapping[str, Any], training_rows: int | None = None) -> "NetworkConfig":
+        """From widget / CLI values; ``hidden_layers`` may be a string like ``"32,16"``. Without a batch size
+        (or with None), :func:`default_batch_size` of ``training_rows`` when given."""
         values = dict(values)
+        if values.get("batch_size") is None:
+            values.pop("batch_size", None)
+            if training_rows is not None:
+                values["batch_size"] = default_batch_size(training_rows)
         layers = values.get("hidden_layers", cls.hidden_layers)
         if isinstance(layers, str):
             try:

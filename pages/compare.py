@@ -13,16 +13,18 @@ st.write("Train several remedies on the same split, with the same initial weight
 
 # imported after the title is on screen (first paint does not wait for them)
 from imbalance_core import (  # noqa: E402
-    NETWORK_PARAMS, SEED, STRATEGIES, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy,
+    NETWORK_PARAMS, SEED, STRATEGIES, TEST_SIZE, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy,
 )
 from imbalance_core.strategies import combinations  # noqa: E402
 from imbalance_core.compare import FIRST_SEED, REPEATS, SEED_STRATEGIES, Comparison  # noqa: E402
 from imbalance_core.jobs import Cancelled, JobFailed, attach, seed_jobs  # noqa: E402
 from ui import jobs, share  # noqa: E402
 from ui.compare_view import show_comparison  # noqa: E402
-from ui.state import active_dataset, spec_fingerprint  # noqa: E402
+from ui.state import active_dataset, spec_fingerprint, training_counts  # noqa: E402
 from ui.text import md_escape  # noqa: E402
-from ui.widgets import param_widget, param_widgets  # noqa: E402
+from ui.widgets import follow_default, param_widget, param_widgets  # noqa: E402
+
+BATCH_SIZE = next(p for p in NETWORK_PARAMS if p.name == "batch_size")
 
 
 share.show_link_problems()
@@ -40,6 +42,8 @@ with st.expander("Change the strategies, network or seeds" if folded else "Strat
                             help="Type to search; combinations such as SMOTE + focal loss are listed after the single "
                                  "ones.")
     st.caption("Network and training, shared by every strategy")
+    follow_default("compare.net.batch_size", BATCH_SIZE.default_for(training_counts(
+        dataset, seed=st.session_state.get("compare.seed", FIRST_SEED.default), test_size=TEST_SIZE.default)))
     left, right = st.columns(2)
     network_values = param_widgets(NETWORK_PARAMS[: len(NETWORK_PARAMS) // 2], key_prefix="compare.net",
                                    container=left) | param_widgets(NETWORK_PARAMS[len(NETWORK_PARAMS) // 2:],

@@ -21,7 +21,9 @@ from ui import jobs, share  # noqa: E402
 from ui.results import LiveView, focal_explorer, presentation_style, share_popover, show_result, sized  # noqa: E402
 from ui.state import active_dataset, data_figure, training_counts  # noqa: E402
 from ui.text import md_code, md_escape  # noqa: E402
-from ui.widgets import param_widget, param_widgets  # noqa: E402
+from ui.widgets import follow_default, param_widget, param_widgets  # noqa: E402
+
+BATCH_SIZE = next(p for p in NETWORK_PARAMS if p.name == "batch_size")
 
 share.show_link_problems()
 expected = st.session_state.get("lab.expected_upload")
@@ -87,8 +89,14 @@ with controls:
     if any(p.binary_only for p in strategy.params) and not dataset.is_binary:
         st.caption("Greyed-out settings apply to two-class data only; see their help for what is used instead.")
 
+    batch = BATCH_SIZE.default_for(class_counts)  # follows the training rows while the user leaves it
+    follow_default("lab.net.batch_size", batch)
     with st.expander("Network and training"):
         network_values = param_widgets(NETWORK_PARAMS, key_prefix="lab.net")
+        if batch != BATCH_SIZE.default and network_values["batch_size"] == batch:
+            st.caption(f"Batch size {batch:,} for {sum(class_counts.values()):,} training rows: about a hundred "
+                       "gradient steps per epoch (the toy sets use 32; TensorFlow's tutorial uses 2048 on its "
+                       "285k-row fraud table).")
         seed = param_widget(SEED, key="lab.seed", default=SEED.default)
         test_size = param_widget(TEST_SIZE, key="lab.test_size", default=TEST_SIZE.default)
 with train_slot:

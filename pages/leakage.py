@@ -17,13 +17,13 @@ st.write(
 
 # imported after the title is on screen (first paint does not wait for them)
 from imbalance_core import (  # noqa: E402
-    NETWORK_PARAMS, SEED, STRATEGIES, ExperimentConfig, NetworkConfig, UserError, get_strategy,
+    NETWORK_PARAMS, SEED, STRATEGIES, TEST_SIZE, ExperimentConfig, NetworkConfig, UserError, get_strategy,
 )
 from imbalance_core.jobs import Cancelled, JobFailed, LeakageJob, attach  # noqa: E402
 from imbalance_core.leakage import LEAKAGE_NETWORK  # noqa: E402
 from imbalance_core.plots import make_boundary_grid_figure, make_confusion_grid_figure  # noqa: E402
 from ui import jobs, share  # noqa: E402
-from ui.state import active_dataset, spec_fingerprint  # noqa: E402
+from ui.state import active_dataset, spec_fingerprint, training_counts  # noqa: E402
 from ui.text import md_escape  # noqa: E402
 from ui.widgets import param_widget, param_widgets  # noqa: E402
 
@@ -51,7 +51,9 @@ if run:
                    expanded=True) as status:
         waiting = st.empty()
         try:
-            config = ExperimentConfig(strategy=key, network=NetworkConfig.from_values(network_values), seed=int(seed))
+            rows = sum(training_counts(dataset, seed=int(seed), test_size=TEST_SIZE.default).values())
+            config = ExperimentConfig(strategy=key, network=NetworkConfig.from_values(network_values, training_rows=rows),
+                                      seed=int(seed))
             handle = jobs.submit(LeakageJob(config), spec, dataset, kind="leakage")
             demo = attach(jobs.wait(handle, on_queue=waiting.caption, on_progress=lambda snapshot: None), dataset)
         except (UserError, JobFailed, Cancelled) as exc:

@@ -82,3 +82,23 @@ def test_module_entry_point_runs_as_a_process(tmp_path):
                          "random_oversampling", "--json", *FAST], capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["counts"]["train_resampled"] == {"1": 4, "0": 4}
+
+
+def test_the_default_batch_size_follows_the_training_rows_and_an_explicit_one_wins(tmp_path, capsys):
+    import numpy as np
+
+    from imbalance_core.models import default_batch_size
+
+    assert [default_batch_size(n) for n in (360, 3_000, 20_000, 170_884, 1_000_000)] == [32, 32, 256, 2048, 2048]
+    rng = np.random.default_rng(1)
+    table = pd.DataFrame({"a": rng.normal(size=34_000).round(3), "b": rng.normal(size=34_000).round(3),
+                          "label": np.where(rng.random(34_000) < 0.05, "rare", "common")})
+    path = tmp_path / "big.csv"
+    table.to_csv(path, index=False)
+    assert main(["train", "--data", str(path), "--target", "label", "--strategy", "none", "--json", "--epochs", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["network"]["batch_size"] == 256  # 20,400 training rows
+    assert main(["train", "--data", str(path), "--target", "label", "--strategy", "none", "--json", "--epochs", "1",
+                 "--batch-size", "64"]) == 0
+    assert json.loads(capsys.readouterr().out)["network"]["batch_size"] == 64
+    assert main(["train", "--builtin", "moons", "--strategy", "none", "--json", *FAST]) == 0
+    assert json.loads(capsys.readouterr().out)["network"]["batch_size"] == 32  # the toys keep theirs

@@ -298,3 +298,25 @@ def test_focal_explorer_on_multiclass_data_shows_each_class_alpha_used():
         assert f"a {name} example (alpha" in explorer.proto.spec
     assert "(weight 0.67)" not in explorer.proto.spec  # no two-class weights on three-class data
     assert any("Each class's alpha" in c.value and "class_2" in re.sub(r"\\(.)", r"\1", c.value) for c in at.caption)
+
+
+def test_the_lab_batch_size_follows_the_data_until_the_user_sets_it():
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    table = pd.DataFrame({"a": rng.normal(size=34_000).round(3), "label": np.where(rng.random(34_000) < 0.05, "r", "c")})
+    at = _app()
+    assert at.number_input(key="lab.net.batch_size").value == 32  # Moons: 360 training rows
+    at.switch_page("pages/data.py").run()
+    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.file_uploader(key="data.upload").set_value(("big.csv", table.to_csv(index=False).encode(), "text/csv")).run()
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    assert at.number_input(key="lab.net.batch_size").value == 256
+    assert any("Batch size 256 for 20,400 training rows" in c.value for c in at.caption)
+    at.number_input(key="lab.net.batch_size").set_value(100).run()  # the user's choice stays...
+    at.switch_page("pages/data.py").run()
+    at.radio(key="data.source").set_value("Built-in data set").run()
+    at.switch_page("pages/lab.py").run()
+    assert at.number_input(key="lab.net.batch_size").value == 100  # ...whatever the data

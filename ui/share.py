@@ -181,6 +181,7 @@ def apply(setup: Mapping[str, Any], *, train: bool) -> None:
             state.pop(key, None)  # the widget fills in its (possibly data-dependent) default
     for param in core.NETWORK_PARAMS:
         state[f"lab.net.{param.name}"] = setup.get("network", {}).get(param.name, param.default)
+    _batch_from(setup.get("network", {}), "lab")
     run_settings = (("lab.seed", core.SEED), ("lab.test_size", core.TEST_SIZE), ("lab.view.threshold", core.THRESHOLD))
     for name, param in run_settings:
         state[name] = setup.get(param.name) if setup.get(param.name) is not None else param.default
@@ -215,6 +216,17 @@ def adopt_query_params(page: str = "") -> None:
                                                                                                    "target", "positive")]
         problems += _apply_page_settings(page, query, setup)
     st.session_state[LINK_PROBLEMS] = problems
+
+
+def _batch_from(network: Mapping[str, Any], page: str) -> None:
+    """A link's batch size is kept as given; without one, the page's default for the data applies
+    (``ui.widgets.follow_default``)."""
+    key = f"{page}.net.batch_size"
+    if "batch_size" in network:
+        st.session_state[f"{key}.default"] = None  # not a default: the link's own value, kept whatever the data
+    else:
+        st.session_state.pop(key, None)
+        st.session_state.pop(f"{key}.default", None)
 
 
 def show_link_problems() -> None:
@@ -253,6 +265,8 @@ def _apply_page_settings(page: str, query: Mapping[str, Any], setup: Mapping[str
     for name in names:
         if name in network:
             state[f"{page}.net.{name}"] = network[name]
+    if page == "compare":
+        _batch_from(network, page)
     if setup.get("seed") is not None:
         try:
             state[f"{page}.seed"] = (FIRST_SEED if page == "compare" else core.SEED).check(setup["seed"])

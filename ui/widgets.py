@@ -44,3 +44,12 @@ def param_widgets(
         p.name: param_widget(p, key=f"{key_prefix}.{p.name}", default=defaults.get(p.name, p.default), container=container)
         for p in params
     }
+
+
+def follow_default(key: str, value: Any) -> None:
+    """A widget default that follows the data (e.g. the batch size): set to ``value`` unless the user changed
+    the widget from the default it last had."""
+    marker = f"{key}.default"
+    if key not in st.session_state or st.session_state[key] == st.session_state.get(marker, st.session_state[key]):
+        st.session_state[key] = value
+    st.session_state[marker] = value
