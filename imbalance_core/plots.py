@@ -162,6 +162,8 @@ def make_boundary_figure(
     if boundary.is_pca:
         shown_title += "<br><sup>More than 2 features: a slice through the mean, along the first two principal components</sup>"
     _layout(fig, shown_title, x_title, y_title, height=520)
+    if shown_title.count("<br>") >= 2:  # two subtitle lines: room for both above the plot
+        fig.update_layout(margin=dict(t=95))
     fig.update_xaxes(range=[float(boundary.x[0]), float(boundary.x[-1])], showgrid=False)
     fig.update_yaxes(range=[float(boundary.y[0]), float(boundary.y[-1])], showgrid=False)
     return fig
@@ -301,6 +303,8 @@ def _boundary_1d_figure(boundary: Boundary, view: PointsView, *, show_synthetic:
     x_title, y_title = boundary.axis_titles
     shown_title = _label(title) + "<br><sup>One feature: the probability along it; the points in rows below</sup>"
     _layout(fig, shown_title, x_title, y_title, height=520)
+    if shown_title.count("<br>") >= 2:  # two subtitle lines: room for both above the plot
+        fig.update_layout(margin=dict(t=95))
     fig.update_xaxes(range=[float(boundary.x[0]), float(boundary.x[-1])], showgrid=False)
     fig.update_yaxes(**_axis_1d(view.classes, removed=show_removed and len(view.removed_points) > 0))
     return fig

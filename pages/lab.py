@@ -54,10 +54,10 @@ else:
 
 with controls:
     counts = dataset.class_counts
-    balance = " : ".join(f"{n}" for n in counts.values())
+    balance = " : ".join(f"{n:,}" for n in counts.values())
     names = " / ".join(md_escape(c, 60) for c in counts)
     features = f"{dataset.n_features} feature{'s' if dataset.n_features != 1 else ''}"
-    st.markdown(f"**Data:** {md_escape(dataset.name)}  \n{len(dataset.labels)} rows, {features}, "
+    st.markdown(f"**Data:** {md_escape(dataset.name)}  \n{len(dataset.labels):,} rows, {features}, "
                 f"classes {names} = {balance}")
     st.page_link("pages/data.py", label="Change data", icon=":material/table_chart:")
 
