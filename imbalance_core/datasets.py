@@ -496,7 +496,9 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
         raise DataError(f"{label} is a binary file, not a text table. Upload a CSV (comma, semicolon or tab separated).")
     encoding = _encoding(raw)
     head = raw[:HEAD_BYTES].decode(encoding, errors="ignore")  # a character cut at the end is dropped
-    _check_memory(raw, head, label)
+    # rows: an upper bound from the line breaks (a quoted cell may hold one); columns: the header's separators
+    _check_memory(label, raw.count(b"\n"), max(1, max(head.split("\n", 1)[0].count(sep) for sep in ",;\t|") + 1),
+                  about=True)
     if head.lstrip()[:1] in ("{", "[") and _looks_like_json(raw.decode(encoding).lstrip()):
         raise DataError(f"{label} looks like JSON, not a CSV table. Export the data as CSV with one row per example.")
     lines = [line for line in head.splitlines() if line.strip()]
@@ -537,19 +539,16 @@ def free_memory_bytes() -> int:
     return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
-def _check_memory(raw: bytes, head: str, label: str) -> None:
+def _check_memory(label: str, rows: int, columns: int, *, about: bool) -> None:
     """Refuse, before parsing, a table that would not fit in memory the way pandas holds it: 8 bytes per cell
     (numbers as float64; text columns take more), for the parsed table and the copies the app makes of it."""
-    first = head.split("\n", 1)[0]
-    columns = max(1, max(first.count(sep) for sep in ",;\t|") + 1)
-    rows = raw.count(b"\n")  # an upper bound on the rows (a quoted cell may hold a line break)
     needed = rows * columns * 8 * TABLE_COPIES
     free = free_memory_bytes()
     if needed > MEMORY_SHARE * free:
         raise DataError(
-            f"{label} holds about {rows:,} rows x {columns:,} columns: about {needed / 2**30:,.1f} GB in memory once "
-            f"read and copied for training, and this machine has {free / 2**30:,.1f} GB free. Use a sample of the "
-            "rows, or keep only the columns that matter.")
+            f"{label} holds {'about ' if about else ''}{rows:,} rows x {columns:,} columns: about "
+            f"{needed / 2**30:,.1f} GB in memory once read and copied for training, and this machine has "
+            f"{free / 2**30:,.1f} GB free. Use a sample of the rows, or keep only the columns that matter.")
 
 
 def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
@@ -558,25 +557,25 @@ def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    def unreadable(exc: Exception) -> DataError:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return DataError(f"{label} looks like a Parquet file but could not be read ({shorten(first, 120)}). "
+                         "Export it again, or upload it as CSV.")
+
     try:
         source = pq.ParquetFile(pa.BufferReader(raw))
         rows, columns = source.metadata.num_rows, source.metadata.num_columns
-        if rows > MAX_ROWS:
-            raise DataError(f"{label} has {rows:,} rows; the limit is {MAX_ROWS:,}. Use a sample of the rows.")
-        if columns > MAX_COLUMNS:
-            raise DataError(f"{label} has {columns:,} columns; the limit is {MAX_COLUMNS:,}. Keep the columns that "
-                            "matter.")
-        needed = rows * columns * 8 * TABLE_COPIES
-        if needed > MEMORY_SHARE * free_memory_bytes():
-            raise DataError(f"{label} holds {rows:,} rows x {columns:,} columns: about {needed / 2**30:,.1f} GB in "
-                            f"memory once read and copied for training, and this machine has "
-                            f"{free_memory_bytes() / 2**30:,.1f} GB free. Use a sample of the rows, or keep only the "
-                            "columns that matter.")
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise unreadable(exc) from None
+    if rows > MAX_ROWS:
+        raise DataError(f"{label} has {rows:,} rows; the limit is {MAX_ROWS:,}. Use a sample of the rows.")
+    if columns > MAX_COLUMNS:
+        raise DataError(f"{label} has {columns:,} columns; the limit is {MAX_COLUMNS:,}. Keep the columns that matter.")
+    _check_memory(label, rows, columns, about=False)
+    try:
         return source.read().to_pandas()
     except (pa.ArrowException, OSError, ValueError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"{label} looks like a Parquet file but could not be read ({shorten(first, 120)}). "
-                        "Export it again, or upload it as CSV.") from None
+        raise unreadable(exc) from None
 
 
 def _checked_frame(frame: pd.DataFrame, label: str) -> pd.DataFrame:

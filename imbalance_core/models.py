@@ -6,7 +6,6 @@ The network itself is built and trained by :mod:`imbalance_core.kernel`.
 from __future__ import annotations
 
 import math
-
 import numbers
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
@@ -19,6 +18,7 @@ __all__ = ["NETWORK_PARAMS", "NetworkConfig", "default_batch_size"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu")
 MAX_HIDDEN_LAYERS = 6
+
 
 def default_batch_size(training_rows: int) -> int:
     """The batch size a run uses unless told otherwise: about a hundredth of the training rows, as a power of
