@@ -31,7 +31,6 @@ browsers were elsewhere. The CPU seconds of the browsers, the server and the wor
 import math
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -44,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from _browser import CHROMIUM, FLAGS, serve  # noqa: E402
+from _browser import CHROMIUM, FLAGS, free_port, serve  # noqa: E402
 
 TRAINED = re.compile(r"Trained in \d")
 UNTRAINED = "Press Train to fit a network"
@@ -172,12 +171,6 @@ def room(browser, url: str, seeds: list[int], timeout: float = 900, server=None,
 def check(shown: dict[int, dict[str, str]], expected: dict[int, dict[str, str]]) -> int:
     """How many pages differ from their solo run."""
     return sum({k: v for k, v in page.items() if k in expected[seed]} != expected[seed] for seed, page in shown.items())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_cluster() -> tuple[str, list[subprocess.Popen]]:

@@ -183,8 +183,10 @@ def _strategy_keys(text: str) -> list[str]:
 
 
 def _seeds(value: int) -> int:
-    if not 1 <= value <= 10:
-        raise UserError(f"--seeds must be from 1 to 10; got {value}")
+    from .compare import REPEATS  # the compare page's "Seeds per strategy", declared once
+
+    if not REPEATS.low <= value <= REPEATS.high:
+        raise UserError(f"--seeds must be from {REPEATS.low} to {REPEATS.high}; got {value}")
     return value
 
 

@@ -14,7 +14,7 @@ from .errors import ConfigError
 from .params import Param
 from .text import shorten
 
-__all__ = ["NETWORK_PARAMS", "NetworkConfig", "default_batch_size"]
+__all__ = ["BATCH_SIZE", "NETWORK_PARAMS", "NetworkConfig", "default_batch_size"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu")
 MAX_HIDDEN_LAYERS = 6
@@ -47,6 +47,9 @@ NETWORK_PARAMS: tuple[Param, ...] = (
           "Initialise the output bias so the untrained network predicts each class at its share of the training "
           "rows, instead of 50/50. The loss at epoch 0 is lower and the first epochs are not spent learning the priors."),
 )
+
+
+BATCH_SIZE = next(p for p in NETWORK_PARAMS if p.name == "batch_size")  # its default follows the training rows
 
 
 @dataclass(frozen=True)

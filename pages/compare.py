@@ -1,6 +1,5 @@
 """Compare: several strategies on the same split, initial weights and seed, side by side."""
 
-from dataclasses import replace
 
 import streamlit as st
 
@@ -13,7 +12,7 @@ st.write("Train several remedies on the same split, with the same initial weight
 
 # imported after the title is on screen (first paint does not wait for them)
 from imbalance_core import (  # noqa: E402
-    NETWORK_PARAMS, SEED, STRATEGIES, TEST_SIZE, ExperimentConfig, NetworkConfig, Param, UserError, get_strategy,
+    NETWORK_PARAMS, STRATEGIES, TEST_SIZE, ExperimentConfig, NetworkConfig, UserError, get_strategy,
 )
 from imbalance_core.strategies import combinations  # noqa: E402
 from imbalance_core.compare import FIRST_SEED, REPEATS, SEED_STRATEGIES, Comparison  # noqa: E402
@@ -22,9 +21,8 @@ from ui import jobs, share  # noqa: E402
 from ui.compare_view import show_comparison  # noqa: E402
 from ui.state import active_dataset, spec_fingerprint, training_counts  # noqa: E402
 from ui.text import md_escape  # noqa: E402
+from imbalance_core.models import BATCH_SIZE  # noqa: E402
 from ui.widgets import follow_default, param_widget, param_widgets  # noqa: E402
-
-BATCH_SIZE = next(p for p in NETWORK_PARAMS if p.name == "batch_size")
 
 
 share.show_link_problems()

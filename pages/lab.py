@@ -21,9 +21,8 @@ from ui import jobs, share  # noqa: E402
 from ui.results import LiveView, focal_explorer, presentation_style, share_popover, show_result, sized  # noqa: E402
 from ui.state import active_dataset, data_figure, training_counts  # noqa: E402
 from ui.text import md_code, md_escape  # noqa: E402
+from imbalance_core.models import BATCH_SIZE  # noqa: E402
 from ui.widgets import follow_default, param_widget, param_widgets  # noqa: E402
-
-BATCH_SIZE = next(p for p in NETWORK_PARAMS if p.name == "batch_size")
 
 share.show_link_problems()
 expected = st.session_state.get("lab.expected_upload")
@@ -205,7 +204,7 @@ with results:
     if {"gamma", "alpha"} <= params.keys():  # focal loss, alone or after a sampler: room to read it
         with st.expander("How focal loss reweights each example", expanded=result is None):
             alphas = focal_alphas(params, class_counts, len(dataset.classes))
-            st.plotly_chart(sized(focal_explorer(params["gamma"], params["alpha"], dict(zip(dataset.classes, alphas)),
+            st.plotly_chart(sized(focal_explorer(params["gamma"], dict(zip(dataset.classes, alphas)),
                                                  positive=dataset.positive_class), present),
                             key="chart.focal_explorer")
             if not dataset.is_binary:

@@ -101,14 +101,12 @@ def sized(fig, present: bool):
     return fig
 
 
-def focal_explorer(gamma: float, alpha: float, weights: dict[str, float] | None = None,
-                   positive: str | None = None):
+def focal_explorer(gamma: float, weights: dict[str, float], positive: str | None = None):
     """The focal-loss explorer: how gamma and each class's alpha (``weights``, by class name) reshape the loss
-    of one example; without ``weights``, a positive and a negative example of two-class data."""
+    of one example."""
     p_true = np.linspace(0.01, 0.99, 99)
-    weights = weights or {"positive": alpha, "negative": 1.0 - alpha}
     return make_focal_loss_figure(focal_weight_curves(gamma, weights, p_true), p_true, gamma=gamma, weights=weights,
-                                  positive=positive or "positive")
+                                  positive=positive)
 
 
 def _use_threshold(value: float) -> None:

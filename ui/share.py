@@ -66,9 +66,8 @@ def _parse(param: core.Param, text: str) -> Any:
     return param.parse(text)
 
 
-def to_query(setup: Mapping[str, Any]) -> dict[str, str | list[str]]:
-    """The setup as URL query parameters (text; the feature columns as a repeated ``feature`` key)."""
-    data = setup["data"]
+def _data_query(data: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """The data choice as URL query parameters: a built-in and its settings, or an uploaded file's name and columns."""
     query: dict[str, str | list[str]] = {}
     if data["source"] == "builtin":
         query["data"] = data["key"]
@@ -79,6 +78,12 @@ def to_query(setup: Mapping[str, Any]) -> dict[str, str | list[str]]:
             query["positive"] = data["positive"]
         if data.get("features") is not None:
             query[FEATURE] = [str(f) for f in data["features"]]
+    return query
+
+
+def to_query(setup: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """The setup as URL query parameters (text; the feature columns as a repeated ``feature`` key)."""
+    query = _data_query(setup["data"])
     query["strategy"] = setup["strategy"]
     query.update({f"s.{k}": _text(v) for k, v in setup.get("params", {}).items()})
     query.update({f"n.{k}": _text(v) for k, v in setup.get("network", {}).items()})
@@ -311,7 +316,7 @@ def page_query(spec: Mapping[str, Any], **settings: Any) -> dict[str, str | list
     ``strategies`` (a list) is written comma-separated, ``network`` as ``n.<name>``, everything else as
     its text.
     """
-    query = {k: v for k, v in to_query({"data": data_setup(spec), "strategy": ""}).items() if k != "strategy"}
+    query = _data_query(data_setup(spec))
     for key, value in settings.items():
         if key == "network":
             query.update({f"n.{k}": _text(v) for k, v in value.items()})
