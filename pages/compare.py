@@ -1,6 +1,5 @@
 """Compare: several strategies on the same split, initial weights and seed, side by side."""
 
-
 import streamlit as st
 
 from ui.routing import require_router
