@@ -5,10 +5,12 @@ The code that submits a job never asks where it runs:
 - ``DASK_SCHEDULER_ADDRESS`` set (Dask's own setting): an existing Dask cluster. Start it as Dask
   documents (``dask scheduler``, then ``dask worker <address>`` on each machine, with this project
   importable by the workers) and point the app or the CLI at it.
-- otherwise, in the app: an embedded pool, one worker process per core, started in the background
-  after the first page is drawn: a Dask scheduler inside the web server and ``dask worker`` processes
-  on 127.0.0.1 (the same code path as a cluster). Each worker imports TensorFlow and compiles the
-  kernel for the default setups before its first job; the web server never imports TensorFlow.
+- otherwise, in the app: an embedded pool, started in the background after the first page is drawn:
+  a Dask scheduler inside the web server and one ``dask worker`` process on 127.0.0.1 with a thread
+  per core (the same code path as a cluster). One process, not one per core: TensorFlow costs a
+  process about 1 GB before any data arrives, and the kernel's compiled calls release the GIL, so
+  threads train side by side. The worker imports TensorFlow and compiles the kernel for the default
+  setups before its first job; the web server never imports TensorFlow.
 - ``IMBALANCE_LAB_ENGINE=inprocess`` (the CLI's default, and the unit tests'): jobs run in a thread of
   this process.
 
@@ -198,11 +200,12 @@ def run_on_worker(job: Job, dataset: Any, job_id: str) -> Any:
 
 
 class DaskEngine:
-    """Jobs on Dask workers: an existing cluster (``address``), or an embedded one on 127.0.0.1."""
+    """Jobs on Dask workers: an existing cluster (``address``), or an embedded one on 127.0.0.1: one
+    worker process with ``threads`` threads (default: one per core)."""
 
-    def __init__(self, address: str | None = None, n_workers: int | None = None):
+    def __init__(self, address: str | None = None, threads: int | None = None):
         self.address = address
-        self.n_workers = n_workers or os.cpu_count() or 1
+        self.threads = threads or os.cpu_count() or 1
         self.ready = threading.Event()
         self.failed: BaseException | None = None
         self.client = None
@@ -223,9 +226,8 @@ class DaskEngine:
                 self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
                                              scheduler_port=0, dashboard_address=":0", silence_logs=40)
                 self.client = Client(self._cluster, set_as_default=False)
-                for i in range(self.n_workers):
-                    self._processes.append(self._spawn_worker(i))
-                self.client.wait_for_workers(self.n_workers, timeout=120)
+                self._processes.append(self._spawn_worker())
+                self.client.wait_for_workers(1, timeout=120)
                 self._warm()
             self._refresh_slots()
         except BaseException as exc:  # noqa: BLE001 - reported to every job that waits
@@ -233,12 +235,12 @@ class DaskEngine:
         finally:
             self.ready.set()
 
-    def _spawn_worker(self, i: int) -> subprocess.Popen:
+    def _spawn_worker(self) -> subprocess.Popen:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                    TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
         return subprocess.Popen(
-            [sys.executable, "-m", "imbalance_core.worker", self._cluster.scheduler_address, "--nthreads", "1",
-             "--nworkers", "1", "--no-nanny", "--no-dashboard", "--death-timeout", "30", "--name", f"lab-{i}"],
+            [sys.executable, "-m", "imbalance_core.worker", self._cluster.scheduler_address, "--nthreads", str(self.threads),
+             "--nworkers", "1", "--no-nanny", "--no-dashboard", "--death-timeout", "30", "--name", "lab"],
             cwd=str(ROOT), env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def _warm(self) -> None:

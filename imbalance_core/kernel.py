@@ -37,6 +37,7 @@ __all__ = ["Member", "Network", "Progress", "Stopped", "Trained", "initial_weigh
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam's defaults
 PR_BINS = 200  # the live PR AUC: average precision over this many probability bins
 PREDICT_ROWS = 65_536  # rows per call when predicting (bounds memory on large tables)
+EVAL_ROWS = 16_384  # rows per member per slice of the per-epoch scores (bounds memory on large tables)
 
 
 @dataclass(frozen=True)
@@ -338,6 +339,7 @@ def _epochs_function(layout: tuple, activation: str, binary: bool, n_classes: in
         most = tf.reduce_max(steps)
         padded = most * batch_size
         columns = tf.range(width)[None, :]
+        classes = 1 if binary else n_classes  # histogram columns: the positive class, or every class
         history = [tf.TensorArray(tf.float32, size=n_epochs) for _ in range(4)]
         for e in tf.range(n_epochs):
             epoch = first_epoch + e
@@ -360,19 +362,33 @@ def _epochs_function(layout: tuple, activation: str, binary: bool, n_classes: in
                     class_weight, is_focal, gamma, alpha, learning_rate)
                 loss_sum += tf.where(active, batch_loss, 0.0)
             history[0] = history[0].write(e, loss_sum / tf.cast(tf.maximum(steps, 1), tf.float32))
-            fit_proba = _forward(flat, layout, tf.gather(X_pool, rows), activation, binary)  # each member's rows
-            fit_mask = tf.cast(columns < n_rows[:, None], tf.float32)
-            history[1] = history[1].write(e, _average_precision(
-                _histograms(tf.gather(y_pool, rows), fit_proba, fit_mask, n_classes, binary)))
-            if tf.shape(y_val)[0] > 0:
-                val_proba = _forward(flat, layout, tf.broadcast_to(X_val[None], [members, tf.shape(X_val)[0],
-                                                                                tf.shape(X_val)[1]]),
-                                     activation, binary)
-                val_y = tf.broadcast_to(y_val[None], [members, tf.shape(y_val)[0]])
-                val_loss = tf.reduce_mean(
-                    _per_row_loss(val_y, val_proba, is_focal, gamma, alpha, binary, n_classes, focal), axis=1)
-                val_ap = _average_precision(_histograms(val_y, val_proba, tf.ones_like(val_proba[:, :, 0]),
-                                                        n_classes, binary))
+            # each member's PR AUC on its own rows, and the validation loss and PR AUC, a slice of rows at a
+            # time: a whole large table at once would need members x rows x width floats per layer
+            fit_hist = tf.zeros([2, members, classes, PR_BINS])
+            for c in tf.range((width + EVAL_ROWS - 1) // EVAL_ROWS):
+                part = rows[:, c * EVAL_ROWS:(c + 1) * EVAL_ROWS]
+                part_mask = tf.cast(c * EVAL_ROWS + tf.range(tf.shape(part)[1])[None, :] < n_rows[:, None],
+                                    tf.float32)
+                fit_hist += _histograms(tf.gather(y_pool, part),
+                                        _forward(flat, layout, tf.gather(X_pool, part), activation, binary),
+                                        part_mask, n_classes, binary)
+            history[1] = history[1].write(e, _average_precision(fit_hist))
+            n_val = tf.shape(y_val)[0]
+            if n_val > 0:
+                val_hist = tf.zeros([2, members, classes, PR_BINS])
+                val_loss_sum = tf.zeros([members])
+                for c in tf.range((n_val + EVAL_ROWS - 1) // EVAL_ROWS):
+                    x_part = X_val[c * EVAL_ROWS:(c + 1) * EVAL_ROWS]
+                    part_rows = tf.shape(x_part)[0]
+                    val_proba = _forward(flat, layout, tf.broadcast_to(x_part[None], [members, part_rows,
+                                                                                      tf.shape(x_part)[1]]),
+                                         activation, binary)
+                    val_y = tf.broadcast_to(y_val[c * EVAL_ROWS:(c + 1) * EVAL_ROWS][None], [members, part_rows])
+                    val_loss_sum += tf.reduce_sum(
+                        _per_row_loss(val_y, val_proba, is_focal, gamma, alpha, binary, n_classes, focal), axis=1)
+                    val_hist += _histograms(val_y, val_proba, tf.ones_like(val_proba[:, :, 0]), n_classes, binary)
+                val_loss = val_loss_sum / tf.cast(n_val, tf.float32)
+                val_ap = _average_precision(val_hist)
             else:
                 val_loss = tf.fill([members], np.nan)
                 val_ap = tf.fill([members], np.nan)

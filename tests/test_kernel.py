@@ -91,3 +91,34 @@ def test_multiclass_members_and_their_keras_model():
     model = kernel.keras_model(network, trained.weights[1])
     np.testing.assert_allclose(np.asarray(model(X)), proba[1], atol=1e-5)
     assert np.isfinite(trained.history[0]["val_pr_auc"]).all()
+
+
+def _binned_average_precision(y, p, bins=kernel.PR_BINS):
+    """The live PR AUC's definition in NumPy: average precision over probability bins."""
+    which = np.clip(np.floor(p * bins).astype(int), 0, bins - 1)
+    pos = np.bincount(which, weights=(y == 1).astype(float), minlength=bins)
+    neg = np.bincount(which, weights=(y != 1).astype(float), minlength=bins)
+    tp, fp = np.cumsum(pos[::-1])[::-1], np.cumsum(neg[::-1])[::-1]
+    precision = np.divide(tp, tp + fp, out=np.zeros(bins), where=tp + fp > 0)
+    recall = tp / tp[0]
+    return float(np.sum((recall - np.append(recall[1:], 0.0)) * precision))
+
+
+def test_per_epoch_scores_on_a_large_table_are_taken_a_slice_at_a_time_and_equal_the_whole():
+    """Members with more rows than one slice: the history's PR AUC (each member on its own rows) and
+    validation loss / PR AUC equal those of the final weights computed on every row at once."""
+    X, y = _data(3 * kernel.EVAL_ROWS + 123, seed=4)
+    X_val, y_val = X[: kernel.EVAL_ROWS + 7], y[: kernel.EVAL_ROWS + 7]
+    network = kernel.Network(n_features=3, n_classes=2, hidden=(5,), epochs=1, batch_size=4096)
+    members = [kernel.Member(rows=np.arange(len(y)), seed=0),
+               kernel.Member(rows=np.arange(kernel.EVAL_ROWS + 50), seed=1, focal=(2.0, 0.7))]
+    trained = kernel.train(network, X, y, members, X_val=X_val, y_val=y_val)
+    proba = kernel.predict_proba(network, trained.weights, X)[:, :, 1]
+    proba_val = kernel.predict_proba(network, trained.weights, X_val)[:, :, 1]
+    for i, member in enumerate(members):
+        history = trained.history[i]
+        assert history["pr_auc"][0] == pytest.approx(_binned_average_precision(y[member.rows], proba[i, member.rows]),
+                                                      abs=1e-5)
+        assert history["val_pr_auc"][0] == pytest.approx(_binned_average_precision(y_val, proba_val[i]), abs=1e-5)
+        expected_loss = kernel.row_loss(y_val, proba_val[i], n_classes=2, focal=member.focal).mean()
+        assert history["val_loss"][0] == pytest.approx(float(expected_loss), rel=1e-4)
