@@ -651,7 +651,7 @@ def dataset_from_table(
     if missing_target.any():
         notes.append(f"{int(missing_target.sum())} rows with no value in {shown_target!r} were left out.")
     source_rows = np.flatnonzero(~missing_target)
-    kept = frame.iloc[source_rows]
+    kept = frame.iloc[source_rows] if missing_target.any() else frame  # no copy of a large table for nothing
     labels = np.array([_label_text(v) for v in kept[target].tolist()], dtype=object)
     distinct = np.unique(labels)
     if distinct.size > MAX_CLASSES:

@@ -88,6 +88,10 @@ class RunViews:
         view = self.view
         return np.vstack([view.points, view.synthetic_points, view.removed_points])
 
+    def detach(self) -> None:
+        """Let go of the training rows: what was computed stays (view, grids' extent), nothing new can be."""
+        self.prepared = self.resampled = None
+
     def boundary(self, network: Network, weights: Sequence[Sequence[np.ndarray]]) -> Boundary:
         """The averaged probability of ``weights``' networks on a grid over the view (one batched call)."""
         from . import kernel
@@ -435,6 +439,20 @@ def run_experiment(
     (weights, history, seconds), = train_plans(network, prepared, [plan_], on_progress=reporter,
                                                should_stop=should_stop, interval=update_interval)
     return finish(dataset, prepared, plan_, network, weights, history, seconds, views)
+
+
+def training_rows(dataset: Dataset, config: ExperimentConfig):
+    """The rows a run with ``config`` trains on, after its strategy, as a table (see ``export.resampled_table``).
+
+    Split, preprocessing and resampling are seeded, so this rebuilds exactly the rows the run used, without
+    training: a result does not carry them from the worker that trained it.
+    """
+    from .export import resampled_table
+
+    prepared = prepare(dataset, test_size=config.test_size, validation_size=config.validation_size, seed=config.seed)
+    plan_ = plan_run(dataset, prepared, config)
+    return resampled_table(plan_.resampled, prepared.feature_names, dataset.classes,
+                           np.asarray(dataset.source_rows)[prepared.fit_rows])
 
 
 def _class_counts(y: np.ndarray, n_classes: int) -> dict[int, int]:

@@ -11,7 +11,7 @@ import math
 import os
 import re
 import tempfile
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from .datasets import Dataset
     from .experiment import ExperimentResult
+    from .strategies import Resampled
 
 __all__ = ["csv_text", "keras_file", "model_bytes", "report_html", "resampled_table", "script_source", "setup_rows"]
 
@@ -62,24 +63,26 @@ def keras_file(network, weights) -> bytes:
 
 # --------------------------------------------------------------------------- the resampled training rows
 
-def resampled_table(result: ExperimentResult) -> pd.DataFrame:
+def resampled_table(resampled: Sequence[Resampled], feature_names: Sequence[str], classes: Sequence[str],
+                    source_rows_fit: np.ndarray) -> pd.DataFrame:
     """The rows the network(s) were trained on, in the network's input space, with where each came from.
 
     Columns: the preprocessed features, the class, ``is_synthetic``, ``source_row`` (the row of the
     original data a real row is; empty for synthetic rows) and, for an ensemble, ``network``.
+    ``source_rows_fit``: the source row of each original training row.
     """
     import pandas as pd
 
     frames = []
-    for member, data in enumerate(result.resampled):
-        frame = pd.DataFrame(data.X, columns=result.prepared.feature_names)
-        if len(result.resampled) > 1:
+    for member, data in enumerate(resampled):
+        frame = pd.DataFrame(data.X, columns=list(feature_names))
+        if len(resampled) > 1:
             frame.insert(0, "network", member + 1)
-        frame["class"] = [result.classes[i] for i in data.y]
+        frame["class"] = np.asarray(classes, dtype=object)[data.y]
         frame["is_synthetic"] = data.is_synthetic
         real = data.source >= 0
         rows = pd.array([pd.NA] * len(data.y), dtype="Int64")
-        rows[real] = result.source_rows_fit[data.source[real]]
+        rows[real] = source_rows_fit[data.source[real]]
         frame["source_row"] = rows
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

@@ -18,8 +18,8 @@ from .datasets import Dataset
 from .experiment import ExperimentConfig, ExperimentResult
 from .projection import Boundary, PointsView
 
-__all__ = ["Cancelled", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob", "Snapshot", "TrainJob", "attach",
-           "execute", "seed_jobs"]
+__all__ = ["Cancelled", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob", "RowsJob", "Snapshot", "TrainJob",
+           "attach", "execute", "seed_jobs"]
 
 
 class Cancelled(Exception):
@@ -88,7 +88,16 @@ class ModelJob:
 
 
 
-Job = TrainJob | CompareJob | LeakageJob | ModelJob
+@dataclass(frozen=True)
+class RowsJob:
+    """A run's training rows (after its strategy) as CSV text, rebuilt on a worker from the data set and the
+    run's settings: results do not carry the rows back to the web server."""
+
+    config: ExperimentConfig
+
+
+
+Job = TrainJob | CompareJob | LeakageJob | ModelJob | RowsJob
 
 
 @dataclass
@@ -116,13 +125,18 @@ class Channel(Protocol):
 
 
 def _detached(result: ExperimentResult, *, views: bool) -> ExperimentResult:
-    """The result to send back: pictures computed here (if asked) and kept in it, without the data set
-    (the caller has it). The worker's own object is changed: nothing here uses it afterwards."""
+    """The result to send back: pictures computed here (if asked) and kept in it, without the data set (the
+    caller has it) and without the feature rows (prepared and resampled: on a large table, hundreds of MB
+    that the web server never uses; labels, row positions and where each row came from stay). The worker's
+    own object is changed: nothing here uses it afterwards."""
     if views:
         result.views.view  # noqa: B018  (computed now, on the worker, and kept in the result)
         result.boundary  # noqa: B018
         result.member_panels  # noqa: B018
     result.dataset = None
+    result.views.detach()
+    result.prepared = result.prepared.without_features()
+    result.resampled = [r.without_features() for r in result.resampled]
     return result
 
 
@@ -154,9 +168,15 @@ def _leakage(job: LeakageJob, dataset: Dataset, channel: Channel):
 
     demo = leakage_demo(dataset, job.config)
     _detached(demo.right, views=True)
-    demo.wrong.boundary  # noqa: B018  (the wrong way keeps its own, leaky table: it is not the caller's)
-    demo.wrong.views.view  # noqa: B018
+    _detached(demo.wrong, views=True)  # its own, leaky table stays here too: the page draws and counts only
     return demo
+
+
+def _rows(job: RowsJob, dataset: Dataset, channel: Channel) -> str:
+    from .experiment import training_rows
+    from .export import csv_text
+
+    return csv_text(training_rows(dataset, job.config))
 
 
 def _model(job: ModelJob) -> bytes:
@@ -174,7 +194,7 @@ def execute(job: Job, dataset: Dataset | None, channel: Channel) -> Any:
     """
     from .errors import UserError
 
-    runners = {TrainJob: _train, CompareJob: _compare, LeakageJob: _leakage}
+    runners = {TrainJob: _train, CompareJob: _compare, LeakageJob: _leakage, RowsJob: _rows}
     try:
         if isinstance(job, ModelJob):
             return _model(job)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -80,6 +80,12 @@ class PreparedData:
     @property
     def n_features(self) -> int:
         return self.X_fit.shape[1]
+
+    def without_features(self) -> "PreparedData":
+        """A copy with no feature rows (``X_*`` of shape ``(0, n_features)``): labels, row positions, names and
+        the fitted preprocessing only. What a result carries back from a worker: the rows stay there."""
+        empty = np.empty((0, self.n_features), np.float32)
+        return replace(self, X_fit=empty, X_val=empty, X_test=empty)
 
 
 def build_transformer(dataset: Dataset):

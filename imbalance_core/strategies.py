@@ -54,6 +54,10 @@ class Resampled:
     def is_synthetic(self) -> np.ndarray:
         return self.source < 0
 
+    def without_features(self) -> "Resampled":
+        """A copy with no feature rows (``X`` of shape ``(0, features)``): labels and where each row came from."""
+        return replace(self, X=np.empty((0, self.X.shape[1]), np.float32))
+
     @property
     def dropped(self) -> np.ndarray:
         """Indices of original training rows that are not in the resampled set."""

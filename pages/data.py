@@ -11,7 +11,7 @@ from imbalance_core.datasets import MAX_FILE_BYTES
 from imbalance_core.plots import make_class_balance_figure
 from ui import share
 from ui.jobs import data_key
-from ui.state import data_figure, dataset_spec, load_dataset, read_upload, set_dataset_spec
+from ui.state import data_figure, dataset_spec, load_dataset, read_upload, set_dataset_spec, upload_digest
 from ui.text import md_escape
 from ui.widgets import param_widgets
 
@@ -41,14 +41,18 @@ else:
     )
     if upload is None and current["source"] == "upload":
         st.caption(f"Using the file uploaded earlier: **{md_escape(current['filename'])}**.")
-        raw, filename = current["data"], current["filename"]
+        raw, filename, digest = current["data"], current["filename"], current["digest"]
     elif upload is None:
         st.info("Upload a file to use it. Until then the lab keeps its current data set.")
         st.stop()
     else:
         raw, filename = upload.getvalue(), upload.name
+        known = st.session_state.get("data.digest")  # hashing up to 1 GB: once per uploaded file
+        if known is None or known[0] != upload.file_id:
+            known = st.session_state["data.digest"] = (upload.file_id, upload_digest(raw))
+        digest = known[1]
     try:
-        table = read_upload(raw, filename)
+        table = read_upload(raw, filename, digest)
     except DataError as exc:
         st.error(md_escape(str(exc), limit=None), icon=":material/error:")
         st.caption("The lab keeps using the data set it had; nothing else changed.")
@@ -80,7 +84,7 @@ else:
         st.session_state["data.features"] = others
         st.session_state["data.features_target"] = target
     features = st.multiselect("Feature columns", others, key="data.features")
-    spec = {"source": "upload", "data": raw, "filename": filename, "target": target,
+    spec = {"source": "upload", "data": raw, "digest": digest, "filename": filename, "target": target,
             "positive": None if positive == positive_options[0] else positive, "features": features}
     try:
         load_dataset(spec)
@@ -103,9 +107,9 @@ for note in dataset.notes:
     st.info(md_escape(note, limit=None), icon=":material/info:")
 left, right = st.columns([3, 2])
 with left:
-    preview = dataset.features.copy()
-    preview.insert(len(preview.columns), f"{dataset.target} (class)", dataset.labels)
-    st.dataframe(preview.head(500), height=380)
+    preview = dataset.features.head(500).copy()
+    preview.insert(len(preview.columns), f"{dataset.target} (class)", dataset.labels[:500])
+    st.dataframe(preview, height=380)
     positive = md_escape(dataset.positive_class, 60)
     st.caption(f"{len(dataset.labels)} rows (first 500 shown), {dataset.n_features} feature columns; positive class: "
                f"{positive}; imbalance {dataset.imbalance_ratio:.1f} : 1.")

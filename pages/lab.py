@@ -189,11 +189,12 @@ with results:
         if result is not None:
             st.session_state["lab.result"] = result
             st.session_state["lab.result_setup"] = setup
+            st.session_state["lab.result_spec"] = spec
     result = st.session_state.get("lab.result")
     if result is not None:
         if not setup.trains_like(st.session_state.get("lab.result_setup")):
             st.info("Settings changed since this result was trained. Press **Train** to see the new ones.")
-        show_result(result, share_link=setup.url, uploaded=uploaded)
+        show_result(result, share_link=setup.url, uploaded=uploaded, spec=st.session_state.get("lab.result_spec", spec))
     elif not train and resume is None:
         if stopped_at is None:
             st.info("Press **Train** to fit a network with the chosen strategy. The decision boundary replaces this "

@@ -1,6 +1,8 @@
 """Exports of a finished run: each is a valid file that says what the app says."""
 
+import io
 import json
+import pickle
 import subprocess
 import sys
 
@@ -9,7 +11,8 @@ import pandas as pd
 import pytest
 
 from imbalance_core import dataset_from_table, run_experiment
-from imbalance_core.export import model_bytes, report_html, resampled_table, script_source
+from imbalance_core.experiment import training_rows
+from imbalance_core.export import model_bytes, report_html, script_source
 
 from .conftest import tiny_config
 
@@ -74,20 +77,60 @@ def test_keras_file_loads_and_predicts_what_the_app_predicted(tmp_path, moons, s
     np.testing.assert_allclose(out, result.proba_test[:, 1], atol=1e-5)
 
 
-def test_resampled_table_marks_synthetic_rows_and_maps_real_ones_to_the_data(moons):
-    result = run_experiment(moons, tiny_config("smote"))
-    table = resampled_table(result)
-    data = result.resampled[0]
-    assert len(table) == len(data.y)
-    assert table["is_synthetic"].sum() == data.n_synthetic > 0
+@pytest.mark.parametrize("strategy, params", [("smote", {}), ("ensemble", {"n_members": 2})])
+def test_training_rows_are_rebuilt_exactly_and_map_real_ones_to_the_data(moons, strategy, params):
+    """The download's rows, rebuilt from the data and the settings (as a worker does, without training), are
+    the rows the run trained on: synthetic rows marked, real ones mapped to their training row, features
+    as the network saw them."""
+    result = run_experiment(moons, tiny_config(strategy, params=params))
+    table = training_rows(moons, result.config)
+    assert len(table) == sum(len(r.y) for r in result.resampled)
+    names = result.prepared.feature_names
+    np.testing.assert_array_equal(table[names].to_numpy(), np.vstack([r.X for r in result.resampled]))
+    labels = np.concatenate([r.y for r in result.resampled])
+    np.testing.assert_array_equal(table["class"], np.asarray(result.classes)[labels])
+    if strategy == "ensemble":
+        assert table["network"].tolist() == [m + 1 for m, r in enumerate(result.resampled) for _ in r.y]
+    assert table["is_synthetic"].sum() == sum(r.n_synthetic for r in result.resampled)
     assert table.loc[table["is_synthetic"], "source_row"].isna().all()
     real = table[~table["is_synthetic"]]
     assert set(real["source_row"]) <= set(result.source_rows_fit)  # training rows only, never test rows
     assert not set(real["source_row"]) & set(result.source_rows_test)
     position = {row: i for i, row in enumerate(result.source_rows_fit)}
-    np.testing.assert_allclose(real[result.prepared.feature_names].to_numpy(),
-                               result.prepared.X_fit[[position[r] for r in real["source_row"]]], atol=1e-6)
-    assert (table["class"].isin(result.classes)).all()
+    np.testing.assert_allclose(real[names].to_numpy(), result.prepared.X_fit[[position[r] for r in real["source_row"]]],
+                               atol=1e-6)
+
+
+def test_a_result_leaves_its_worker_without_feature_rows_and_every_view_still_works(moons):
+    """What a worker sends back: no data set, no feature rows (labels, row positions and sources stay); the
+    pictures were drawn there; the page's figures, counts and other thresholds need nothing else."""
+    from imbalance_core.jobs import RowsJob, TrainJob, execute
+    from imbalance_core.report import result_figures
+
+    class Channel:
+        def report(self, snapshot):
+            pass
+
+        def should_stop(self):
+            return False
+
+    config = tiny_config("smote")
+    full = run_experiment(moons, config)
+    sent = execute(TrainJob(config), moons, Channel())
+    assert sent.dataset is None and sent.views.prepared is None
+    assert sent.prepared.X_fit.shape == (0, full.prepared.n_features)
+    assert len(sent.prepared.y_fit) == len(full.prepared.y_fit)
+    assert all(r.X.shape[0] == 0 for r in sent.resampled)
+    full.boundary, full.view  # noqa: B018  (drawn, as the sent one was)
+    rows_bytes = sum(a.nbytes for a in (full.prepared.X_fit, full.prepared.X_val, full.prepared.X_test,
+                                        full.resampled[0].X[full.resampled[0].is_synthetic]))
+    assert len(pickle.dumps(full)) - len(pickle.dumps(sent)) >= rows_bytes
+    assert sent.counts == full.counts
+    np.testing.assert_array_equal(sent.view.synthetic_points, full.view.synthetic_points)
+    assert set(result_figures(sent, threshold=0.3)) == set(result_figures(full, threshold=0.3))
+    assert sent.evaluate_at(0.3).metrics == full.evaluate_at(0.3).metrics
+    rows = pd.read_csv(io.StringIO(execute(RowsJob(config), moons, Channel())))
+    assert len(rows) == len(full.resampled[0].y) and rows["is_synthetic"].sum() == full.resampled[0].n_synthetic
 
 
 def test_html_report_is_self_contained_with_setup_metrics_and_figures(moons):

@@ -247,9 +247,16 @@ def test_the_exported_script_embeds_every_name_as_data_and_still_reproduces(host
 
 
 def test_csv_exports_neutralise_formulas(hostile_result):
-    from imbalance_core.export import csv_text, resampled_table
+    from imbalance_core.jobs import RowsJob, execute
 
-    rows = pd.read_csv(io.StringIO(csv_text(resampled_table(hostile_result))))
+    class Channel:
+        def report(self, snapshot):
+            pass
+
+        def should_stop(self):
+            return False
+
+    rows = pd.read_csv(io.StringIO(execute(RowsJob(hostile_result.config), hostile_result.dataset, Channel())))
     assert rows.columns[1].startswith("'=HYPERLINK")
     assert set(rows["class"]) == {HTML, f"'@ok {LINK}"}
 

@@ -55,12 +55,7 @@ def data_key(spec: dict[str, Any]) -> str:
         settings = repr(sorted(spec.get("params", {}).items()))
         return f"builtin:{spec['key']}:{hashlib.sha1(settings.encode()).hexdigest()[:16]}"
     columns = repr((spec["filename"], spec["target"], spec.get("positive"), tuple(spec["features"])))
-    known = spec.get("content_key")  # hashing up to 1 GB once per upload, not on every rerun
-    if known is None or known[0] != columns:
-        digest = hashlib.sha1(spec["data"])
-        digest.update(columns.encode())
-        known = spec["content_key"] = (columns, f"upload:{digest.hexdigest()}")
-    return known[1]
+    return f"upload:{spec['digest']}:{hashlib.sha1(columns.encode()).hexdigest()[:16]}"
 
 
 def submit(job: Job, spec: dict[str, Any] | None = None, dataset: Any = None, *, kind: str,

@@ -160,11 +160,12 @@ def share_popover(url: str, *, uploaded: bool) -> None:
 
 @st.fragment
 def show_result(result: ExperimentResult, share_link: Callable[[float], str] | None = None,
-                uploaded: bool = False) -> None:
+                uploaded: bool = False, spec: dict | None = None) -> None:
     """Every chart and number of a finished run. View options rerun only this fragment.
 
     ``share_link(threshold)`` builds the link to this setup; the popover showing it lives in this
-    fragment so that it follows the threshold.
+    fragment so that it follows the threshold. ``spec``: the data the run trained on (its training rows
+    are rebuilt from it on a worker when downloaded).
     """
     st.subheader(f"{result.strategy_label} on {md_escape(result.dataset_name)}")
     binary = len(result.classes) == 2
@@ -238,7 +239,7 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
     if result.class_weights:
         st.caption("Class weights used: " + ", ".join(
             f"{md_escape(result.classes[c], 60)} = {w:.2f}" for c, w in result.class_weights.items()))
-    downloads(result, threshold)
+    downloads(result, threshold, spec)
 
 
 def _file_stem(result: ExperimentResult) -> str:
@@ -254,7 +255,17 @@ def _model_file(result: ExperimentResult, session: str) -> bytes:
     return jobs.submit(ModelJob.of(result), kind="model", session=session).result()
 
 
-def downloads(result: ExperimentResult, threshold: float) -> None:
+def _training_rows_file(result: ExperimentResult, spec: dict | None, session: str) -> str:
+    """The run's training rows as CSV, rebuilt by a worker from the data and the run's settings (a result
+    does not carry them: on a large table they are hundreds of MB)."""
+    from imbalance_core.jobs import RowsJob
+
+    from . import jobs
+
+    return jobs.submit(RowsJob(result.config), spec, result.dataset, kind="rows", session=session).result()
+
+
+def downloads(result: ExperimentResult, threshold: float, spec: dict | None = None) -> None:
     """The run as files: built only when clicked (no cost on reruns), and clicking does not rerun."""
     from . import jobs
 
@@ -277,7 +288,7 @@ def downloads(result: ExperimentResult, threshold: float) -> None:
         help="The trained network (an ensemble as one averaging model). It expects the preprocessed features, "
              "as the Python script computes them.")
     columns[3].download_button(
-        "Training rows", lambda: export.csv_text(export.resampled_table(result)),
+        "Training rows", lambda: _training_rows_file(result, spec, session),
         file_name=f"{stem}-training-rows.csv", mime="text/csv", key="lab.download.training_rows", on_click="ignore",
         icon=":material/table:", help="A CSV of the rows the network was trained on, after the strategy, with is_synthetic "
                                       "and the source row of each real one (features as the network saw them).")

@@ -193,6 +193,7 @@ def apply(setup: Mapping[str, Any], *, train: bool) -> None:
     state["lab.present"] = bool(setup.get("present", False))
     state.pop("lab.result", None)
     state.pop("lab.result_setup", None)
+    state.pop("lab.result_spec", None)
     state["lab.autotrain"] = train
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -43,24 +44,37 @@ def _builtin(key: str, params: tuple[tuple[str, Any], ...]) -> Dataset:
     return core.load_builtin(key, **dict(params))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def read_upload(data: bytes, filename: str):
-    """Parse uploaded bytes once per distinct file."""
-    return core.read_table(data, filename=filename)
+def upload_digest(data: bytes) -> str:
+    """A name for an uploaded file's content (hashing up to 1 GB: once per upload, kept in the spec)."""
+    return hashlib.sha1(data).hexdigest()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _uploaded(data: bytes, filename: str, target: str, positive: str | None, features: tuple[str, ...]) -> Dataset:
-    return core.dataset_from_table(
-        read_upload(data, filename), target=target, positive_class=positive, features=list(features), name=filename
-    )
+# Uploaded tables and their data sets are kept as shared, read-only objects keyed by the file's digest
+# (``cache_resource``: ``cache_data`` would keep a pickled copy and hand every rerun a fresh unpickled
+# one: two extra copies of a table that can be a gigabyte). Nothing changes them after they are made.
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _table(digest: str, filename: str, _data: bytes):
+    return core.read_table(_data, filename=filename)
+
+
+def read_upload(data: bytes, filename: str, digest: str):
+    """The uploaded bytes as a table, parsed once per distinct file (``digest``: :func:`upload_digest`)."""
+    return _table(digest, filename, data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _uploaded(digest: str, filename: str, target: str, positive: str | None, features: tuple[str, ...],
+              _data: bytes) -> Dataset:
+    return core.dataset_from_table(read_upload(_data, filename, digest), target=target, positive_class=positive,
+                                   features=list(features), name=filename)
 
 
 def load_dataset(spec: dict[str, Any]) -> Dataset:
     """The data set a spec describes (raises ``DataError`` with a user-facing message)."""
     if spec["source"] == "builtin":
         return _builtin(spec["key"], tuple(sorted(spec.get("params", {}).items())))
-    return _uploaded(spec["data"], spec["filename"], spec["target"], spec.get("positive"), tuple(spec["features"]))
+    return _uploaded(spec["digest"], spec["filename"], spec["target"], spec.get("positive"), tuple(spec["features"]),
+                     spec["data"])
 
 
 def training_counts(dataset: Dataset, *, seed: int, test_size: float) -> dict[int, int]:
@@ -80,7 +94,7 @@ def spec_fingerprint(spec: dict[str, Any]) -> tuple:
     """Everything that identifies the data a spec loads, without the uploaded bytes themselves."""
     if spec["source"] == "builtin":
         return ("builtin", spec["key"], tuple(sorted(spec.get("params", {}).items())))
-    return ("upload", spec["filename"], len(spec["data"]), spec["target"], spec.get("positive"), tuple(spec["features"]))
+    return ("upload", spec["digest"], spec["filename"], spec["target"], spec.get("positive"), tuple(spec["features"]))
 
 
 def active_dataset() -> tuple[dict[str, Any], Dataset]:
