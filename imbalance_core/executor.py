@@ -236,8 +236,11 @@ class DaskEngine:
             self.ready.set()
 
     def _spawn_worker(self) -> subprocess.Popen:
+        # MALLOC_TRIM_THRESHOLD_ as Dask's nanny sets it for its workers: freed memory goes back to the system
+        # (a large table's arrays would otherwise stay in the process after every job)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-                   TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+                   TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+                   MALLOC_TRIM_THRESHOLD_=os.environ.get("MALLOC_TRIM_THRESHOLD_", "65536"))
         return subprocess.Popen(
             [sys.executable, "-m", "imbalance_core.worker", self._cluster.scheduler_address, "--nthreads", str(self.threads),
              "--nworkers", "1", "--no-nanny", "--no-dashboard", "--death-timeout", "30", "--name", "lab"],

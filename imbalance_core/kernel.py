@@ -37,7 +37,8 @@ __all__ = ["Member", "Network", "Progress", "Stopped", "Trained", "initial_weigh
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam's defaults
 PR_BINS = 200  # the live PR AUC: average precision over this many probability bins
 PREDICT_ROWS = 65_536  # rows per call when predicting (bounds memory on large tables)
-EVAL_ROWS = 16_384  # rows per member per slice of the per-epoch scores (bounds memory on large tables)
+EVAL_ROWS = 16_384  # rows per member per slice of the per-epoch scores (bounds memory on large tables) ...
+EVAL_PARALLEL = 2  # ... and slices in flight at once (a graph loop runs up to 10 iterations together by default)
 
 
 @dataclass(frozen=True)
@@ -366,6 +367,7 @@ def _epochs_function(layout: tuple, activation: str, binary: bool, n_classes: in
             # time: a whole large table at once would need members x rows x width floats per layer
             fit_hist = tf.zeros([2, members, classes, PR_BINS])
             for c in tf.range((width + EVAL_ROWS - 1) // EVAL_ROWS):
+                tf.autograph.experimental.set_loop_options(parallel_iterations=EVAL_PARALLEL)
                 part = rows[:, c * EVAL_ROWS:(c + 1) * EVAL_ROWS]
                 part_mask = tf.cast(c * EVAL_ROWS + tf.range(tf.shape(part)[1])[None, :] < n_rows[:, None],
                                     tf.float32)
@@ -378,6 +380,7 @@ def _epochs_function(layout: tuple, activation: str, binary: bool, n_classes: in
                 val_hist = tf.zeros([2, members, classes, PR_BINS])
                 val_loss_sum = tf.zeros([members])
                 for c in tf.range((n_val + EVAL_ROWS - 1) // EVAL_ROWS):
+                    tf.autograph.experimental.set_loop_options(parallel_iterations=EVAL_PARALLEL)
                     x_part = X_val[c * EVAL_ROWS:(c + 1) * EVAL_ROWS]
                     part_rows = tf.shape(x_part)[0]
                     val_proba = _forward(flat, layout, tf.broadcast_to(x_part[None], [members, part_rows,
