@@ -63,6 +63,9 @@ def _network_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--activation", default=NetworkConfig.activation)
     parser.add_argument("--prior-bias", action="store_true",
                         help="start the output bias at the class priors of the training rows")
+    parser.add_argument("--patience", type=int, default=NetworkConfig.patience,
+                        help="stop a network after this many epochs without a better validation PR AUC, keeping its "
+                             "best epoch's weights (default 0: every epoch)")
     parser.add_argument("--seed", type=int, default=0, help="the (first) seed")
     parser.add_argument("--test-size", type=float, default=0.25)
 
@@ -165,6 +168,7 @@ def _network(args: argparse.Namespace, dataset=None) -> NetworkConfig:
     return NetworkConfig.from_values({
         "hidden_layers": args.hidden, "activation": args.activation, "learning_rate": args.learning_rate,
         "epochs": args.epochs, "batch_size": args.batch_size, "prior_bias": args.prior_bias,
+        "patience": args.patience,
     }, training_rows=rows)
 
 

@@ -159,6 +159,13 @@ class ExperimentResult:
         return len(self.weights)
 
     @property
+    def best_epochs(self) -> list[int] | None:
+        """With early stopping: each network's epoch whose weights it kept (best validation PR AUC); else None."""
+        if not self.config.network.patience or not self.history or "val_pr_auc" not in self.history[0]:
+            return None
+        return _best_epochs(self.history)
+
+    @property
     def view(self) -> PointsView:
         """The training rows in the 2-D (or 1-D) view, with synthetic and removed rows apart."""
         return self.views.view
@@ -266,10 +273,12 @@ class Plan:
     output_bias: list[tuple[float, ...] | None]
     notes: list[str]
 
-    def gradient_steps(self) -> int:
-        """Adam steps in all its networks together (rows per network / batch, times epochs)."""
+    def gradient_steps(self, epochs_run: Sequence[int] | None = None) -> int:
+        """Adam steps in all its networks together (rows per network / batch, times epochs: the epochs each ran,
+        when given, else every epoch)."""
         network = self.config.network
-        return sum(-(-len(r.y) // network.batch_size) * network.epochs for r in self.resampled)
+        epochs_run = epochs_run or [network.epochs] * len(self.resampled)
+        return sum(-(-len(r.y) // network.batch_size) * e for r, e in zip(self.resampled, epochs_run))
 
 
 def plan_run(dataset: Dataset, prepared: PreparedData, config: ExperimentConfig) -> Plan:
@@ -299,13 +308,37 @@ def plan_run(dataset: Dataset, prepared: PreparedData, config: ExperimentConfig)
     )
 
 
+def _best_epochs(history: list[dict[str, list[float]]]) -> list[int]:
+    """Each network's epoch with the best validation PR AUC (the first, on a tie: the one early stopping keeps)."""
+    return [int(np.nanargmax(h["val_pr_auc"])) + 1 if np.isfinite(h["val_pr_auc"]).any() else len(h["loss"])
+            for h in history]
+
+
+def _early_stopping_notes(network: NetworkConfig, history: list[dict[str, list[float]]]) -> list[str]:
+    """What early stopping did, from the history: the epochs run and the best epoch kept."""
+    if not network.patience:
+        return []
+    if not history or "val_pr_auc" not in history[0]:
+        return ["Early stopping was off: there is no validation split to watch."]
+    ran = [len(h["loss"]) for h in history]
+    best = _best_epochs(history)
+    if len(history) == 1:
+        how = (f"stopped after epoch {ran[0]} of {network.epochs}" if ran[0] < network.epochs
+               else f"ran all {network.epochs} epochs")
+        return [f"Early stopping (patience {network.patience}): {how}; the weights of epoch {best[0]}, the best "
+                "validation PR AUC, are kept."]
+    return [f"Early stopping (patience {network.patience}): the {len(history)} networks ran {min(ran)} to {max(ran)} "
+            f"of {network.epochs} epochs; each keeps the weights of its best validation PR AUC (epochs {min(best)} to "
+            f"{max(best)})."]
+
+
 def kernel_network(n_features: int, n_classes: int, config: NetworkConfig) -> Network:
     """The kernel's ``Network`` for these settings (imports the kernel, and so TensorFlow)."""
     from .kernel import Network
 
     return Network(n_features=n_features, n_classes=n_classes, hidden=tuple(config.hidden_layers),
                    activation=config.activation, learning_rate=config.learning_rate, epochs=config.epochs,
-                   batch_size=config.batch_size)
+                   batch_size=config.batch_size, patience=config.patience)
 
 
 def network_of(prepared: PreparedData, n_classes: int, config: NetworkConfig) -> Network:
@@ -384,8 +417,8 @@ def finish(dataset: Dataset, prepared: PreparedData, plan_: Plan, network: Netwo
         source_rows_fit=np.asarray(dataset.source_rows)[prepared.fit_rows],
         source_rows_test=np.asarray(dataset.source_rows)[prepared.test_rows],
         train_seconds=seconds,
-        gradient_steps=plan_.gradient_steps(),
-        notes=plan_.notes + evaluation.notes,
+        gradient_steps=plan_.gradient_steps([len(h["loss"]) for h in history]),
+        notes=plan_.notes + _early_stopping_notes(config.network, history) + evaluation.notes,
         views=views or RunViews(prepared, plan_.resampled, list(dataset.classes), dataset.positive_index,
                                 config.seed, config.grid_resolution),
     )

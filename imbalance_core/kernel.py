@@ -52,6 +52,7 @@ class Network:
     learning_rate: float = 0.01
     epochs: int = 60
     batch_size: int = 32
+    patience: int = 0  # stop a member after this many epochs without a better validation PR AUC (0: never)
 
     @property
     def binary(self) -> bool:
@@ -96,6 +97,7 @@ class Trained:
     weights: list[list[np.ndarray]]
     history: list[dict[str, list[float]]]
     seconds: float
+    epochs_run: list[int] | None = None  # per member, when early stopping ended some before the last epoch
 
 
 @dataclass
@@ -329,11 +331,16 @@ def _epochs_function(layout: tuple, activation: str, binary: bool, n_classes: in
         tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.int32),  # validation rows and labels
         tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32),  # first epoch, epochs to run
         tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.int32),  # learning rate, batch size
+        # early stopping: each member's best weights and validation PR AUC so far, epochs since it, whether it
+        # stopped, epochs it ran; and the patience (0: never stop)
+        tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32), tf.TensorSpec([None], tf.int32),
+        tf.TensorSpec([None], tf.bool), tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32),
     ]
 
     @tf.function(input_signature=signature)
     def run(flat, m1, m2, steps_done, X_pool, y_pool, rows, n_rows, seeds, class_weight, is_focal, gamma,
-            alpha, X_val, y_val, first_epoch, n_epochs, learning_rate, batch_size):
+            alpha, X_val, y_val, first_epoch, n_epochs, learning_rate, batch_size, best_flat, best_score, wait,
+            stopped, ran, patience):
         members = tf.shape(rows)[0]
         width = tf.shape(rows)[1]
         steps = (n_rows + batch_size - 1) // batch_size  # per member
@@ -341,7 +348,7 @@ def _epochs_function(layout: tuple, activation: str, binary: bool, n_classes: in
         padded = most * batch_size
         columns = tf.range(width)[None, :]
         classes = 1 if binary else n_classes  # histogram columns: the positive class, or every class
-        history = [tf.TensorArray(tf.float32, size=n_epochs) for _ in range(4)]
+        history = [tf.TensorArray(tf.float32, size=0, dynamic_size=True) for _ in range(4)]
         for e in tf.range(n_epochs):
             epoch = first_epoch + e
             keys = tf.map_fn(
@@ -357,7 +364,7 @@ def _epochs_function(layout: tuple, activation: str, binary: bool, n_classes: in
                 index = shuffled[:, start:start + batch_size]
                 position = start + tf.range(batch_size)[None, :]
                 mask = tf.cast(position < n_rows[:, None], tf.float32)
-                active = s < steps
+                active = tf.logical_and(s < steps, tf.logical_not(stopped))  # a stopped member rests
                 flat, m1, m2, steps_done, batch_loss = step(
                     flat, m1, m2, steps_done, tf.gather(X_pool, index), tf.gather(y_pool, index), mask, active,
                     class_weight, is_focal, gamma, alpha, learning_rate)
@@ -397,7 +404,16 @@ def _epochs_function(layout: tuple, activation: str, binary: bool, n_classes: in
                 val_ap = tf.fill([members], np.nan)
             history[2] = history[2].write(e, val_loss)
             history[3] = history[3].write(e, val_ap)
-        return flat, m1, m2, steps_done, [h.stack() for h in history]
+            ran += tf.cast(tf.logical_not(stopped), tf.int32)
+            if patience > 0 and n_val > 0:  # Keras' EarlyStopping(mode="max", restore_best_weights=True)
+                improved = tf.logical_and(tf.logical_not(stopped), val_ap > best_score)  # NaN never improves
+                best_flat = tf.where(improved[:, None], flat, best_flat)
+                best_score = tf.where(improved, val_ap, best_score)
+                wait = tf.where(improved, 0, wait + 1)
+                stopped = tf.logical_or(stopped, tf.logical_and(wait >= patience, epoch > 0))
+                if tf.reduce_all(stopped):
+                    break
+        return flat, m1, m2, steps_done, [h.stack() for h in history], best_flat, best_score, wait, stopped, ran
 
     _COMPILED[key] = run
     return run
@@ -451,6 +467,11 @@ def train(
     Whole epochs run per compiled call; between calls ``on_progress`` is called (at most every
     ``interval`` seconds, and after the last epoch) and ``should_stop`` is asked (``Stopped`` is raised
     if it answers yes). Whatever ``on_progress`` raises stops training and propagates.
+
+    With ``network.patience`` and validation rows, each member stops as Keras' ``EarlyStopping(monitor=
+    "val_pr_auc", mode="max", patience=..., restore_best_weights=True)`` would: after ``patience`` epochs
+    without a better validation PR AUC it rests (the others go on), its history ends there, and it keeps the
+    weights of its best epoch.
     """
     start = time.perf_counter()
     if not members:
@@ -483,35 +504,50 @@ def train(
     flat = tf.constant(_flatten(weights))
     m1, m2 = tf.zeros_like(flat), tf.zeros_like(flat)
     steps_done = tf.zeros([len(members)], tf.float32)
+    # early stopping's state (used only with a patience and validation rows); resting members count as stopped
+    best_flat, best_score = flat, tf.fill([len(members)], -np.inf)
+    wait, ran = tf.zeros([len(members)], tf.int32), tf.zeros([len(members)], tf.int32)
+    stopped = tf.constant(np.arange(len(members)) >= real)
+    patience = tf.constant(network.patience if len(y_val) else 0, tf.int32)
     history = [{"loss": [], "pr_auc": [], "val_loss": [], "val_pr_auc": []} for _ in members]
     names = ("loss", "pr_auc", "val_loss", "val_pr_auc")
     epoch, chunk, last_report = 0, 1, time.perf_counter()  # a run shorter than the interval reports once, at its end
     while epoch < network.epochs:
         n = min(chunk, network.epochs - epoch)
         began = time.perf_counter()
-        flat, m1, m2, steps_done, produced = run(
+        flat, m1, m2, steps_done, produced, best_flat, best_score, wait, stopped, ran = run(
             flat, m1, m2, steps_done, *constants, tf.constant(epoch, tf.int32),
             tf.constant(n, tf.int32), tf.constant(network.learning_rate, tf.float32),
-            tf.constant(network.batch_size, tf.int32))
+            tf.constant(network.batch_size, tf.int32), best_flat, best_score, wait, stopped, ran, patience)
         took = time.perf_counter() - began
+        ran_now = np.asarray(ran)
         for name, values in zip(names, produced):
             values = np.asarray(values)
             for i in range(len(members)):
-                history[i][name].extend(float(v) for v in values[:, i])
-        epoch += n
+                history[i][name].extend(float(v) for v in values[:ran_now[i] - len(history[i][name]), i])
+        epoch += int(np.asarray(produced[0]).shape[0])  # fewer than n when every member stopped early
+        early = bool(np.all(np.asarray(stopped)))
         # next call: as many epochs as fit in the interval (the first one also paid for tracing)
         chunk = max(1, min(network.epochs - epoch, int(n * interval / max(took, 1e-4))))
         now = time.perf_counter()
-        if on_progress is not None and (epoch == network.epochs or now - last_report >= interval):
+        if on_progress is not None and (early or epoch == network.epochs or now - last_report >= interval):
             last_report = now
             on_progress(Progress(epoch, network.epochs, history[:real], network, flat[:real]))
+        if early:
+            break
         if should_stop is not None and epoch < network.epochs and should_stop():
             raise Stopped(f"stopped after {epoch} of {network.epochs} epochs")
     history = history[:real]
     if len(y_val) == 0:
         for h in history:
             del h["val_loss"], h["val_pr_auc"]
-    return Trained(weights=_unflatten(flat, network)[:real], history=history, seconds=time.perf_counter() - start)
+    epochs_run = None
+    if int(patience) > 0:  # each member keeps the weights of its best epoch (by validation PR AUC)
+        best = np.isfinite(np.asarray(best_score))
+        flat = tf.where(tf.constant(best)[:, None], best_flat, flat)
+        epochs_run = [int(r) for r in np.asarray(ran)[:real]]
+    return Trained(weights=_unflatten(flat, network)[:real], history=history, seconds=time.perf_counter() - start,
+                   epochs_run=epochs_run)
 
 
 def predict_proba(network: Network, weights: Sequence[Sequence[np.ndarray]], X: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from .errors import ConfigError
 from .params import Param
 from .text import shorten
 
-__all__ = ["BATCH_SIZE", "NETWORK_PARAMS", "NetworkConfig", "default_batch_size"]
+__all__ = ["BATCH_SIZE", "NETWORK_PARAMS", "NetworkConfig", "PATIENCE", "default_batch_size"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu")
 MAX_HIDDEN_LAYERS = 6
@@ -46,10 +46,15 @@ NETWORK_PARAMS: tuple[Param, ...] = (
     Param("prior_bias", "bool", False, "Start from the class priors",
           "Initialise the output bias so the untrained network predicts each class at its share of the training "
           "rows, instead of 50/50. The loss at epoch 0 is lower and the first epochs are not spent learning the priors."),
+    Param("patience", "int", 0, "Early stopping patience",
+          "Epochs without a better validation PR AUC before a network stops training; it keeps the weights of its "
+          "best epoch (as the TensorFlow imbalanced-data tutorial does, with 10). 0 trains every epoch.",
+          low=0, high=200, step=1),
 )
 
 
 BATCH_SIZE = next(p for p in NETWORK_PARAMS if p.name == "batch_size")  # its default follows the training rows
+PATIENCE = next(p for p in NETWORK_PARAMS if p.name == "patience")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class NetworkConfig:
     epochs: int = 60
     batch_size: int = 32
     prior_bias: bool = False
+    patience: int = 0  # early stopping on validation PR AUC (0: off)
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.hidden_layers) <= MAX_HIDDEN_LAYERS or any(
@@ -70,7 +76,7 @@ class NetworkConfig:
                               f"got {shorten(self.hidden_layers)}")
         if self.activation not in ACTIVATIONS:
             raise ConfigError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {shorten(repr(self.activation))}")
-        for p in NETWORK_PARAMS[2:5]:  # learning rate, epochs, batch size: finite and in range
+        for p in (*NETWORK_PARAMS[2:5], PATIENCE):  # learning rate, epochs, batch size, patience: in range
             object.__setattr__(self, p.name, p.check(getattr(self, p.name)))
 
     @classmethod

@@ -445,8 +445,10 @@ def make_class_balance_figure(
 
 
 def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, total_epochs: int | None = None,
-                        initial_loss: float | None = None, title: str = "Training history") -> go.Figure:
-    """Loss and PR AUC per epoch, training and validation; ensemble members drawn one after another."""
+                        initial_loss: float | None = None, title: str = "Training history",
+                        best_epochs: Sequence[int] | None = None) -> go.Figure:
+    """Loss and PR AUC per epoch, training and validation; ensemble members drawn one after another.
+    ``best_epochs``: with early stopping, each network's kept epoch, marked on its validation PR AUC."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "PR AUC"), horizontal_spacing=0.1)
     styles = {"loss": ("training", PALETTE[0]), "val_loss": ("validation", PALETTE[1]),
               "pr_auc": ("training", PALETTE[0]), "val_pr_auc": ("validation", PALETTE[1])}
@@ -470,6 +472,14 @@ def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, tot
         fig.add_trace(go.Scatter(x=np.array([0], dtype=np.float32), y=np.array([initial_loss], dtype=np.float32),
                                  mode="markers", name="before training", marker=dict(color="#222222", size=9)),
                       row=1, col=1)
+    if best_epochs:
+        kept = [(e, member["val_pr_auc"][e - 1]) for e, member in zip(best_epochs, history)
+                if "val_pr_auc" in member and 1 <= e <= len(member["val_pr_auc"])]
+        if kept:
+            fig.add_trace(go.Scatter(
+                x=np.array([e for e, _ in kept], dtype=np.float32), y=np.array([v for _, v in kept], dtype=np.float32),
+                mode="markers", name="best epoch (weights kept)", marker=dict(color="#222222", size=11, symbol="star"),
+                hovertemplate="best epoch %{x}: validation PR AUC %{y:.3f}<extra></extra>"), row=1, col=2)
     _layout(fig, _label(title), "", "", height=340)
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, x=1.02))
     first = -1 if initial_loss is not None else 1  # room for the whole epoch-0 marker

@@ -80,6 +80,7 @@ def result_figures(
         "history": make_history_figure(
             result.history, total_epochs=result.config.network.epochs,
             initial_loss=result.initial_loss["prior_bias" if result.config.network.prior_bias else "zero_bias"],
+            best_epochs=result.best_epochs,
         ),
     }
     if result.member_panels:

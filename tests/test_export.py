@@ -2,6 +2,7 @@
 
 import io
 import json
+from dataclasses import replace
 import pickle
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from imbalance_core import dataset_from_table, run_experiment
 from imbalance_core.experiment import training_rows
 from imbalance_core.export import model_bytes, report_html, script_source
 
-from .conftest import tiny_config
+from .conftest import TINY_NETWORK, tiny_config
 
 
 def _run_scripts(tmp_path, sources: list[str]) -> list[dict]:
@@ -51,7 +52,9 @@ def test_standalone_scripts_reproduce_their_runs_without_the_app(tmp_path, moons
     from imbalance_core import kernel, portable
 
     ensemble = run_experiment(_table_with_categories(), tiny_config("ensemble+focal_loss", params={"n_members": 2}))
-    cluster = run_experiment(moons, tiny_config("cluster_oversampling"))
+    stopping = replace(TINY_NETWORK, epochs=40, patience=2)  # early stopping travels with the script too
+    cluster = run_experiment(moons, tiny_config("cluster_oversampling", network=stopping))
+    assert "Early stopping (patience 2): stopped after epoch" in " ".join(cluster.notes)
     sources = [script_source(ensemble, threshold=0.35), script_source(cluster)]
     for source in sources:
         assert "import imbalance_core" not in source and "from imbalance_core" not in source  # libraries only

@@ -1,5 +1,7 @@
 """The training kernel: what Keras would compute, members that train together as they train alone."""
 
+from dataclasses import replace
+
 import keras
 import numpy as np
 import pytest
@@ -122,3 +124,34 @@ def test_per_epoch_scores_on_a_large_table_are_taken_a_slice_at_a_time_and_equal
         assert history["val_pr_auc"][0] == pytest.approx(_binned_average_precision(y_val, proba_val[i]), abs=1e-5)
         expected_loss = kernel.row_loss(y_val, proba_val[i], n_classes=2, focal=member.focal).mean()
         assert history["val_loss"][0] == pytest.approx(float(expected_loss), rel=1e-4)
+
+
+def test_early_stopping_keeps_each_members_best_epoch_as_keras_early_stopping_does():
+    """patience=3: a member rests 3 epochs after its best validation PR AUC (Keras' EarlyStopping semantics), its
+    history ends there, and its weights are those of the best epoch, i.e. what training for exactly that many
+    epochs gives. In a group each member stops on its own and ends exactly as it does alone."""
+    X, y = _data(400, seed=5)
+    rng = np.random.default_rng(1)
+    y = np.where(rng.random(len(y)) < 0.15, 1 - y, y)  # label noise: the validation score stops improving
+    network = kernel.Network(n_features=3, n_classes=2, hidden=(16,), learning_rate=0.05, epochs=80, batch_size=16,
+                             patience=3)
+    members = [kernel.Member(rows=np.arange(300), seed=s) for s in (0, 1)]
+    together = kernel.train(network, X, y, members, X_val=X[300:], y_val=y[300:])
+    for i, member in enumerate(members):
+        alone = kernel.train(network, X, y, [member], X_val=X[300:], y_val=y[300:])
+        ran = alone.epochs_run[0]
+        scores = alone.history[0]["val_pr_auc"]
+        best = int(np.argmax(scores))
+        assert ran < network.epochs and len(scores) == len(alone.history[0]["loss"]) == ran
+        assert ran == best + 1 + network.patience  # stopped patience epochs after the best
+        assert max(scores[best + 1:]) <= scores[best]
+        exact = kernel.train(replace(network, epochs=best + 1, patience=0), X, y, [member],
+                             X_val=X[300:], y_val=y[300:])
+        for a, b in zip(alone.weights[0], exact.weights[0]):
+            np.testing.assert_array_equal(a, b)
+        assert together.epochs_run[i] == ran and together.history[i] == alone.history[0]
+        for a, b in zip(alone.weights[0], together.weights[i]):
+            np.testing.assert_array_equal(a, b)
+    assert together.epochs_run[0] != together.epochs_run[1]  # each stopped on its own
+    without = kernel.train(network, X, y, members[:1])  # no validation rows: nothing to watch, every epoch runs
+    assert without.epochs_run is None and len(without.history[0]["loss"]) == network.epochs

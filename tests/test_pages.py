@@ -1,6 +1,9 @@
 """The app through Streamlit's AppTest: every page, real (tiny) training, no exception."""
 
+import base64
+import json
 import re
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -26,6 +29,13 @@ RESULT_CHARTS = {"chart.boundary", "chart.confusion", "chart.balance", "chart.ro
 
 def _charts(at: AppTest):
     return at.get("plotly_chart")
+
+
+def _values(array) -> list:
+    """A Plotly JSON array: a list, or a typed array (base64 ``bdata`` of ``dtype``)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
 
 
 def _chart_keys(at: AppTest) -> set:
@@ -128,6 +138,22 @@ def test_prior_bias_option_shows_the_epoch_zero_loss():
     result = at.session_state["lab.result"]
     assert result.config.network.prior_bias is True
     assert any("Loss before training (with the output bias" in c.value for c in at.caption)
+
+
+def test_early_stopping_in_the_lab_says_where_it_stopped_and_marks_the_kept_epoch():
+    at = _app()
+    at.slider(key="lab.net.patience").set_value(5)
+    at = _train(at, "smote", epochs=300)
+    assert not at.exception
+    result = at.session_state["lab.result"]
+    assert result.config.network.patience == 5
+    ran, best = len(result.history[0]["loss"]), result.best_epochs[0]
+    assert ran == best + 5 < 300  # stopped 5 epochs after its best
+    assert any(f"stopped after epoch {ran} of 300\\; the weights of epoch {best}\\," in i.value for i in at.info)
+    history = json.loads(next(c for c in _charts(at) if c.key == "chart.history").proto.spec)
+    kept = [t for t in history["data"] if t.get("name") == "best epoch (weights kept)"]
+    assert len(kept) == 1 and _values(kept[0]["x"]) == [best]
+    assert "n.patience=5" in at.session_state["lab.result_setup"].url(0.5)  # a link keeps the setting
 
 
 def test_changed_settings_mark_the_result_as_stale():
