@@ -130,9 +130,9 @@ def _detached(result: ExperimentResult, *, views: bool) -> ExperimentResult:
     that the web server never uses; labels, row positions and where each row came from stay). The worker's
     own object is changed: nothing here uses it afterwards."""
     if views:
-        result.views.view  # noqa: B018  (computed now, on the worker, and kept in the result)
-        result.boundary  # noqa: B018
-        result.member_panels  # noqa: B018
+        result.boundary  # noqa: B018  (computed now, on the worker, and kept in the result)
+        result.views.view = result.views.view.thinned()  # the points the charts draw, not every training row
+        result.__dict__["member_panels"] = [(boundary, view.thinned()) for boundary, view in result.member_panels]
     result.dataset = None
     result.views.detach()
     result.prepared = result.prepared.without_features()
@@ -143,9 +143,13 @@ def _detached(result: ExperimentResult, *, views: bool) -> ExperimentResult:
 def _train(job: TrainJob, dataset: Dataset, channel: Channel) -> ExperimentResult:
     from .experiment import run_experiment
 
+    shown: dict[int, Any] = {}  # the live view, thinned once (the same view every update)
+
     def on_update(update) -> None:
+        if job.live and id(update.view) not in shown:
+            shown[id(update.view)] = update.view.thinned()
         channel.report(Snapshot(update.epoch, update.epochs, update.n_members, update.history,
-                                update.boundary() if job.live else None, update.view if job.live else None))
+                                update.boundary() if job.live else None, shown.get(id(update.view))))
 
     result = run_experiment(dataset, job.config, on_update=on_update, should_stop=channel.should_stop,
                             update_interval=0.4)

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .evaluation import Calibration, Curve
-from .projection import Boundary, PointsView
+from .projection import MAX_LINEAGE_SEGMENTS, MAX_POINTS_PER_TRACE, Boundary, PointsView, sample_positions
 from .text import plotly_escape
 
 __all__ = [
@@ -28,8 +28,6 @@ __all__ = [
 ]
 
 PALETTE = ("#4C78A8", "#E45756", "#54A24B", "#F58518", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6", "#BAB0AC")
-MAX_POINTS_PER_TRACE = 2500
-MAX_LINEAGE_SEGMENTS = 400  # more lines than this hide the chart instead of explaining it
 
 
 RUG_STEP = 0.09  # 1-D views: the gap between the rows of points drawn under the probability curves
@@ -48,10 +46,8 @@ def class_colors(n_classes: int, positive_index: int | None = None) -> list[str]
 
 
 def _subsample(points: np.ndarray, limit: int = MAX_POINTS_PER_TRACE, seed: int = 0) -> np.ndarray:
-    if len(points) <= limit:
-        return points
-    keep = np.random.default_rng(seed).choice(len(points), size=limit, replace=False)
-    return points[np.sort(keep)]
+    shown = sample_positions(len(points), limit, seed)
+    return points if shown is None else points[shown]
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, **extra) -> go.Figure:
@@ -141,7 +137,7 @@ def make_boundary_figure(
         ))
     if show_lineage and view.lineage is not None and len(view.lineage):
         segments, n_shown = _lineage_segments(view.lineage)
-        fig.add_trace(_lineage_trace(segments, n_shown, len(view.lineage)))
+        fig.add_trace(_lineage_trace(segments, n_shown, view.lineage_total or len(view.lineage)))
     if show_synthetic and len(view.synthetic_points):
         for c in np.unique(view.synthetic_labels):
             synth = _subsample(view.synthetic_points[view.synthetic_labels == c], seed=50 + int(c))
@@ -151,7 +147,7 @@ def make_boundary_figure(
             ))
     x_title, y_title = boundary.axis_titles
     shown_title = _label(title)
-    counts = np.bincount(np.asarray(labels, dtype=int), minlength=n_classes)
+    counts = view.class_totals
     if counts.max() > MAX_POINTS_PER_TRACE:  # a large table: the chart draws a sample, and says which
         shown = int(np.minimum(counts, MAX_POINTS_PER_TRACE).sum())
         shown_title += (f"<br><sup>Showing {shown:,} of {int(counts.sum()):,} training rows: every row of a class "
@@ -206,9 +202,8 @@ def make_data_figure(
 
 def _lineage_segments(lineage: np.ndarray) -> tuple[np.ndarray, int]:
     """At most ``MAX_LINEAGE_SEGMENTS`` parent pairs, chosen the same way every time."""
-    shown = np.sort(np.random.default_rng(7).choice(
-        len(lineage), size=min(len(lineage), MAX_LINEAGE_SEGMENTS), replace=False))
-    return lineage[shown], len(shown)
+    shown = sample_positions(len(lineage), MAX_LINEAGE_SEGMENTS, 7)
+    return (lineage, len(lineage)) if shown is None else (lineage[shown], len(shown))
 
 
 def _lineage_trace(segments: np.ndarray, n_shown: int, n_all: int) -> go.Scatter:
@@ -284,7 +279,7 @@ def _boundary_1d_traces(boundary: Boundary, view: PointsView, *, threshold: floa
         segments, n_shown = _lineage_segments(view.lineage)
         height = _rug_y(0, len(segments), seed=11) + RUG_STEP / 2  # each parent pair on its own line
         flat = np.stack([segments[:, :, 0], np.repeat(height[:, None], 2, axis=1)], axis=2)
-        traces.append(_lineage_trace(flat, n_shown, len(view.lineage)))
+        traces.append(_lineage_trace(flat, n_shown, view.lineage_total or len(view.lineage)))
     return traces
 
 

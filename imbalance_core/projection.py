@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
 
-__all__ = ["Boundary", "PointsView", "Projection", "decision_grid"]
+__all__ = ["Boundary", "MAX_LINEAGE_SEGMENTS", "MAX_POINTS_PER_TRACE", "PointsView", "Projection", "decision_grid",
+           "sample_positions"]
+
+MAX_POINTS_PER_TRACE = 2500  # most points of one kind (a class's rows, its synthetic rows, removed rows) a chart draws
+MAX_LINEAGE_SEGMENTS = 400  # more lines than this hide the chart instead of explaining it
+
+
+def sample_positions(n: int, limit: int, seed: int) -> np.ndarray | None:
+    """Which of ``n`` points a chart draws when it draws at most ``limit``: sorted positions, always the same for
+    the same ``n`` and ``seed``; None when it draws them all."""
+    if n <= limit:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
 
 
 class Projection:
@@ -130,3 +142,39 @@ class PointsView:
     positive_index: int
     lineage: np.ndarray | None = None
     copies: np.ndarray | None = None  # per real point: how many times it is in the training rows (1 = once)
+    totals: np.ndarray | None = None  # thinned: the real points per class in the whole view
+    lineage_total: int | None = None  # thinned: the parent pairs in the whole view
+
+    @property
+    def class_totals(self) -> np.ndarray:
+        """Real training points per class in the whole view (before any thinning)."""
+        if self.totals is not None:
+            return self.totals
+        return np.bincount(np.asarray(self.labels, dtype=int), minlength=len(self.classes))
+
+    def thinned(self, limit: int = MAX_POINTS_PER_TRACE, lineage_limit: int = MAX_LINEAGE_SEGMENTS) -> "PointsView":
+        """The points a chart draws and no more: of each kind at most ``limit``, chosen as the charts choose them
+        (so a chart of the thinned view is the chart of the whole), and the whole view's counts. What a result
+        carries from its worker: a few thousand points however large the table."""
+        def pick(points, labels, seed_of):
+            keep = []
+            for c in np.unique(labels).astype(int):
+                mine = np.flatnonzero(labels == c)
+                shown = sample_positions(len(mine), limit, seed_of(c))
+                keep.append(mine if shown is None else mine[shown])
+            return np.sort(np.concatenate(keep)) if keep else np.arange(0)
+
+        labels = np.asarray(self.labels, dtype=int)
+        real = pick(self.points, labels, lambda c: c)
+        synthetic = pick(self.synthetic_points, np.asarray(self.synthetic_labels, dtype=int), lambda c: 50 + c)
+        removed = sample_positions(len(self.removed_points), limit, 97)
+        lineage = self.lineage
+        if lineage is not None:
+            shown = sample_positions(len(lineage), lineage_limit, 7)
+            lineage = lineage if shown is None else lineage[shown]
+        return replace(
+            self, points=self.points[real], labels=self.labels[real],
+            synthetic_points=self.synthetic_points[synthetic], synthetic_labels=self.synthetic_labels[synthetic],
+            removed_points=self.removed_points if removed is None else self.removed_points[removed],
+            lineage=lineage, copies=None if self.copies is None else self.copies[real],
+            totals=self.class_totals, lineage_total=len(self.lineage) if self.lineage is not None else None)

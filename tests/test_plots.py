@@ -193,3 +193,30 @@ def test_a_large_training_set_is_drawn_as_a_sample_that_keeps_every_rare_row_and
                                                       removed_points=np.empty((0, 2)), classes=["ok", "fraud"],
                                                       positive_index=1))
     assert "Showing" not in small.layout.title.text
+
+
+@pytest.mark.parametrize("one_d", [False, True])
+def test_a_thinned_view_draws_exactly_the_chart_of_the_whole_view(one_d):
+    """A result carries its view thinned to what the charts draw (a few thousand points of a large table): the
+    boundary chart, its "Showing N of M" note, copies, removed rows and lineage are the same as from the whole."""
+    from imbalance_core.plots import make_boundary_figure
+    from imbalance_core.projection import Boundary, PointsView
+
+    rng = np.random.default_rng(3)
+    dims = 1 if one_d else 2
+    labels = np.r_[np.zeros(7000, int), np.ones(2600, int)]
+    rng.shuffle(labels)
+    whole = PointsView(
+        points=rng.normal(size=(len(labels), dims)).astype(np.float32), labels=labels,
+        synthetic_points=rng.normal(size=(3000, dims)).astype(np.float32), synthetic_labels=np.ones(3000, int),
+        removed_points=rng.normal(size=(4000, dims)).astype(np.float32), classes=["no", "yes"], positive_index=1,
+        lineage=rng.normal(size=(3000, 2, dims)).astype(np.float32), copies=rng.integers(1, 4, len(labels)))
+    thinned = whole.thinned()
+    assert len(thinned.points) == 2500 * 2 and len(thinned.removed_points) == 2500 and len(thinned.lineage) == 400
+    boundary = Boundary(x=np.linspace(-3, 3, 5), y=np.linspace(-3, 3, 1 if one_d else 5),
+                        proba=np.full((1 if one_d else 5, 5, 2), 0.5), axis_titles=("a", "b"), is_pca=False)
+    for lineage in (False, True):
+        drawn = [make_boundary_figure(boundary, view, show_lineage=lineage, threshold=0.5, title="t").to_json()
+                 for view in (whole, thinned)]
+        assert drawn[0] == drawn[1]
+    assert "Showing 5,000 of 9,600 training rows" in drawn[1] or one_d
