@@ -37,7 +37,7 @@ __all__ = ["Member", "Network", "Progress", "Stopped", "Trained", "initial_weigh
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam's defaults
 PR_BINS = 200  # the live PR AUC: average precision over this many probability bins
 PREDICT_ROWS = 65_536  # rows per call when predicting (bounds memory on large tables)
-EVAL_ROWS = 16_384  # rows per member per slice of the per-epoch scores (bounds memory on large tables) ...
+EVAL_ROWS = 8_192  # rows per member per slice of the per-epoch scores (bounds memory on large tables) ...
 EVAL_PARALLEL = 2  # ... and slices in flight at once (a graph loop runs up to 10 iterations together by default)
 
 
