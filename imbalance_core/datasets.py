@@ -15,6 +15,7 @@ import json
 import os
 import zlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -86,10 +87,14 @@ class Dataset:
             self.source_rows = np.arange(len(self.labels))
         self.features = self.features.reset_index(drop=True)
 
-    @property
+    # A data set is not changed once made (the app shares one object per table between sessions), so what is
+    # derived from its labels is computed once: on a large table each is a pass over every row.
+    @cached_property
     def y(self) -> np.ndarray:
-        """Labels encoded as integers in ``classes`` order."""
-        return pd.Categorical(self.labels, categories=self.classes).codes.astype(np.int64)
+        """Labels encoded as integers in ``classes`` order (read-only)."""
+        codes = pd.Categorical(self.labels, categories=self.classes).codes.astype(np.int64)
+        codes.setflags(write=False)
+        return codes
 
     @property
     def is_binary(self) -> bool:
@@ -99,11 +104,15 @@ class Dataset:
     def positive_index(self) -> int:
         return self.classes.index(self.positive_class)
 
-    @property
-    def class_counts(self) -> dict[str, int]:
+    @cached_property
+    def _class_counts(self) -> dict[str, int]:
         values, counts = np.unique(self.labels, return_counts=True)
         found = dict(zip(values.tolist(), counts.tolist()))
         return {c: int(found.get(c, 0)) for c in self.classes}
+
+    @property
+    def class_counts(self) -> dict[str, int]:
+        return dict(self._class_counts)
 
     @property
     def imbalance_ratio(self) -> float:

@@ -37,7 +37,10 @@ class LiveView:
     """
 
     CHART_EVERY = 0.5  # seconds: two redraws a second...
-    CHARTS_AFTER = 1.0  # ...once a run has trained for a second (a shorter one goes straight to its result)
+    CHARTS_AFTER = 1.0  # ...once a run has trained for a second (a shorter one goes straight to its result)...
+    SLOWING = 0.1  # ...and never more often than a tenth of the time trained so far: a long run on a large table
+    # redraws every few seconds, so what the browser receives grows with the log of the training time (~50
+    # redraws in five minutes), not with it
 
     def __init__(self, present: bool = False, resumed: bool = False) -> None:
         self.present = present
@@ -59,8 +62,8 @@ class LiveView:
                                text=f"{who}epoch {snapshot.epoch}/{snapshot.epochs} - loss {loss:.4f}")
         now = time.monotonic()
         self._started = self._started or now
-        if (snapshot.epoch == snapshot.epochs or now - self._started < self.CHARTS_AFTER
-                or now - self._drawn < self.CHART_EVERY):
+        gap = max(self.CHART_EVERY, self.SLOWING * (now - self._started))
+        if snapshot.epoch == snapshot.epochs or now - self._started < self.CHARTS_AFTER or now - self._drawn < gap:
             return  # done (the result's charts replace the live ones at once), just started, or drawn lately
         self._drawn = now
         figures = live_figures(snapshot)
