@@ -360,7 +360,7 @@ def train_plans(
     """
     from . import kernel
 
-    parts = [(r.X, r.y, r.source) for p in plans for r in p.resampled]
+    parts = [(r.new, r.y, r.source) for p in plans for r in p.resampled]  # new rows only: originals are shared
     X_pool, y_pool, rows = kernel.pool(prepared.X_fit, prepared.y_fit, parts)
     members = [kernel.Member(rows=r, seed=seed, class_weight=weights, focal=focal, output_bias=bias)
                for r, (seed, weights, focal, bias) in zip(rows, [
@@ -388,9 +388,10 @@ def finish(dataset: Dataset, prepared: PreparedData, plan_: Plan, network: Netwo
                           positive_index=dataset.positive_index)
     first = plan_.resampled[0]  # the epoch-0 loss of the first network, with and without the prior bias
     start_member = kernel.Member(rows=np.arange(len(first.y)), seed=plan_.seeds[0], focal=plan_.focal[0])
+    first_rows = first.X
     initial_loss = {
         name: kernel.member_loss(network, kernel.initial_weights(network, plan_.seeds[0], bias), start_member,
-                                 first.X, first.y)
+                                 first_rows, first.y)
         for name, bias in (("zero_bias", None), ("prior_bias", prior_bias(first.y, n_classes)))
     }
     weights_used = plan_.class_weights[0]
@@ -507,7 +508,7 @@ def _points_view(
     return PointsView(
         points=projection.transform(prepared.X_fit[kept]),
         labels=prepared.y_fit[kept],
-        synthetic_points=projection.transform(first.X[first.is_synthetic]),
+        synthetic_points=projection.transform(first.new),
         synthetic_labels=first.y[first.is_synthetic],
         removed_points=projection.transform(prepared.X_fit[removed]),
         classes=classes,

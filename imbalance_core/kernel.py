@@ -128,7 +128,8 @@ def pool(X: np.ndarray, y: np.ndarray, parts: Sequence[tuple[np.ndarray, np.ndar
 
     ``X, y`` are the original training rows. Each part is ``(X_part, y_part, source)``: a member's
     rows, where ``source[i]`` is the original row that row ``i`` is (or copies) and ``-1`` marks a
-    new (synthetic) row. Original rows are stored once; new rows are appended.
+    new (synthetic) row; ``X_part`` holds every row of the member, or only its new rows. Original rows
+    are stored once; new rows are appended.
     """
     new_X, new_y, rows = [], [], []
     size = len(y)
@@ -138,7 +139,8 @@ def pool(X: np.ndarray, y: np.ndarray, parts: Sequence[tuple[np.ndarray, np.ndar
         positions = source.astype(np.int64).copy()
         positions[synthetic] = size + np.arange(int(synthetic.sum()))
         size += int(synthetic.sum())
-        new_X.append(np.asarray(X_part, dtype=np.float32)[synthetic])
+        X_part = np.asarray(X_part, dtype=np.float32)
+        new_X.append(X_part if len(X_part) == int(synthetic.sum()) else X_part[synthetic])
         new_y.append(np.asarray(y_part)[synthetic])
         rows.append(positions)
     X_pool = np.concatenate([np.asarray(X, dtype=np.float32), *new_X]) if new_X else np.asarray(X, np.float32)

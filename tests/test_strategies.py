@@ -38,6 +38,8 @@ def test_every_strategy_resamples_training_rows_only_and_marks_synthetic_rows(ke
     params = strategy.resolve({}, counts)
     out = resample(strategy, params, prepared.X_fit, prepared.y_fit, seed=0)
     assert out.n_original == len(prepared.y_fit)
+    # the original rows are shared, not copied; only the new rows are held (a doubled large table is no copy)
+    assert out.base is prepared.X_fit and len(out.new) == out.n_synthetic
     real = ~out.is_synthetic
     # every non-synthetic row is a copy of the training row it says it is
     np.testing.assert_array_equal(out.X[real], prepared.X_fit[out.source[real]])
