@@ -623,6 +623,16 @@ def _label_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _features(kept: pd.DataFrame, chosen: list[str], changed: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """The chosen columns, sharing the table's memory (pandas copies on write): only a ``changed`` column
+    (infinite values masked) is new. A large table is not held twice, once read and once as a data set."""
+    features = kept[chosen]
+    for name, series in changed.items():
+        if name in chosen:
+            features[name] = series
+    return features
+
+
 def dataset_from_table(
     frame: pd.DataFrame,
     *,
@@ -705,14 +715,14 @@ def dataset_from_table(
                             f"{f' (and {len(unknown) - 5} more)' if len(unknown) > 5 else ''}.")
         candidates = [c for c in features if c != target]
     chosen, infinite = [], []
-    columns: dict[str, pd.Series] = {}
+    changed: dict[str, pd.Series] = {}
     for column in candidates:
         series = kept[column]
         if pd.api.types.is_float_dtype(series):
             is_inf = np.isinf(series.to_numpy(dtype=np.float64, na_value=np.nan))
             if is_inf.any():  # inf, -inf, or a number too large for a float (1e999): treated as missing
                 infinite.append(f"{shorten(column)!r} ({int(is_inf.sum())})")
-                series = series.mask(is_inf)
+                series = changed[column] = series.mask(is_inf)
         if series.isna().all():
             notes.append(f"Column {shorten(column)!r} is empty and was left out.")
             continue
@@ -721,7 +731,6 @@ def dataset_from_table(
             notes.append(f"Column {shorten(column)!r} has a different value in every row (an ID?), so it was left out.")
             continue
         chosen.append(column)
-        columns[column] = series
     if infinite:
         notes.append(f"Infinite values (inf, -inf, or numbers too large for a float) were treated as missing and "
                      f"filled in like other missing values, in column{'s' if len(infinite) > 1 else ''} "
@@ -733,7 +742,7 @@ def dataset_from_table(
         )
     return Dataset(
         name=name,
-        features=pd.DataFrame(columns, index=kept.index),
+        features=_features(kept, chosen, changed),
         labels=labels,
         classes=classes,
         positive_class=positive_class,

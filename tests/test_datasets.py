@@ -227,3 +227,14 @@ def test_a_parquet_file_is_sized_from_its_metadata_and_a_broken_one_is_explained
     monkeypatch.undo()
     with pytest.raises(DataError, match="looks like a Parquet file but could not be read"):
         read_table(_parquet(frame)[:300], filename="cut.parquet")
+
+
+def test_a_data_set_shares_its_tables_columns_instead_of_copying_them():
+    """A large table is not held twice (once read, once as a data set): unchanged columns share memory with the
+    table; a column whose infinite values were masked is the only new one, and the table itself is untouched."""
+    frame = pd.DataFrame({"a": np.arange(50, dtype=float), "b": np.r_[np.inf, np.arange(49.0)],
+                          "label": ["x", "y"] * 25})
+    dataset = dataset_from_table(frame, target="label")
+    assert np.shares_memory(dataset.features["a"].to_numpy(), frame["a"].to_numpy())
+    assert np.isnan(dataset.features["b"].iloc[0]) and np.isinf(frame["b"].iloc[0])
+    assert not np.shares_memory(dataset.features["b"].to_numpy(), frame["b"].to_numpy())
