@@ -87,7 +87,7 @@ def run(path: Path, target: str, compare: bool) -> None:
                 0, received[0] + len(payload))))
             page.goto(f"{url}/data")
             page.wait_for_function(SETTLED, timeout=120_000)
-            page.get_by_test_id("stRadioGroup").get_by_text("Upload a CSV").click()
+            page.get_by_test_id("stRadioGroup").get_by_text("Upload CSV or Parquet").click()
             page.get_by_test_id("stFileUploader").wait_for()
             page.wait_for_function(SETTLED, timeout=120_000)
             start = time.perf_counter()

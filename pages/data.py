@@ -17,10 +17,10 @@ from ui.widgets import param_widgets
 
 st.title("Data")
 share.show_link_problems()
-st.write("Pick a built-in data set, or upload a CSV and say which column holds the classes. The lab uses what you choose here.")
+st.write("Pick a built-in data set, or upload a CSV or Parquet file and say which column holds the classes. The lab uses what you choose here.")
 
 current = dataset_spec()
-sources = ["Built-in data set", "Upload a CSV"]
+sources = ["Built-in data set", "Upload CSV or Parquet"]
 st.session_state.setdefault("data.source", sources[0] if current["source"] == "builtin" else sources[1])
 source = st.radio("Source", sources, horizontal=True, key="data.source")
 

@@ -403,7 +403,7 @@ def _hostile_csv() -> bytes:
 def test_an_upload_full_of_markup_is_shown_as_text_everywhere():
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
     at.switch_page("pages/data.py").run()
-    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
     at.file_uploader(key="data.upload").set_value((HOSTILE_FILE, _hostile_csv(), "text/csv")).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     _assert_inert(at)

@@ -188,7 +188,7 @@ def test_data_page_switches_to_another_builtin_and_the_lab_uses_it():
 def test_malformed_upload_gets_a_clear_message_and_the_lab_still_trains():
     at = _app()
     at.switch_page("pages/data.py").run()
-    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
     at.file_uploader(key="data.upload").set_value(("broken.csv", b'{"not": "a table"}', "text/csv")).run()
     assert not at.exception
     assert any("looks like JSON" in e.value for e in at.error)
@@ -206,7 +206,7 @@ def test_uploaded_csv_with_categories_and_missing_values_trains():
     ]
     at = _app()
     at.switch_page("pages/data.py").run()
-    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
     at.file_uploader(key="data.upload").set_value(("tx.csv", "\n".join(rows).encode(), "text/csv")).run()
     assert not at.exception and not at.error
     assert at.selectbox(key="data.target").value == "label"
@@ -231,7 +231,7 @@ def test_uploaded_parquet_file_trains_in_the_lab():
     frame.to_parquet(buffer, index=False)
     at = _app()
     at.switch_page("pages/data.py").run()
-    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
     at.file_uploader(key="data.upload").set_value(("tx.parquet", buffer.getvalue(), "application/octet-stream")).run()
     assert not at.exception and not at.error
     assert at.selectbox(key="data.target").value == "label"
@@ -335,7 +335,7 @@ def test_the_lab_batch_size_follows_the_data_until_the_user_sets_it():
     at = _app()
     assert at.number_input(key="lab.net.batch_size").value == 32  # Moons: 360 training rows
     at.switch_page("pages/data.py").run()
-    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
     at.file_uploader(key="data.upload").set_value(("big.csv", table.to_csv(index=False).encode(), "text/csv")).run()
     at.switch_page("pages/lab.py").run()
     assert not at.exception

@@ -127,7 +127,7 @@ def test_uploading_the_file_a_link_names_restores_its_columns_and_clears_the_req
     rows = ["amount,channel,label"] + [f"{i % 37},{['web', 'shop'][i % 2]},{'fraud' if i % 8 == 0 else 'ok'}"
                                        for i in range(160)]
     at.switch_page("pages/data.py").run()
-    at.radio(key="data.source").set_value("Upload a CSV").run()
+    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
     at.file_uploader(key="data.upload").set_value(("tx.csv", "\n".join(rows).encode(), "text/csv")).run()
     assert not at.exception and not at.error
     assert at.selectbox(key="data.target").value == "label"

@@ -42,7 +42,7 @@ def _train_and_wait(page) -> None:
 
 
 def _upload(page, path) -> None:
-    rerun(page, lambda: page.get_by_test_id("stRadioGroup").get_by_text("Upload a CSV").click())
+    rerun(page, lambda: page.get_by_test_id("stRadioGroup").get_by_text("Upload CSV or Parquet").click())
     uploader = page.get_by_test_id("stFileUploader")
     expect(uploader).to_be_visible()
     rerun(page, lambda: uploader.locator("input[type=file]").set_input_files(str(path)))
