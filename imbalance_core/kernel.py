@@ -97,7 +97,6 @@ class Trained:
     weights: list[list[np.ndarray]]
     history: list[dict[str, list[float]]]
     seconds: float
-    epochs_run: list[int] | None = None  # per member, when early stopping ended some before the last epoch
 
 
 @dataclass
@@ -543,13 +542,10 @@ def train(
     if len(y_val) == 0:
         for h in history:
             del h["val_loss"], h["val_pr_auc"]
-    epochs_run = None
     if int(patience) > 0:  # each member keeps the weights of its best epoch (by validation PR AUC)
         best = np.isfinite(np.asarray(best_score))
         flat = tf.where(tf.constant(best)[:, None], best_flat, flat)
-        epochs_run = [int(r) for r in np.asarray(ran)[:real]]
-    return Trained(weights=_unflatten(flat, network)[:real], history=history, seconds=time.perf_counter() - start,
-                   epochs_run=epochs_run)
+    return Trained(weights=_unflatten(flat, network)[:real], history=history, seconds=time.perf_counter() - start)
 
 
 def predict_proba(network: Network, weights: Sequence[Sequence[np.ndarray]], X: np.ndarray) -> np.ndarray:

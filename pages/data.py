@@ -52,7 +52,7 @@ else:
             known = st.session_state["data.digest"] = (upload.file_id, upload_digest(raw))
         digest = known[1]
     try:
-        table = read_upload(raw, filename, digest)
+        table = read_upload(digest, filename, raw)
     except DataError as exc:
         st.error(md_escape(str(exc), limit=None), icon=":material/error:")
         st.caption("The lab keeps using the data set it had; nothing else changed.")

@@ -53,19 +53,15 @@ def upload_digest(data: bytes) -> str:
 # (``cache_resource``: ``cache_data`` would keep a pickled copy and hand every rerun a fresh unpickled
 # one: two extra copies of a table that can be a gigabyte). Nothing changes them after they are made.
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _table(digest: str, filename: str, _data: bytes):
-    return core.read_table(_data, filename=filename)
-
-
-def read_upload(data: bytes, filename: str, digest: str):
+def read_upload(digest: str, filename: str, _data: bytes):
     """The uploaded bytes as a table, parsed once per distinct file (``digest``: :func:`upload_digest`)."""
-    return _table(digest, filename, data)
+    return core.read_table(_data, filename=filename)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _uploaded(digest: str, filename: str, target: str, positive: str | None, features: tuple[str, ...],
               _data: bytes) -> Dataset:
-    return core.dataset_from_table(read_upload(_data, filename, digest), target=target, positive_class=positive,
+    return core.dataset_from_table(read_upload(digest, filename, _data), target=target, positive_class=positive,
                                    features=list(features), name=filename)
 
 
