@@ -23,8 +23,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from _browser import CHROMIUM, FLAGS, serve  # noqa: E402
 from tests.e2e.settle import rerun, settle, watch  # noqa: E402
+
+from _browser import CHROMIUM, FLAGS, serve  # noqa: E402
 
 DRAWN = "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n"
 

@@ -15,7 +15,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from imbalance_core import ExperimentConfig, load_builtin  # noqa: E402
-from imbalance_core.compare import SEED_STRATEGIES, compare_strategies  # noqa: E402
+from imbalance_core.runs.compare import compare_strategies  # noqa: E402
+from imbalance_core.training.strategies import SEED_STRATEGIES  # noqa: E402
 
 
 def main() -> None:

@@ -23,9 +23,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from tests.e2e.settle import SETTLED  # noqa: E402
+
 from _browser import CHROMIUM, FLAGS, serve  # noqa: E402
 from classroom import rss_mb, tree  # noqa: E402
-from tests.e2e.settle import SETTLED  # noqa: E402
 
 OUT = Path("/tmp/imbalance-lab-bench")
 

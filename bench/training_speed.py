@@ -28,10 +28,11 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from imbalance_core import ExperimentConfig, NetworkConfig, load_builtin, run_experiment  # noqa: E402
-from imbalance_core.compare import SEED_STRATEGIES, compare_strategies  # noqa: E402
-from imbalance_core.preprocessing import prepare  # noqa: E402
-from imbalance_core.report import live_figures  # noqa: E402
-from imbalance_core.strategies import get_strategy, resample  # noqa: E402
+from imbalance_core.runs.compare import compare_strategies  # noqa: E402
+from imbalance_core.training.strategies import SEED_STRATEGIES  # noqa: E402
+from imbalance_core.data.preprocessing import prepare  # noqa: E402
+from imbalance_core.outputs.figures import live_figures  # noqa: E402
+from imbalance_core import get_strategy, resample  # noqa: E402
 
 
 def best(fn, rounds: int) -> float:

@@ -1,7 +1,7 @@
 """Command line: ``python -m imbalance_core train|compare|sweep|strategies|datasets``.
 
 ``train``, ``compare`` and ``sweep`` run their training as jobs on the executor
-(:mod:`imbalance_core.executor`): in this process by default, on an existing Dask cluster when
+(:mod:`imbalance_core.compute.executor`): in this process by default, on an existing Dask cluster when
 ``DASK_SCHEDULER_ADDRESS`` is set. Progress goes to stderr, results to stdout (or ``--out``).
 
 Every failure ends with exit status 2 and one line ``error: ...`` on stderr, never a traceback
@@ -19,12 +19,21 @@ import sys
 import time
 from typing import Any, Callable, Sequence
 
-from .datasets import BUILTIN_DATASETS, dataset_from_table, load_builtin, read_table
+from .compute.executor import get_executor, wait_all
+from .compute.jobs import JobFailed, TrainJob, attach, seed_jobs
+from .data.builtins import BUILTIN_DATASETS, load_builtin
+from .data.preprocessing import training_class_counts
+from .data.tables import dataset_from_table, read_table
 from .errors import UserError
-from .export import csv_text
-from .models import NetworkConfig
-from .strategies import STRATEGIES, combinations, get_strategy
+from .outputs.files import csv_text
+from .params import Param
+from .runs.compare import FIRST_SEED, REPEATS, Comparison
+from .runs.evaluation import IMBALANCE_METRICS
+from .runs.config import ExperimentConfig
+from .settings import SEED, TEST_SIZE
 from .text import shorten
+from .training.network import HIDDEN_LAYERS, NETWORK_PARAMS, NetworkConfig
+from .training.strategies import SEED_STRATEGIES, STRATEGIES, combinations, get_strategy
 
 __all__ = ["main"]
 
@@ -53,21 +62,28 @@ def _typed(params, given: dict[str, str], owner: str) -> dict[str, Any]:
     return {name: known[name].parse(text) for name, text in given.items()}
 
 
-def _network_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=int, default=NetworkConfig.epochs)
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help="rows per gradient step (default: about a hundredth of the training rows, 32 to 2048)")
-    parser.add_argument("--learning-rate", type=float, default=NetworkConfig.learning_rate)
-    parser.add_argument("--hidden", default=",".join(map(str, NetworkConfig.hidden_layers)),
-                        help="units per hidden layer, e.g. 32,16")
-    parser.add_argument("--activation", default=NetworkConfig.activation)
-    parser.add_argument("--prior-bias", action="store_true",
-                        help="start the output bias at the class priors of the training rows")
-    parser.add_argument("--patience", type=int, default=NetworkConfig.patience,
-                        help="stop a network after this many epochs without a better validation PR AUC, keeping its "
-                             "best epoch's weights (default 0: every epoch)")
-    parser.add_argument("--seed", type=int, default=0, help="the (first) seed")
-    parser.add_argument("--test-size", type=float, default=0.25)
+def _setting_flags(parser: argparse.ArgumentParser, params: Sequence[Param]) -> None:
+    """One flag per declared setting (``--learning-rate``, ``--prior-bias``...): its help and default from the
+    declaration, its value checked against it (:func:`_setting`) once every flag is read."""
+    for param in params:
+        if param.kind == "bool":
+            parser.add_argument(param.cli_flag, dest=param.name, action="store_true", help=param.help.lower())
+            continue
+        default = None if param.default_from else param.default  # None: follows the data (the batch size)
+        shown = "follows the data" if default is None else f"default {default}"
+        parser.add_argument(param.cli_flag, dest=param.name, default=default, metavar=param.name.upper(),
+                            help=f"{param.help} ({shown})")
+
+
+def _setting(param: Param, value: Any) -> Any:
+    """A flag's value checked against its declaration (a default is already checked; typed text is parsed)."""
+    return param.parse(value) if isinstance(value, str) else value
+
+
+def _network_arguments(parser: argparse.ArgumentParser, *, first_seed: Param = SEED) -> None:
+    """The network's flags, the seed's (a comparison's first seed leaves room for its repeats) and the split's."""
+    _setting_flags(parser, [*NETWORK_PARAMS, first_seed, TEST_SIZE])
+    parser.set_defaults(seed_setting=first_seed)
 
 
 def _table_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,31 +114,25 @@ def _build_parser() -> argparse.ArgumentParser:
     source.add_argument("--data", metavar="PATH", help="CSV file (comma/semicolon/tab; may be gzipped)")
     source.add_argument("--builtin", metavar="NAME", help="built-in data set (see: datasets)")
     _table_arguments(compare)
-    compare.add_argument("--strategies", default=",".join(_seed_strategies()),
+    compare.add_argument("--strategies", default=",".join(SEED_STRATEGIES),
                          help="comma-separated strategy keys (default: the compare page's eight)")
-    compare.add_argument("--seeds", type=int, default=1, help="seeds per strategy, 1 to 10 (default 1)")
-    _network_arguments(compare)
+    _setting_flags(compare, [REPEATS])
+    _network_arguments(compare, first_seed=FIRST_SEED)
     compare.add_argument("--json", action="store_true", help="print one JSON object")
 
     sweep = commands.add_parser("sweep", help="several data sets x strategies x seeds, one CSV row per run")
     sweep.add_argument("--data", nargs="+", default=[], metavar="PATH", help="CSV files")
     sweep.add_argument("--builtin", nargs="+", default=[], metavar="NAME", help="built-in data sets")
     _table_arguments(sweep)
-    sweep.add_argument("--strategies", default=",".join(_seed_strategies()),
+    sweep.add_argument("--strategies", default=",".join(SEED_STRATEGIES),
                        help="comma-separated strategy keys (default: the compare page's eight)")
-    sweep.add_argument("--seeds", type=int, default=1, help="seeds per strategy, 1 to 10 (default 1)")
-    _network_arguments(sweep)
+    _setting_flags(sweep, [REPEATS])
+    _network_arguments(sweep, first_seed=FIRST_SEED)
     sweep.add_argument("--out", required=True, metavar="SCORES.csv", help="where to write the scores")
 
     commands.add_parser("strategies", help="list the strategies and their parameters")
     commands.add_parser("datasets", help="list the built-in data sets")
     return parser
-
-
-def _seed_strategies() -> tuple[str, ...]:
-    from .compare import SEED_STRATEGIES
-
-    return SEED_STRATEGIES
 
 
 def _describe_params(params) -> list[dict[str, Any]]:
@@ -156,20 +166,25 @@ def _load(args: argparse.Namespace, data: str | None, builtin: str | None):
 
 def _network(args: argparse.Namespace, dataset=None) -> NetworkConfig:
     """The network the arguments ask for; without --batch-size, the app's default for ``dataset``'s training rows."""
+    values = {p.name: _setting(p, getattr(args, p.name)) for p in NETWORK_PARAMS if p is not HIDDEN_LAYERS}
+    values[HIDDEN_LAYERS.name] = args.hidden_layers  # any layer sizes ("32,16"), not only the app's choices
     rows = None
-    if dataset is not None and args.batch_size is None:
-        from .preprocessing import training_class_counts
-
+    if dataset is not None and values["batch_size"] is None:
         try:
-            rows = sum(training_class_counts(dataset.y, len(dataset.classes), test_size=args.test_size,
-                                             seed=args.seed).values())
+            rows = sum(training_class_counts(dataset.y, len(dataset.classes), test_size=_test_size(args),
+                                             seed=_setting(args.seed_setting, args.seed)).values())
         except UserError:
             rows = None  # a split that cannot be made: the run reports the setting at fault
-    return NetworkConfig.from_values({
-        "hidden_layers": args.hidden, "activation": args.activation, "learning_rate": args.learning_rate,
-        "epochs": args.epochs, "batch_size": args.batch_size, "prior_bias": args.prior_bias,
-        "patience": args.patience,
-    }, training_rows=rows)
+    return NetworkConfig.from_values(values, training_rows=rows)
+
+
+def _test_size(args: argparse.Namespace) -> float:
+    return _setting(TEST_SIZE, args.test_size)
+
+
+def _base_config(args: argparse.Namespace, dataset=None, **settings: Any) -> ExperimentConfig:
+    return ExperimentConfig(network=_network(args, dataset), seed=_setting(args.seed_setting, args.seed),
+                            test_size=_test_size(args), **settings)
 
 
 def _strategy_keys(text: str) -> list[str]:
@@ -184,14 +199,6 @@ def _strategy_keys(text: str) -> list[str]:
         if strategy.key not in out:
             out.append(strategy.key)
     return out
-
-
-def _seeds(value: int) -> int:
-    from .compare import REPEATS  # the compare page's "Seeds per strategy", declared once
-
-    if not REPEATS.low <= value <= REPEATS.high:
-        raise UserError(f"--seeds must be from {REPEATS.low} to {REPEATS.high}; got {value}")
-    return value
 
 
 class _Progress:
@@ -231,8 +238,6 @@ class _Progress:
 
 
 def _executor():
-    from .executor import get_executor
-
     return get_executor(default="inprocess")
 
 
@@ -247,9 +252,6 @@ def _run_seeds(dataset, data_key: str, strategies: list[str], base, seeds: int, 
                on_seed: Callable[[int, list], None]) -> None:
     """Every seed of a comparison as jobs on the executor (in parallel where there are workers);
     ``on_seed(i, results)`` in seed order."""
-    from .executor import wait_all
-    from .jobs import attach, seed_jobs
-
     executor = _executor()
     executor.put_data(data_key, dataset, session="cli")
     handles = [executor.submit(job, session="cli", data_key=data_key, kind=f"{data_key}/seed-{i}", replace=False)
@@ -259,19 +261,15 @@ def _run_seeds(dataset, data_key: str, strategies: list[str], base, seeds: int, 
         on_seed(i, attach(results, dataset))
         progress.step(f"({dataset.name}, seed {base.seed + i})")
 
-    wait_all(handles, on_done=done, in_order=True, on_progress=lambda i, snapshot: progress.note(
-        f"seed {base.seed + i}: epoch {snapshot.epoch}/{snapshot.epochs}"))
+    wait_all(handles, on_done=done, in_order=True, on_progress=lambda i, reported: progress.note(
+        f"seed {base.seed + i}: epoch {reported.epoch}/{reported.epochs}"))
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .experiment import ExperimentConfig
-    from .jobs import TrainJob, attach
-
     dataset = _load(args, args.data, args.builtin)
     strategy = get_strategy(args.strategy)
     params = _typed(strategy.params, _pairs(args.param, "--param"), f"strategy {strategy.key!r}")
-    config = ExperimentConfig(strategy=strategy.key, params=params, network=_network(args, dataset), seed=args.seed,
-                              test_size=args.test_size)
+    config = _base_config(args, dataset, strategy=strategy.key, params=params)
     executor, key = _executor(), _data_key("train")
     executor.put_data(key, dataset, session="cli")
     try:
@@ -301,12 +299,9 @@ def _number(value: float) -> float | None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .compare import LEADERBOARD_METRICS, Comparison
-    from .experiment import ExperimentConfig
-
     dataset = _load(args, args.data, args.builtin)
-    strategies, seeds = _strategy_keys(args.strategies), _seeds(args.seeds)
-    base = ExperimentConfig(network=_network(args, dataset), seed=args.seed, test_size=args.test_size)
+    strategies, seeds = _strategy_keys(args.strategies), _setting(REPEATS, args.repeats)
+    base = _base_config(args, dataset)
     comparison = Comparison()
 
     def on_seed(_i: int, results: list) -> None:
@@ -318,9 +313,9 @@ def _compare(args: argparse.Namespace) -> int:
     finally:
         progress.close()
         _executor().release_session("cli")
-    names = (*LEADERBOARD_METRICS, "brier", "steps")
+    names = (*IMBALANCE_METRICS, "brier", "steps")
     if args.json:
-        out = {"dataset": dataset.name, "seeds": [args.seed + r for r in range(seeds)], "strategies": {}}
+        out = {"dataset": dataset.name, "seeds": [base.seed + r for r in range(seeds)], "strategies": {}}
         for key, runs in comparison.scores.items():
             summary = {}
             for name in names:
@@ -347,14 +342,11 @@ def _compare(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .compare import LEADERBOARD_METRICS
-    from .experiment import ExperimentConfig
-
     sources = [(path, None) for path in args.data] + [(None, name) for name in args.builtin]
     if not sources:
         raise UserError("sweep needs data: --data FILE [FILE ...] and/or --builtin NAME [NAME ...]")
-    strategies, seeds = _strategy_keys(args.strategies), _seeds(args.seeds)
-    base = ExperimentConfig(network=_network(args), seed=args.seed, test_size=args.test_size)
+    strategies, seeds = _strategy_keys(args.strategies), _setting(REPEATS, args.repeats)
+    base = _base_config(args)
     datasets = [_load(args, path, name) for path, name in sources]  # every input checked before any training
     rows: list[dict[str, Any]] = []
     progress = _Progress(len(datasets) * seeds, "seeds")
@@ -363,7 +355,7 @@ def _sweep(args: argparse.Namespace) -> int:
             def on_seed(i: int, results: list, _source=path or name) -> None:
                 for key, result in zip(strategies, results):
                     row = {"data": _source, "strategy": key, "seed": result.config.seed}
-                    row.update({m: result.metrics[m] for m in LEADERBOARD_METRICS})
+                    row.update({m: result.metrics[m] for m in IMBALANCE_METRICS})
                     row["gradient_steps"] = result.gradient_steps
                     rows.append(row)
 
@@ -403,8 +395,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - a CLI answers every input with one line, never a traceback
-        from .jobs import JobFailed
-
         failed = isinstance(exc, JobFailed)  # a failure inside a job: its message already names the type
         if os.environ.get("IMBALANCE_LAB_DEBUG"):
             if failed:

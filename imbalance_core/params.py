@@ -35,6 +35,8 @@ class Param:
         ``f(class_counts) -> value``: a default that depends on the training data.
     binary_only : bool
         The setting has no effect on multi-class data (the UI disables it there).
+    flag : str, optional
+        The command line's flag, when it is not ``--`` and the name with dashes (e.g. ``--hidden``).
     """
 
     name: str
@@ -48,6 +50,12 @@ class Param:
     choices: Sequence[Any] = field(default_factory=tuple)
     default_from: Callable[[Mapping[Any, int]], Any] | None = None
     binary_only: bool = False
+    flag: str | None = None
+
+    @property
+    def cli_flag(self) -> str:
+        """The command line's flag for this setting (``--learning-rate`` for ``learning_rate``)."""
+        return self.flag or "--" + self.name.replace("_", "-")
 
     def default_for(self, class_counts: Mapping[Any, int] | None = None) -> Any:
         """The default, resolved against the training class counts when it depends on them."""

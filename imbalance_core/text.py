@@ -49,12 +49,12 @@ def spreadsheet_safe(value: Any) -> Any:
 
 def spreadsheet_safe_frame(frame):
     """A copy of a DataFrame with every text cell and column name passed through :func:`spreadsheet_safe`."""
-    import pandas as pd
+    from .portable.steps import is_numeric  # pandas, loaded only when a table is written
 
     out = frame.copy()
     for column in out.columns:
         series = out[column]
-        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        if is_numeric(series):
             continue
         out[column] = series.astype(object).map(spreadsheet_safe, na_action="ignore")
     out.columns = [spreadsheet_safe(str(c)) for c in out.columns]

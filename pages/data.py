@@ -6,95 +6,121 @@ from ui.routing import require_router
 
 require_router()
 
-from imbalance_core import BUILTIN_DATASETS, SEED, TEST_SIZE, DataError, UserError
-from imbalance_core.datasets import MAX_FILE_BYTES
-from imbalance_core.plots import make_class_balance_figure
-from ui import share
-from ui.jobs import data_key
-from ui.state import data_figure, dataset_spec, load_dataset, read_upload, set_dataset_spec, upload_digest
-from ui.text import md_escape
-from ui.widgets import param_widgets
+from imbalance_core import (  # noqa: E402
+    BUILTIN_DATASETS,
+    SEED,
+    TEST_SIZE,
+    BuiltinSpec,
+    UploadSpec,
+    UserError,
+)
+from imbalance_core.data.spec import content_digest  # noqa: E402
+from imbalance_core.data.tables import MAX_FILE_BYTES  # noqa: E402
+from imbalance_core.outputs.plots import make_class_balance_figure  # noqa: E402
+from ui import links, share  # noqa: E402
+from ui.keys import DATA, LAB  # noqa: E402
+from ui.state import (  # noqa: E402
+    data_figure,
+    dataset_spec,
+    load_dataset,
+    read_upload,
+    set_dataset_spec,
+)
+from ui.text import md_escape  # noqa: E402
+from ui.widgets import param_widgets  # noqa: E402
 
 st.title("Data")
 share.show_link_problems()
 st.write("Pick a built-in data set, or upload a CSV or Parquet file and say which column holds the classes. The lab uses what you choose here.")
 
+
+def _refused(message: str) -> None:
+    """An upload that cannot be used: say why, keep the data set the lab had, draw nothing more."""
+    st.error(md_escape(message, limit=None), icon=":material/error:")
+    st.caption("The lab keeps using the data set it had; nothing else changed.")
+    st.stop()
+
+
+def _uploaded_file(current) -> tuple[bytes, str, str]:
+    """The file's bytes, name and content digest: a new upload, or the one the lab already uses."""
+    upload = st.file_uploader(
+        "CSV file (comma, semicolon or tab separated; may be gzip-compressed) or Parquet file",
+        type=["csv", "tsv", "txt", "gz", "parquet"], key=DATA.upload, max_upload_size=MAX_FILE_BYTES // 2**20)
+    if upload is None and current.uploaded:
+        st.caption(f"Using the file uploaded earlier: **{md_escape(current.filename)}**.")
+        return current.data, current.filename, current.digest
+    if upload is None:
+        st.info("Upload a file to use it. Until then the lab keeps its current data set.")
+        st.stop()
+    raw = upload.getvalue()
+    known = st.session_state.get(DATA.digest)  # hashing up to 1 GB: once per uploaded file
+    if known is None or known[0] != upload.file_id:
+        known = st.session_state[DATA.digest] = (upload.file_id, content_digest(raw))
+    return raw, upload.name, known[1]
+
+
+def _columns_for(filename: str, size: int, columns: list, current) -> None:
+    """A different file: its widgets start from its defaults (the last column is the target, all others are
+    features), or from what a shared link named for it."""
+    if st.session_state.get(DATA.file) == (filename, size):
+        return
+    st.session_state[DATA.file] = (filename, size)
+    same_as_spec = current.uploaded and current.filename == filename
+    st.session_state[DATA.target] = current.target if same_as_spec and current.target in columns else columns[-1]
+    for stale in (DATA.positive, DATA.features):
+        st.session_state.pop(stale, None)
+    expected = st.session_state.get(LAB.expected_upload)
+    if expected is not None and expected.filename == filename and expected.target in columns:
+        st.session_state[DATA.target] = expected.target
+        if expected.positive:
+            st.session_state[DATA.positive] = expected.positive
+        if expected.features and set(expected.features) <= set(columns):
+            st.session_state[DATA.features] = list(expected.features)
+            st.session_state[DATA.features_target] = expected.target
+
+
 current = dataset_spec()
 sources = ["Built-in data set", "Upload CSV or Parquet"]
-st.session_state.setdefault("data.source", sources[0] if current["source"] == "builtin" else sources[1])
-source = st.radio("Source", sources, horizontal=True, key="data.source")
+st.session_state.setdefault(DATA.source, sources[1] if current.uploaded else sources[0])
+source = st.radio("Source", sources, horizontal=True, key=DATA.source)
 
 if source == sources[0]:
     keys = list(BUILTIN_DATASETS)
-    st.session_state.setdefault("data.builtin", current["key"] if current["source"] == "builtin" else keys[0])
-    chosen = st.selectbox("Data set", keys, format_func=lambda k: BUILTIN_DATASETS[k].label, key="data.builtin")
+    st.session_state.setdefault(DATA.builtin, keys[0] if current.uploaded else current.key)
+    chosen = st.selectbox("Data set", keys, format_func=lambda k: BUILTIN_DATASETS[k].label, key=DATA.builtin)
     builtin = BUILTIN_DATASETS[chosen]
     st.caption(builtin.description)
-    defaults = current.get("params", {}) if current.get("key") == chosen else {}
-    params = param_widgets(builtin.params, key_prefix=f"data.{chosen}", defaults=defaults)
-    set_dataset_spec({"source": "builtin", "key": chosen, "params": params})
+    defaults = current.settings if not current.uploaded and current.key == chosen else {}
+    set_dataset_spec(BuiltinSpec.of(chosen, param_widgets(builtin.params, key_prefix=DATA.settings_prefix(chosen),
+                                                          defaults=defaults)))
 else:
-    upload = st.file_uploader(
-        "CSV file (comma, semicolon or tab separated; may be gzip-compressed) or Parquet file",
-        type=["csv", "tsv", "txt", "gz", "parquet"],
-        key="data.upload", max_upload_size=MAX_FILE_BYTES // 2**20,
-    )
-    if upload is None and current["source"] == "upload":
-        st.caption(f"Using the file uploaded earlier: **{md_escape(current['filename'])}**.")
-        raw, filename, digest = current["data"], current["filename"], current["digest"]
-    elif upload is None:
-        st.info("Upload a file to use it. Until then the lab keeps its current data set.")
-        st.stop()
-    else:
-        raw, filename = upload.getvalue(), upload.name
-        known = st.session_state.get("data.digest")  # hashing up to 1 GB: once per uploaded file
-        if known is None or known[0] != upload.file_id:
-            known = st.session_state["data.digest"] = (upload.file_id, upload_digest(raw))
-        digest = known[1]
+    raw, filename, digest = _uploaded_file(current)
     try:
         table = read_upload(digest, filename, raw)
-    except DataError as exc:
-        st.error(md_escape(str(exc), limit=None), icon=":material/error:")
-        st.caption("The lab keeps using the data set it had; nothing else changed.")
-        st.stop()
+    except UserError as exc:
+        _refused(str(exc))
     columns = list(table.columns)
-    if st.session_state.get("data.file") != (filename, len(raw)):
-        # a different file: start from its defaults (last column is the target, all others are features)
-        st.session_state["data.file"] = (filename, len(raw))
-        same_as_spec = current["source"] == "upload" and current["filename"] == filename
-        st.session_state["data.target"] = current["target"] if same_as_spec and current["target"] in columns else columns[-1]
-        for stale in ("data.positive", "data.features"):
-            st.session_state.pop(stale, None)
-        expected = st.session_state.get("lab.expected_upload")  # a shared link named this file and its columns
-        if expected and expected["filename"] == filename and expected["target"] in columns:
-            st.session_state["data.target"] = expected["target"]
-            if expected.get("positive"):
-                st.session_state["data.positive"] = expected["positive"]
-            if expected.get("features") and set(expected["features"]) <= set(columns):
-                st.session_state["data.features"] = expected["features"]
-                st.session_state["data.features_target"] = expected["target"]
-    target = st.selectbox("Class column (target)", columns, key="data.target")
+    _columns_for(filename, len(raw), columns, current)
+    target = st.selectbox("Class column (target)", columns, key=DATA.target)
     levels = sorted(table[target].dropna().astype(str).unique().tolist())
     positive_options = ["(rarest class)"] + levels[:50]
-    if st.session_state.get("data.positive") not in positive_options:
-        st.session_state["data.positive"] = positive_options[0]
-    positive = st.selectbox("Positive class (for binary metrics)", positive_options, key="data.positive")
+    if st.session_state.get(DATA.positive) not in positive_options:
+        st.session_state[DATA.positive] = positive_options[0]
+    positive = st.selectbox("Positive class (for binary metrics)", positive_options, key=DATA.positive)
     others = [c for c in columns if c != target]
-    if st.session_state.get("data.features") is None or st.session_state.get("data.features_target") != target:
-        st.session_state["data.features"] = others
-        st.session_state["data.features_target"] = target
-    features = st.multiselect("Feature columns", others, key="data.features")
-    spec = {"source": "upload", "data": raw, "digest": digest, "filename": filename, "target": target,
-            "positive": None if positive == positive_options[0] else positive, "features": features}
+    if st.session_state.get(DATA.features) is None or st.session_state.get(DATA.features_target) != target:
+        st.session_state[DATA.features] = others
+        st.session_state[DATA.features_target] = target
+    features = st.multiselect("Feature columns", others, key=DATA.features)
+    spec = UploadSpec(filename, target, None if positive == positive_options[0] else positive, tuple(features),
+                      digest, raw)
     try:
         load_dataset(spec)
     except UserError as exc:
-        st.error(md_escape(str(exc), limit=None), icon=":material/error:")
-        st.caption("The lab keeps using the data set it had; nothing else changed.")
-        st.stop()
+        _refused(str(exc))
     set_dataset_spec(spec)
 
-st.query_params.from_dict(share.page_query(dataset_spec()))  # a reload or a link keeps this choice
+st.query_params.from_dict(links.page_query(dataset_spec()))  # a reload or a link keeps this choice
 try:
     dataset = load_dataset(dataset_spec())
 except UserError as exc:
@@ -117,7 +143,7 @@ with right:
     st.plotly_chart(make_class_balance_figure({"all rows": dataset.class_counts}, classes=dataset.classes,
                                               positive_index=dataset.positive_index, title="Class balance"),
                     key="chart.data_balance")
-picture = data_figure(data_key(dataset_spec()), dataset, seed=SEED.default, test_size=TEST_SIZE.default)
+picture = data_figure(dataset_spec(), dataset, seed=SEED.default, test_size=TEST_SIZE.default)
 if picture is not None:  # the rows as the lab's boundary will show them
     st.plotly_chart(picture, key="chart.data_points")
 st.page_link("pages/lab.py", label="Go to the lab and train", icon=":material/science:")

@@ -8,9 +8,7 @@ os.environ.setdefault("IMBALANCE_LAB_ENGINE", "inprocess")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from imbalance_core import ExperimentConfig, NetworkConfig, load_builtin  # noqa: E402
-
-TINY_NETWORK = NetworkConfig(hidden_layers=(8,), epochs=3, batch_size=64, learning_rate=0.02)
+from imbalance_core import load_builtin  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -21,11 +19,6 @@ def moons():
 @pytest.fixture(scope="session")
 def wine():
     return load_builtin("wine_thinned")
-
-
-def tiny_config(strategy: str = "none", **kwargs) -> ExperimentConfig:
-    kwargs.setdefault("network", TINY_NETWORK)
-    return ExperimentConfig(strategy=strategy, **kwargs)
 
 
 @pytest.fixture

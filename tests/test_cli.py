@@ -87,7 +87,7 @@ def test_module_entry_point_runs_as_a_process(tmp_path):
 def test_the_default_batch_size_follows_the_training_rows_and_an_explicit_one_wins(tmp_path, capsys):
     import numpy as np
 
-    from imbalance_core.models import default_batch_size
+    from imbalance_core.training.network import default_batch_size
 
     assert [default_batch_size(n) for n in (360, 3_000, 20_000, 170_884, 1_000_000)] == [32, 32, 256, 2048, 2048]
     rng = np.random.default_rng(1)

@@ -1,14 +1,18 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 
-from imbalance_core import run_experiment
-from imbalance_core.compare import SEED_STRATEGIES, Comparison, compare_strategies
-from imbalance_core.evaluation import calibration
-from imbalance_core.plots import make_boundary_grid_figure, make_confusion_grid_figure, make_reliability_figure
+from imbalance_core import ConfigError, run_experiment
+from imbalance_core.compute.jobs import seed_jobs
+from imbalance_core.outputs.plots import make_boundary_grid_figure, make_confusion_grid_figure, make_reliability_figure
+from imbalance_core.runs.compare import Comparison, compare_seed, compare_strategies, seed_configs
+from imbalance_core.runs.evaluation import calibration
+from imbalance_core.training.strategies import SEED_STRATEGIES
 
-from .conftest import tiny_config
+from .helpers import tiny_config
 
 
 @pytest.fixture(scope="module")
@@ -59,28 +63,23 @@ def test_ties_are_reported_when_the_difference_is_within_the_seed_spread():
     assert chain.ranks("pr_auc") == {"e": "1=", "f": "1=", "g": "3"}
 
 
-def test_finished_seeds_are_reported_one_by_one_with_every_strategy(moons):
-    seen, progress = [], []
-    compare_strategies(moons, ["none", "random_undersampling"], tiny_config(), repeats=2,
-                       on_done=lambda seed, c: seen.append((seed, {k: len(v) for k, v in c.scores.items()})),
-                       on_progress=lambda seed, epoch, epochs: progress.append((seed, epoch, epochs)))
-    assert seen == [(0, {"none": 1, "random_undersampling": 1}), (1, {"none": 2, "random_undersampling": 2})]
-    assert progress[-1] == (1, 3, 3) and {p[0] for p in progress} == {0, 1}
-
-
-def test_an_interrupted_comparison_keeps_only_whole_seeds_and_continues_from_there(moons):
-    comparison = Comparison()
-
-    def stop_in_the_second_seed(seed, epoch, epochs):
-        if seed == 1:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        compare_strategies(moons, ["none", "smote"], tiny_config(), on_progress=stop_in_the_second_seed,
-                           comparison=comparison, repeats=2)
-    assert {k: len(v) for k, v in comparison.scores.items()} == {"none": 1, "smote": 1}
-    compare_strategies(moons, ["none", "smote"], tiny_config(), comparison=comparison, repeats=2)
-    assert {k: len(v) for k, v in comparison.scores.items()} == {"none": 2, "smote": 2}
+def test_a_comparisons_seeds_are_one_declaration_for_the_library_and_the_jobs(moons):
+    """``seed_configs`` is the one per-seed loop: the library's comparison and the jobs the app and the CLI send
+    run the same seeds, and a seed's strategies train together as ``compare_seed`` trains them."""
+    base = tiny_config(seed=5)
+    configs = seed_configs(base, 2)
+    assert [c.seed for c in configs] == [5, 6] and all(replace(c, seed=5) == base for c in configs)
+    assert [job.config for job in seed_jobs(["none"], base, 2)] == configs
+    with pytest.raises(ConfigError, match="repeats must be a whole number from 1 to 10"):
+        seed_configs(base, 11)
+    progress = []
+    second = compare_seed(moons, ["none", "random_undersampling"], configs[1], on_progress=progress.append)
+    assert [r.strategy for r in second] == ["none", "random_undersampling"]
+    assert {r.config.seed for r in second} == {6}
+    assert progress[-1].epoch == progress[-1].epochs == 3 and progress[-1].n_members == 2
+    library = compare_strategies(moons, ["none", "random_undersampling"], base, repeats=2)
+    for key, result in zip(["none", "random_undersampling"], second):
+        assert library.scores[key][1]["pr_auc"] == result.metrics["pr_auc"]
 
 
 def test_calibration_matches_sklearn(comparison):
@@ -131,7 +130,7 @@ def test_every_seed_is_recut_at_another_threshold_without_retraining(comparison)
 def test_cost_thresholds_are_chosen_on_each_runs_validation_split_never_the_test_split(comparison):
     import dataclasses
 
-    from imbalance_core.evaluation import choose_cost_threshold
+    from imbalance_core.runs.evaluation import choose_cost_threshold
 
     costs = (10.0, 1.0)
     chosen = comparison.scores_at(costs=costs)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from imbalance_core import BUILTIN_DATASETS, DataError, dataset_from_table, load_builtin, read_table
-from imbalance_core import datasets as datasets_module
+from imbalance_core.data import tables as datasets_module
 
 TOYS = ["moons", "circles", "blobs", "xor", "spiral"]
 
@@ -189,7 +189,8 @@ def test_unusable_tables_get_a_specific_message(kwargs, frame, message):
 def test_multiclass_builtins_are_hard_enough_that_the_strategies_differ(key):
     """A compare of the 8 seed strategies with the app's defaults: no perfect scores, and the remedies matter."""
     from imbalance_core import ExperimentConfig
-    from imbalance_core.compare import SEED_STRATEGIES, compare_strategies
+    from imbalance_core.runs.compare import compare_strategies
+    from imbalance_core.training.strategies import SEED_STRATEGIES
 
     comparison = compare_strategies(load_builtin(key), SEED_STRATEGIES, ExperimentConfig())
     board = comparison.leaderboard(comparison.scores_at(0.5, None)).set_index("Strategy")

@@ -68,7 +68,8 @@ def test_undefined_metrics_are_nan_with_a_note():
 
 
 def test_cost_threshold_minimises_the_given_costs():
-    from imbalance_core.evaluation import choose_cost_threshold, threshold_grid
+    from imbalance_core.runs.evaluation import choose_cost_threshold
+    from imbalance_core.settings import threshold_grid
 
     y = np.array([0, 0, 0, 0, 1, 1])
     score = np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.9])
@@ -91,7 +92,9 @@ def test_cost_threshold_minimises_the_given_costs():
 def test_a_cost_chosen_threshold_is_one_the_slider_can_hold_and_gives_the_cost_reported():
     """Costs that favour predicting nothing used to choose 1.0 (beyond the slider); saturated
     probabilities of exactly 1.0 still counted as positive when it was re-applied."""
-    from imbalance_core.evaluation import THRESHOLD, choose_cost_threshold, predict_labels
+    from imbalance_core.portable.steps import predict_labels
+    from imbalance_core.runs.evaluation import choose_cost_threshold
+    from imbalance_core.settings import THRESHOLD
 
     y = np.array([0, 0, 0, 1, 0, 1])
     score = np.array([1.0, 1.0, 0.995, 0.2, 0.3, 1.0], dtype=np.float32)  # saturated float32 outputs

@@ -19,12 +19,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from imbalance_core import run_experiment
-from imbalance_core.compare import LEADERBOARD_METRICS, compare_strategies
-from imbalance_core.executor import Busy, DaskEngine, Executor, InProcessEngine, reset_executor, wait_all
-from imbalance_core.jobs import Cancelled, TrainJob, attach, seed_jobs
-from imbalance_core.models import NetworkConfig
+from imbalance_core.compute.executor import Busy, DaskEngine, Executor, InProcessEngine, reset_executor, wait_all
+from imbalance_core.compute.jobs import Cancelled, TrainJob, attach, seed_jobs
+from imbalance_core.runs.compare import compare_strategies
+from imbalance_core.runs.evaluation import IMBALANCE_METRICS as LEADERBOARD_METRICS
+from imbalance_core.training.network import NetworkConfig
 
-from .conftest import tiny_config
+from .helpers import lab_result, tiny_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MOONS_ARGS = ["--builtin", "moons", "--dataset-param", "n_samples=240", "--dataset-param", "imbalance_ratio=5",
@@ -237,7 +238,7 @@ def test_the_lab_trains_through_the_cluster_with_the_in_process_numbers(on_clust
     at.button(key="lab.train").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    shown = at.session_state["lab.result"]
+    shown = lab_result(at)
     network = NetworkConfig(epochs=5)
     alone = run_experiment(load_builtin("moons"), ExperimentConfig(strategy="smote", network=network))
     np.testing.assert_allclose(shown.proba_test, alone.proba_test, atol=1e-6)
@@ -295,7 +296,7 @@ def test_a_sweep_writes_one_row_per_data_set_strategy_and_seed(tmp_path, moons):
 
 def test_threads_never_see_a_half_built_executor(monkeypatch):
     """get_executor from many threads at once: one executor."""
-    from imbalance_core.executor import get_executor
+    from imbalance_core.compute.executor import get_executor
 
     monkeypatch.setenv("IMBALANCE_LAB_ENGINE", "inprocess")
     reset_executor()

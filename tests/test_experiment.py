@@ -4,9 +4,9 @@ import pytest
 from imblearn.over_sampling import SMOTE
 
 from imbalance_core import STRATEGIES, ConfigError, dataset_from_table, evaluate, run_experiment
-from imbalance_core.preprocessing import prepare
+from imbalance_core.data.preprocessing import prepare
 
-from .conftest import tiny_config
+from .helpers import tiny_config
 
 
 @pytest.mark.parametrize("key", list(STRATEGIES))
@@ -62,14 +62,17 @@ def test_same_seed_same_numbers_other_seed_other_numbers(moons):
 
 
 def test_live_updates_are_throttled_and_can_stop_training(moons):
-    from imbalance_core.kernel import Stopped
+    from imbalance_core.portable.kernel import Stopped
 
     updates = []
     run_experiment(moons, tiny_config("none"), on_update=updates.append, update_interval=0.0)
     assert [u.epoch for u in updates] == [1, 2, 3]
     assert updates[-1].fraction == pytest.approx(1.0)
-    assert updates[-1].boundary().proba.shape == (80, 80, 2)
+    assert updates[-1].boundary.proba.shape == (80, 80, 2)  # a live run: the boundary as it is at each update
     assert len(updates[-1].history[-1]["loss"]) == 3
+    quiet = []
+    run_experiment(moons, tiny_config("none"), on_update=quiet.append, update_interval=0.0, live=False)
+    assert [u.epoch for u in quiet] == [1, 2, 3] and all(u.boundary is None and u.view is None for u in quiet)
 
     throttled = []
     run_experiment(moons, tiny_config("none"), on_update=throttled.append, update_interval=3600)
@@ -88,7 +91,7 @@ def test_live_updates_are_throttled_and_can_stop_training(moons):
 
 
 def test_ensemble_averages_its_members(moons):
-    from imbalance_core.kernel import predict_proba
+    from imbalance_core.portable.kernel import predict_proba
 
     result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 3}))
     assert result.n_members == 3 and len(result.resampled) == 3
@@ -175,7 +178,7 @@ def test_cost_threshold_is_chosen_on_validation_rows_never_on_test_rows(moons):
     # scrambling the test probabilities changes nothing about the choice
     result.proba_test = result.proba_test[::-1].copy()
     assert result.cost_threshold(20.0, 1.0) == choice
-    from imbalance_core.evaluation import choose_cost_threshold
+    from imbalance_core.runs.evaluation import choose_cost_threshold
 
     assert choice == choose_cost_threshold(result.prepared.y_val, result.proba_val, cost_fn=20.0, cost_fp=1.0)
 

@@ -2,20 +2,21 @@
 
 import io
 import json
-from dataclasses import replace
 import pickle
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from imbalance_core import dataset_from_table, run_experiment
-from imbalance_core.experiment import training_rows
-from imbalance_core.export import model_bytes, report_html, script_source
+from imbalance_core.outputs.files import keras_file, training_rows
+from imbalance_core.outputs.report import report_html
+from imbalance_core.outputs.script import script_source
 
-from .conftest import TINY_NETWORK, tiny_config
+from .helpers import TINY_NETWORK, tiny_config
 
 
 def _run_scripts(tmp_path, sources: list[str]) -> list[dict]:
@@ -49,7 +50,8 @@ def test_standalone_scripts_reproduce_their_runs_without_the_app(tmp_path, moons
     class travels with the script); test_hostile runs SMOTE's script."""
     import inspect
 
-    from imbalance_core import kernel, portable
+    from imbalance_core.portable import kernel
+    from imbalance_core.portable import steps as portable
 
     ensemble = run_experiment(_table_with_categories(), tiny_config("ensemble+focal_loss", params={"n_members": 2}))
     stopping = replace(TINY_NETWORK, epochs=40, patience=2)  # early stopping travels with the script too
@@ -74,7 +76,7 @@ def test_keras_file_loads_and_predicts_what_the_app_predicted(tmp_path, moons, s
 
     result = run_experiment(moons, tiny_config(strategy, params={"n_members": 3} if strategy == "ensemble" else {}))
     path = tmp_path / "model.keras"
-    path.write_bytes(model_bytes(result))
+    path.write_bytes(keras_file(result.network(), result.weights))
     model = keras.saving.load_model(path)
     out = np.asarray(model(result.prepared.X_test, training=False))[:, 0]
     np.testing.assert_allclose(out, result.proba_test[:, 1], atol=1e-5)
@@ -107,8 +109,8 @@ def test_training_rows_are_rebuilt_exactly_and_map_real_ones_to_the_data(moons, 
 def test_a_result_leaves_its_worker_without_feature_rows_and_every_view_still_works(moons):
     """What a worker sends back: no data set, no feature rows (labels, row positions and sources stay); the
     pictures were drawn there; the page's figures, counts and other thresholds need nothing else."""
-    from imbalance_core.jobs import RowsJob, TrainJob, execute
-    from imbalance_core.report import result_figures
+    from imbalance_core.compute.jobs import RowsJob, TrainJob, execute
+    from imbalance_core.outputs.figures import result_figures
 
     class Channel:
         def report(self, snapshot):

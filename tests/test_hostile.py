@@ -15,14 +15,23 @@ import pandas as pd
 import pytest
 
 from imbalance_core import (
-    BUILTIN_DATASETS, NETWORK_PARAMS, STRATEGIES, ConfigError, DataError, ExperimentConfig, NetworkConfig,
-    dataset_from_table, load_builtin, read_table, run_experiment,
+    BUILTIN_DATASETS,
+    NETWORK_PARAMS,
+    STRATEGIES,
+    ConfigError,
+    DataError,
+    ExperimentConfig,
+    NetworkConfig,
+    dataset_from_table,
+    load_builtin,
+    read_table,
+    run_experiment,
 )
 from imbalance_core.cli import main
-from imbalance_core import datasets as datasets_module
+from imbalance_core.data import tables as datasets_module
 from imbalance_core.text import MAX_NAME_CHARS, plotly_escape, spreadsheet_safe
 
-from .conftest import tiny_config
+from .helpers import tiny_config
 
 # names that are Markdown links and images, HTML, Plotly's HTML subset, code and quotes
 LINK = "[Session expired - sign in again](https://evil.example/login)"
@@ -129,7 +138,7 @@ def test_numbers_too_large_to_scale_are_refused_with_the_column_named():
 
 
 def test_a_table_with_one_feature_trains_and_shows_a_1d_view():
-    from imbalance_core.report import result_figures
+    from imbalance_core.outputs.figures import result_figures
 
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"amount": np.concatenate([rng.normal(0, 1, 200), rng.normal(2.5, 0.5, 20)]),
@@ -202,7 +211,7 @@ def _strings(value):
 
 
 def test_chart_text_never_holds_a_users_markup(hostile_result):
-    from imbalance_core.report import result_figures
+    from imbalance_core.outputs.figures import result_figures
 
     texts = [text for fig in result_figures(hostile_result, show_lineage=True).values()
              for text in _strings(fig.to_plotly_json())]
@@ -211,7 +220,7 @@ def test_chart_text_never_holds_a_users_markup(hostile_result):
 
 
 def test_the_report_escapes_every_name(hostile_result):
-    from imbalance_core.export import report_html
+    from imbalance_core.outputs.report import report_html
 
     page = report_html(hostile_result)
     body = page[:page.index("<h2>Figures</h2>")]
@@ -220,7 +229,7 @@ def test_the_report_escapes_every_name(hostile_result):
 
 
 def test_the_exported_script_embeds_every_name_as_data_and_still_reproduces(hostile_result, tmp_path):
-    from imbalance_core.export import script_source
+    from imbalance_core.outputs.script import script_source
 
     source = script_source(hostile_result, filename=f'x"""{CODE}\n.py')
     tree = ast.parse(source)  # compiles: no name breaks the syntax
@@ -247,7 +256,7 @@ def test_the_exported_script_embeds_every_name_as_data_and_still_reproduces(host
 
 
 def test_csv_exports_neutralise_formulas(hostile_result):
-    from imbalance_core.jobs import RowsJob, execute
+    from imbalance_core.compute.jobs import RowsJob, execute
 
     class Channel:
         def report(self, snapshot):
@@ -309,12 +318,12 @@ def test_the_cli_trains_a_one_feature_table_and_neutralises_its_predictions_csv(
 
 
 def test_the_cli_never_prints_a_traceback_even_for_an_internal_failure(monkeypatch, capsys):
-    import imbalance_core.experiment
+    import imbalance_core.runs.experiment
 
     def broken(*args, **kwargs):
         raise RuntimeError("something nobody foresaw\nsecond line")
 
-    monkeypatch.setattr(imbalance_core.experiment, "run_experiment", broken)
+    monkeypatch.setattr(imbalance_core.runs.experiment, "run_experiment", broken)
     assert main(["train", "--builtin", "moons", "--strategy", "none"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: unexpected failure (RuntimeError: something nobody foresaw second line)")
@@ -364,7 +373,7 @@ def test_gzip_uploads_still_read_normally():
 from markdown_it import MarkdownIt  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from .test_pages import TIMEOUT  # noqa: E402
+from .helpers import TIMEOUT, lab_result  # noqa: E402
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 _TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
@@ -412,7 +421,7 @@ def test_an_upload_full_of_markup_is_shown_as_text_everywhere():
     at.number_input(key="lab.net.epochs").set_value(2)
     at.button(key="lab.train").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.session_state["lab.result"].dataset_name == HOSTILE_FILE
+    assert lab_result(at).dataset_name == HOSTILE_FILE
     _assert_inert(at)
     texts = _chart_strings(at)
     assert not [t for t in texts if re.search(r"<(a|img|b)\b", t)]
@@ -441,7 +450,7 @@ def test_a_hostile_link_is_reported_as_code_and_leaves_defaults():
         other.run()
         assert not other.exception and not other.error, key
         assert any(f"`{key}`" in w.value for w in other.warning), key
-        assert "lab.result" in other.session_state  # the rest of the link still trains
+        assert lab_result(other) is not None  # the rest of the link still trains
 
 
 def test_a_link_asking_for_a_huge_run_waits_for_a_click():
@@ -450,12 +459,12 @@ def test_a_link_asking_for_a_huge_run_waits_for_a_click():
                             "n.epochs": "1000", "n.batch_size": "4", "n.hidden_layers": "64,64,32"})
     at.run()
     assert not at.exception
-    assert "lab.result" not in at.session_state
+    assert lab_result(at) is None
     assert any("asks for a large run" in w.value and "was not started" in w.value for w in at.warning)
     assert at.number_input(key="lab.net.epochs").value == 1000  # the setup is shown as the link gave it
     assert at.slider(key="lab.ensemble.n_members").value == 15
     at.number_input(key="lab.net.epochs").set_value(1).run()  # a rerun: still nothing trains by itself
-    assert "lab.result" not in at.session_state
+    assert lab_result(at) is None
 
 
 def test_costs_that_favour_predicting_nothing_give_a_threshold_the_slider_can_hold():
@@ -466,7 +475,7 @@ def test_costs_that_favour_predicting_nothing_give_a_threshold_the_slider_can_ho
     at.button(key="lab.view.use_cost_threshold").click().run()
     assert not at.exception
     threshold = at.slider(key="lab.view.threshold").value
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     assert threshold == result.cost_threshold(0.0, 1.0).threshold and 0.01 <= threshold <= 0.99
 
 

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from imbalance_core import kernel
+from imbalance_core.portable import kernel
 
 
 def _data(n=96, seed=0):

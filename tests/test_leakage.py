@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from imbalance_core import ConfigError
-from imbalance_core.leakage import leakage_demo
+from imbalance_core.runs.leakage import leakage_demo
 
-from .conftest import tiny_config
+from .helpers import tiny_config
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_the_explanation_names_what_rose_and_fell_from_the_runs_own_numbers(demo
 def test_with_the_pages_defaults_the_wrong_way_looks_better_on_every_score():
     """The page's default (Moons, random oversampling, a network that memorises) shows the lesson plainly."""
     from imbalance_core import ExperimentConfig, NetworkConfig, load_builtin
-    from imbalance_core.leakage import LEAKAGE_NETWORK
+    from imbalance_core.runs.leakage import LEAKAGE_NETWORK
 
     demo = leakage_demo(load_builtin("moons"), ExperimentConfig(
         strategy="random_oversampling", network=NetworkConfig.from_values(LEAKAGE_NETWORK)))

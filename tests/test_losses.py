@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from imbalance_core.kernel import row_loss
+from imbalance_core.portable.kernel import row_loss
 
 
 def paper_formula(y, p, gamma, alpha):
@@ -66,7 +66,7 @@ def test_equals_keras_focal_classes_with_class_balancing():
 
 @pytest.mark.parametrize(("gamma", "alpha"), [(0.0, 0.5), (2.0, 0.25), (3.5, 0.9)])
 def test_explorer_curves_are_exactly_what_the_kernel_computes(gamma, alpha):
-    from imbalance_core.losses import focal_loss_curves
+    from imbalance_core.training.losses import focal_loss_curves
 
     p_true = np.linspace(0.01, 0.99, 25)
     curves = focal_loss_curves(gamma, alpha, p_true)

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 
 from imbalance_core import ConfigError, NetworkConfig, run_experiment
-from imbalance_core.kernel import Network, initial_weights
-from imbalance_core.plots import make_history_figure
-from imbalance_core.portable import prior_bias
+from imbalance_core.outputs.plots import make_history_figure
+from imbalance_core.portable.kernel import Network, initial_weights
+from imbalance_core.portable.steps import prior_bias
 
-from .conftest import tiny_config
+from .helpers import tiny_config
 
 
 def test_prior_bias_reproduces_the_class_shares():

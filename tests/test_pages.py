@@ -1,20 +1,19 @@
 """The app through Streamlit's AppTest: every page, real (tiny) training, no exception."""
 
-import base64
 import json
 import re
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from imbalance_core import STRATEGIES
 
-TIMEOUT = 180
+from .helpers import app, chart_keys, charts, lab_result, lab_run, plotly_values
 
 
 def _app() -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
-    return at.run()
+    return app()
 
 
 def _train(at: AppTest, strategy: str = "none", epochs: int = 3) -> AppTest:
@@ -25,21 +24,7 @@ def _train(at: AppTest, strategy: str = "none", epochs: int = 3) -> AppTest:
 
 
 RESULT_CHARTS = {"chart.boundary", "chart.confusion", "chart.balance", "chart.roc", "chart.pr", "chart.history"}
-
-
-def _charts(at: AppTest):
-    return at.get("plotly_chart")
-
-
-def _values(array) -> list:
-    """A Plotly JSON array: a list, or a typed array (base64 ``bdata`` of ``dtype``)."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
-    return list(array)
-
-
-def _chart_keys(at: AppTest) -> set:
-    return {getattr(chart, "key", None) for chart in _charts(at)}
+_charts, _chart_keys, _values = charts, chart_keys, plotly_values
 
 
 def test_lab_opens_on_a_builtin_data_set_ready_to_train():
@@ -50,7 +35,7 @@ def test_lab_opens_on_a_builtin_data_set_ready_to_train():
     assert at.button(key="lab.train").label == "Train"
     assert at.selectbox(key="lab.strategy").value == "none"
     assert len(at.selectbox(key="lab.strategy").options) == len(STRATEGIES)
-    assert "lab.result" not in at.session_state
+    assert lab_result(at) is None
     # before any training the picture is the data itself, with its class balance; the boundary takes its place
     assert _chart_keys(at) == {"chart.data"}
     points = next(c for c in _charts(at) if c.key == "chart.data")
@@ -75,7 +60,7 @@ def test_representative_strategies_train_in_the_app_and_show_every_chart(strateg
     assert len(_charts(at)) == 6 + (strategy == "focal_loss") + (strategy == "ensemble")
     labels = [m.label for m in at.metric]
     assert labels == ["Accuracy", "Balanced accuracy", "Precision", "Recall", "F1", "ROC AUC", "PR AUC", "G-mean", "MCC"]
-    assert at.session_state["lab.result"].strategy == strategy
+    assert lab_result(at).strategy == strategy
 
 
 def test_a_sampler_can_be_combined_with_a_loss_in_the_lab():
@@ -87,31 +72,31 @@ def test_a_sampler_can_be_combined_with_a_loss_in_the_lab():
     at.number_input(key="lab.net.epochs").set_value(2)
     at.button(key="lab.train").click().run()
     assert not at.exception and not at.error
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     assert result.strategy == "smote+focal_loss" and result.counts["synthetic"] > 0
     assert at.subheader[0].value.startswith("SMOTE + focal loss")
 
 
 def test_view_options_never_retrain():
     at = _train(_app(), "smote")
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     at.toggle(key="lab.view.normalize").set_value(True).run()
     at.toggle(key="lab.view.synthetic").set_value(False).run()
     at.toggle(key="lab.view.lineage").set_value(True).run()
     assert not at.exception
     boundary = next(c for c in _charts(at) if c.key == "chart.boundary")
     assert "parents of synthetic points" in boundary.proto.spec
-    assert at.session_state["lab.result"] is result
+    assert lab_result(at) is result
     assert _chart_keys(at) == RESULT_CHARTS
 
 
 def test_threshold_slider_moves_metrics_without_retraining():
     at = _train(_app(), "class_weight")
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     recall = {m.label: m.value for m in at.metric}["Recall"]
     at.slider(key="lab.view.threshold").set_value(0.99).run()
     assert not at.exception
-    assert at.session_state["lab.result"] is result
+    assert lab_result(at) is result
     strict = {m.label: m.value for m in at.metric}
     assert float(strict["Recall"]) <= float(recall)
     assert strict["Recall"] == f"{result.evaluate_at(0.99).metrics['recall']:.3f}"
@@ -120,14 +105,14 @@ def test_threshold_slider_moves_metrics_without_retraining():
 
 def test_cost_based_threshold_is_applied_with_one_click():
     at = _train(_app(), "none", epochs=5)
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     at.number_input(key="lab.view.cost_fn").set_value(50.0).run()
     choice = result.cost_threshold(50.0, 1.0)
     assert any(f"**{choice.threshold:.2f}**" in m.value and "validation split" in m.value for m in at.markdown)
     at.button(key="lab.view.use_cost_threshold").click().run()
     assert not at.exception
     assert at.slider(key="lab.view.threshold").value == pytest.approx(round(choice.threshold, 2))
-    assert at.session_state["lab.result"] is result
+    assert lab_result(at) is result
 
 
 def test_prior_bias_option_shows_the_epoch_zero_loss():
@@ -135,7 +120,7 @@ def test_prior_bias_option_shows_the_epoch_zero_loss():
     at.toggle(key="lab.net.prior_bias").set_value(True)
     at = _train(at, "none")
     assert not at.exception
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     assert result.config.network.prior_bias is True
     assert any("Loss before training (with the output bias" in c.value for c in at.caption)
 
@@ -145,7 +130,7 @@ def test_early_stopping_in_the_lab_says_where_it_stopped_and_marks_the_kept_epoc
     at.slider(key="lab.net.patience").set_value(5)
     at = _train(at, "smote", epochs=300)
     assert not at.exception
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     assert result.config.network.patience == 5
     ran, best = len(result.history[0]["loss"]), result.best_epochs[0]
     assert ran == best + 5 < 300  # stopped 5 epochs after its best
@@ -153,7 +138,7 @@ def test_early_stopping_in_the_lab_says_where_it_stopped_and_marks_the_kept_epoc
     history = json.loads(next(c for c in _charts(at) if c.key == "chart.history").proto.spec)
     kept = [t for t in history["data"] if t.get("name") == "best epoch (weights kept)"]
     assert len(kept) == 1 and _values(kept[0]["x"]) == [best]
-    assert "n.patience=5" in at.session_state["lab.result_setup"].url(0.5)  # a link keeps the setting
+    assert "n.patience=5" in lab_run(at).result_setup.url(0.5)  # a link keeps the setting
 
 
 def test_changed_settings_mark_the_result_as_stale():
@@ -177,12 +162,12 @@ def test_data_page_switches_to_another_builtin_and_the_lab_uses_it():
     assert not at.exception
     at.selectbox(key="data.builtin").set_value("wine_thinned").run()
     assert not at.exception
-    assert at.session_state["dataset_spec"]["key"] == "wine_thinned"
+    assert at.session_state["dataset_spec"].key == "wine_thinned"
     assert _chart_keys(at) == {"chart.data_balance", "chart.data_points"}  # class balance and the rows themselves
     at.switch_page("pages/lab.py").run()
     at = _train(at, "focal_loss")
     assert not at.exception
-    assert at.session_state["lab.result"].dataset_name.startswith("Wine")
+    assert lab_result(at).dataset_name.startswith("Wine")
 
 
 def test_malformed_upload_gets_a_clear_message_and_the_lab_still_trains():
@@ -192,7 +177,7 @@ def test_malformed_upload_gets_a_clear_message_and_the_lab_still_trains():
     at.file_uploader(key="data.upload").set_value(("broken.csv", b'{"not": "a table"}', "text/csv")).run()
     assert not at.exception
     assert any("looks like JSON" in e.value for e in at.error)
-    assert at.session_state["dataset_spec"]["key"] == "moons"
+    assert at.session_state["dataset_spec"].key == "moons"
     at.switch_page("pages/lab.py").run()
     at = _train(at, "class_weight")
     assert not at.exception and _chart_keys(at) >= RESULT_CHARTS
@@ -210,18 +195,17 @@ def test_uploaded_csv_with_categories_and_missing_values_trains():
     at.file_uploader(key="data.upload").set_value(("tx.csv", "\n".join(rows).encode(), "text/csv")).run()
     assert not at.exception and not at.error
     assert at.selectbox(key="data.target").value == "label"
-    assert at.session_state["dataset_spec"]["filename"] == "tx.csv"
+    assert at.session_state["dataset_spec"].filename == "tx.csv"
     at.switch_page("pages/lab.py").run()
     at = _train(at, "smote")
     assert not at.exception and not at.error
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     assert result.positive_class == "fraud" and result.counts["synthetic"] > 0
 
 
 def test_uploaded_parquet_file_trains_in_the_lab():
     import io
 
-    import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(5)
@@ -238,7 +222,7 @@ def test_uploaded_parquet_file_trains_in_the_lab():
     at.switch_page("pages/lab.py").run()
     at = _train(at, "class_weight")
     assert not at.exception and not at.error
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     assert result.dataset_name == "tx.parquet" and result.positive_class == "fraud"
     assert sum(result.counts["test"].values()) == 60  # the default quarter of the 240 rows, untouched
 
@@ -327,7 +311,6 @@ def test_focal_explorer_on_multiclass_data_shows_each_class_alpha_used():
 
 
 def test_the_lab_batch_size_follows_the_data_until_the_user_sets_it():
-    import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(2)

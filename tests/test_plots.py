@@ -2,17 +2,13 @@ import numpy as np
 import pytest
 
 from imbalance_core import run_experiment
-from imbalance_core.evaluation import Curve
-from imbalance_core.plots import (
-    make_class_balance_figure,
-    make_confusion_figure,
-    make_history_figure,
-    make_pr_figure,
-    make_roc_figure,
+from imbalance_core.outputs.figures import result_figures
+from imbalance_core.outputs.plots import (
+    make_class_balance_figure, make_confusion_figure, make_history_figure, make_pr_figure, make_roc_figure,
 )
-from imbalance_core.report import result_figures
+from imbalance_core.runs.evaluation import Curve
 
-from .conftest import tiny_config
+from .helpers import tiny_config
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +100,8 @@ def test_threshold_moves_the_operating_point_and_the_boundary_line(smote_result)
 
 
 def test_focal_explorer_figure_shows_cross_entropy_and_each_class_with_its_alpha():
-    from imbalance_core.losses import focal_loss_curves, focal_weight_curves
-    from imbalance_core.plots import make_focal_loss_figure
+    from imbalance_core.outputs.plots import make_focal_loss_figure
+    from imbalance_core.training.losses import focal_loss_curves, focal_weight_curves
 
     p_true = np.linspace(0.01, 0.99, 50)
     weights = {"positive": 0.8, "negative": 0.2}
@@ -121,7 +117,7 @@ def test_focal_explorer_figure_shows_cross_entropy_and_each_class_with_its_alpha
     flat = make_focal_loss_figure(focal_weight_curves(0.0, weights, p_true), p_true, gamma=0.0, weights=weights)
     assert "count less" not in flat.layout.title.text and "no focusing" in flat.layout.title.text
     # multi-class: one curve per class with the alpha the kernel uses (inverse frequency)
-    from imbalance_core.strategies import focal_alphas
+    from imbalance_core.training.strategies import focal_alphas
 
     alphas = focal_alphas({"gamma": 2.0, "alpha": 0.25}, {0: 60, 1: 30, 2: 10}, 3)
     assert alphas == pytest.approx(np.array([1 / 60, 1 / 30, 1 / 10]) / sum([1 / 60, 1 / 30, 1 / 10]))
@@ -131,8 +127,8 @@ def test_focal_explorer_figure_shows_cross_entropy_and_each_class_with_its_alpha
 
 
 def test_lineage_segments_are_drawn_only_when_asked():
-    from imbalance_core.plots import make_boundary_figure
-    from imbalance_core.projection import Boundary, PointsView
+    from imbalance_core.outputs.plots import make_boundary_figure
+    from imbalance_core.runs.projection import Boundary, PointsView
 
     boundary = Boundary(x=np.linspace(0, 1, 5), y=np.linspace(0, 1, 5), proba=np.full((5, 5, 2), 0.5),
                         axis_titles=("x", "y"), is_pca=False)
@@ -153,9 +149,9 @@ def test_lineage_segments_are_drawn_only_when_asked():
 
 def test_random_oversampling_copies_are_visible_by_size_and_hover(moons):
     from imbalance_core import run_experiment
-    from imbalance_core.plots import make_boundary_figure
+    from imbalance_core.outputs.plots import make_boundary_figure
 
-    from .conftest import tiny_config
+    from .helpers import tiny_config
 
     copied = run_experiment(moons, tiny_config("random_oversampling"))
     view = copied.view
@@ -173,8 +169,8 @@ def test_random_oversampling_copies_are_visible_by_size_and_hover(moons):
 
 
 def test_a_large_training_set_is_drawn_as_a_sample_that_keeps_every_rare_row_and_says_so():
-    from imbalance_core.plots import MAX_POINTS_PER_TRACE, make_boundary_figure
-    from imbalance_core.projection import Boundary, PointsView
+    from imbalance_core.outputs.plots import MAX_POINTS_PER_TRACE, make_boundary_figure
+    from imbalance_core.runs.projection import Boundary, PointsView
 
     rng = np.random.default_rng(0)
     labels = np.array([0] * 9000 + [1] * 300)
@@ -199,8 +195,8 @@ def test_a_large_training_set_is_drawn_as_a_sample_that_keeps_every_rare_row_and
 def test_a_thinned_view_draws_exactly_the_chart_of_the_whole_view(one_d):
     """A result carries its view thinned to what the charts draw (a few thousand points of a large table): the
     boundary chart, its "Showing N of M" note, copies, removed rows and lineage are the same as from the whole."""
-    from imbalance_core.plots import make_boundary_figure
-    from imbalance_core.projection import Boundary, PointsView
+    from imbalance_core.outputs.plots import make_boundary_figure
+    from imbalance_core.runs.projection import Boundary, PointsView
 
     rng = np.random.default_rng(3)
     dims = 1 if one_d else 2

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from imbalance_core import ConfigError, DataError, dataset_from_table, load_builtin
-from imbalance_core.preprocessing import prepare, split_indices
+from imbalance_core.data.preprocessing import prepare, split_indices
 
 
 def test_split_is_stratified_disjoint_and_complete(moons):
@@ -32,7 +32,7 @@ def test_tiny_data_has_no_validation_split_and_says_so():
 
 
 def test_bad_split_sizes_are_refused(moons):
-    with pytest.raises(ConfigError, match="test size"):
+    with pytest.raises(ConfigError, match="test_size must be a number from 0.05 to 0.5"):
         split_indices(moons.y, test_size=0.9)
     with pytest.raises(DataError, match="cannot hold every class"):
         split_indices(np.array([0, 0, 1, 1, 2, 2]), test_size=0.1)

@@ -3,7 +3,7 @@ import pytest
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils.estimator_checks import parametrize_with_checks
 
-from imbalance_core.samplers import ClusterOversampler, LineageSMOTE
+from imbalance_core.training.samplers import ClusterOversampler, LineageSMOTE
 
 
 def _two_clumps(rng):
@@ -78,7 +78,7 @@ def _on_segments(X_synthetic, a, b):
 def test_lineage_smote_is_imblearn_smote_and_records_real_parents(rng, n_classes):
     from imblearn.over_sampling import SMOTE
 
-    from imbalance_core.samplers import LineageSMOTE
+    from imbalance_core.training.samplers import LineageSMOTE
 
     sizes = [200, 30, 12][:n_classes]
     X = np.vstack([rng.normal(3 * i, 1, size=(n, 3)) for i, n in enumerate(sizes)])

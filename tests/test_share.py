@@ -1,21 +1,23 @@
 """Shareable links and learn-page presets."""
 
+from dataclasses import replace
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.share import from_query, to_query
+from imbalance_core import BuiltinSpec, UploadSpec
+from ui.links import LabSetup, from_query, to_query
 
-from .test_pages import TIMEOUT, _chart_keys
+from .helpers import TIMEOUT, lab_result
+from .helpers import chart_keys as _chart_keys
 
-
-SETUP = {
-    "data": {"source": "builtin", "key": "circles", "params": {"n_samples": 300, "imbalance_ratio": 7.5, "noise": 0.1,
-                                                               "seed": 4}},
-    "strategy": "near_miss+focal_loss", "params": {"version": 2, "n_neighbors": 4, "gamma": 1.25, "alpha": 0.7},
-    "network": {"hidden_layers": "32,16", "activation": "tanh", "learning_rate": 0.005, "epochs": 7,
-                "batch_size": 16, "prior_bias": True},
-    "seed": 12, "test_size": 0.3, "threshold": 0.35, "present": True,
-}
+SETUP = LabSetup(
+    data=BuiltinSpec.of("circles", {"n_samples": 300, "imbalance_ratio": 7.5, "noise": 0.1, "seed": 4}),
+    strategy="near_miss+focal_loss", params={"version": 2, "n_neighbors": 4, "gamma": 1.25, "alpha": 0.7},
+    network={"hidden_layers": "32,16", "activation": "tanh", "learning_rate": 0.005, "epochs": 7, "batch_size": 16,
+             "prior_bias": True},
+    seed=12, test_size=0.3, threshold=0.35, present=True,
+)
 
 
 def test_a_setup_survives_the_trip_through_a_link():
@@ -28,36 +30,36 @@ def test_a_setup_survives_the_trip_through_a_link():
 
 
 def test_an_uploaded_file_is_named_in_the_link_not_carried():
-    setup = dict(SETUP, data={"source": "upload", "filename": "tx.csv", "target": "label", "positive": "fraud",
-                              "features": ["amount", "channel"]})
-    query = to_query(setup)
+    uploaded = UploadSpec("tx.csv", "label", "fraud", ("amount", "channel"), digest="abc", data=b"amount,label\n1,ok")
+    query = to_query(replace(SETUP, data=uploaded))
     assert query["data"] == "upload" and query["file"] == "tx.csv" and query["feature"] == ["amount", "channel"]
+    assert "abc" not in str(query) and "amount,label" not in str(query)  # neither the content nor its digest
     back, _ = from_query(query)
-    assert back["data"] == setup["data"]
+    assert back.data.names(uploaded) and back.data.digest is None and back.data.data == b""
     # a column name may hold a comma: each feature is its own repeated key
-    odd = dict(setup, data=dict(setup["data"], features=["amount, EUR", "channel"]))
-    assert from_query(to_query(odd))[0]["data"]["features"] == ["amount, EUR", "channel"]
+    odd = replace(SETUP, data=replace(uploaded, features=("amount, EUR", "channel")))
+    assert from_query(to_query(odd))[0].data.features == ("amount, EUR", "channel")
 
 
 def test_bad_values_in_a_link_are_reported_and_left_at_their_defaults():
     back, problems = from_query({"data": "moons", "d.imbalance_ratio": "5000", "strategy": "smote", "s.k_neighbors": "x",
                                  "n.epochs": "12", "threshold": "2"})
-    assert back["data"]["params"] == {} and back["params"] == {} and back["threshold"] is None
-    assert back["network"] == {"epochs": 12}
+    assert back.data == BuiltinSpec("moons") and back.params == {} and back.threshold == 0.5
+    assert back.network == {"epochs": 12}
     assert {p.key for p in problems} == {"d.imbalance_ratio", "s.k_neighbors", "threshold"}
     assert next(p for p in problems if p.key == "s.k_neighbors").value == "x"
     assert from_query({"utm_source": "mail"}) == (None, [])
     unknown, problems = from_query({"strategy": "magic"})
-    assert unknown["strategy"] == "none" and "unknown strategy 'magic'" in problems[0].reason
+    assert unknown.strategy == "none" and "unknown strategy 'magic'" in problems[0].reason
 
 
 def test_opening_a_link_sets_up_the_lab_and_trains_the_same_experiment():
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
-    for key, value in to_query(dict(SETUP, strategy="smote", params={"k_neighbors": 3}, present=False)).items():
+    for key, value in to_query(replace(SETUP, strategy="smote", params={"k_neighbors": 3}, present=False)).items():
         at.query_params[key] = value
     at.run()
     assert not at.exception and not at.error
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     assert result.dataset_name.startswith("Circles") and result.strategy == "smote"
     assert result.params == {"k_neighbors": 3} and result.config.seed == 12 and result.config.test_size == 0.3
     assert result.config.network.hidden_layers == (32, 16) and result.config.network.epochs == 7
@@ -65,7 +67,7 @@ def test_opening_a_link_sets_up_the_lab_and_trains_the_same_experiment():
     assert {m.label: m.value for m in at.metric}["Recall"] == f"{result.evaluate_at(0.35).metrics['recall']:.3f}"
     # a rerun does not train again
     at.run()
-    assert at.session_state["lab.result"] is result
+    assert lab_result(at) is result
 
 
 def test_a_link_to_an_uploaded_file_says_which_file_to_upload():
@@ -75,7 +77,7 @@ def test_a_link_to_an_uploaded_file_says_which_file_to_upload():
         at.query_params[key] = value
     at.run()
     assert not at.exception
-    assert "lab.result" not in at.session_state  # nothing to train on yet
+    assert lab_result(at) is None  # nothing to train on yet
     assert any("`tx.csv`" in w.value and "`label`" in w.value and "`fraud`" in w.value for w in at.warning)
     assert at.selectbox(key="lab.strategy").value == "class_weight"
 
@@ -108,7 +110,7 @@ def test_learn_page_buttons_open_the_lab_on_their_preset_and_train(section, stra
     assert len(at.header) == 12
     at.button(key=f"learn.{section}").click().run()
     assert not at.exception and not at.error
-    result = at.session_state["lab.result"]
+    result = lab_result(at)
     assert result.strategy == strategy
     if section == "smote":
         assert at.toggle(key="lab.view.lineage").value is True
@@ -151,7 +153,7 @@ def test_every_page_keeps_the_data_choice_in_its_address_and_a_reload_reopens_it
     at.query_params.update({"data": "digits_thinned", "d.seed": "3"})
     at.run()
     assert not at.exception and not at.error
-    assert at.session_state["dataset_spec"] == {"source": "builtin", "key": "digits_thinned", "params": {"seed": 3}}
+    assert at.session_state["dataset_spec"] == BuiltinSpec.of("digits_thinned", {"seed": 3})
     query = _query(at)
     assert query["data"] == "digits_thinned" and query["d.seed"] == "3"
     if page in ("compare", "leakage"):
@@ -161,8 +163,8 @@ def test_every_page_keeps_the_data_choice_in_its_address_and_a_reload_reopens_it
     again.switch_page(f"pages/{page}.py")
     again.query_params.update(query)
     again.run()
-    assert again.session_state["dataset_spec"]["key"] == "digits_thinned"
-    assert "lab.result" not in again.session_state  # no training on arrival outside the lab
+    assert again.session_state["dataset_spec"].key == "digits_thinned"
+    assert lab_result(again) is None  # no training on arrival outside the lab
 
 
 def test_the_compare_and_leakage_pages_keep_their_own_settings_in_the_address():

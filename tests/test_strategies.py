@@ -3,8 +3,8 @@ import pytest
 from sklearn.utils.class_weight import compute_class_weight
 
 from imbalance_core import STRATEGIES, ConfigError, get_strategy, resample
-from imbalance_core.preprocessing import prepare
-from imbalance_core.strategies import class_weights
+from imbalance_core.data.preprocessing import prepare
+from imbalance_core.portable.steps import balanced_class_weight
 
 KEYS = list(STRATEGIES)
 
@@ -150,8 +150,10 @@ def test_kmeans_smote_without_a_qualifying_cluster_says_what_to_change(moons):
 def test_class_weights_are_sklearns_balanced_weights(moons):
     y = moons.y
     expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
-    assert class_weights(y) == pytest.approx({0: expected[0], 1: expected[1]})
-    assert class_weights(y)[1] > class_weights(y)[0]
+    weights = balanced_class_weight(y, 2)
+    assert weights == pytest.approx(tuple(expected))
+    assert weights[1] > weights[0]
+    assert balanced_class_weight(np.array([0, 0, 2]), 3)[1] == 1.0  # a class the rows lack keeps weight 1
 
 
 def test_focal_alpha_defaults_to_the_majority_share():
@@ -171,7 +173,7 @@ def test_parameters_are_validated_against_their_declaration():
 
 
 def test_every_sampler_combines_with_every_loss_or_weighting_without_hand_written_pairs():
-    from imbalance_core.strategies import combinations, get_strategy
+    from imbalance_core.training.strategies import combinations, get_strategy
 
     samplers = [k for k, s in STRATEGIES.items() if s.make_sampler is not None]
     trainers = ["class_weight", "focal_loss"]
@@ -194,7 +196,7 @@ def test_every_sampler_combines_with_every_loss_or_weighting_without_hand_writte
     ("smote+nothing", "unknown strategy 'nothing'"),
 ])
 def test_impossible_combinations_say_why(key, message):
-    from imbalance_core.strategies import get_strategy
+    from imbalance_core.training.strategies import get_strategy
 
     with pytest.raises(ConfigError, match=message):
         get_strategy(key)
@@ -229,7 +231,7 @@ def test_every_value_of_every_strategy_setting_resamples_or_explains_itself(key,
     real = ~out.is_synthetic
     np.testing.assert_array_equal(out.X[real], prepared.X_fit[out.source[real]])
     if strategy.make_loss is not None:  # the focal settings the kernel trains with, and a finite loss with them
-        from imbalance_core.kernel import row_loss
+        from imbalance_core.portable.kernel import row_loss
 
         gamma, alpha = strategy.make_loss(params, counts, len(counts), [])
         assert gamma == params["gamma"] and (alpha == params["alpha"] if len(counts) == 2 else len(alpha) == len(counts))

@@ -6,57 +6,54 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from imbalance_core.compare import LOWER_IS_BETTER
-from imbalance_core.evaluation import THRESHOLD, Curve
-from imbalance_core.export import csv_text
-from imbalance_core.plots import (
-    make_boundary_grid_figure,
-    make_confusion_grid_figure,
-    make_pr_figure,
-    make_reliability_figure,
-    make_roc_figure,
+from imbalance_core.outputs.files import csv_text
+from imbalance_core.outputs.plots import (
+    make_boundary_grid_figure, make_confusion_grid_figure, make_pr_figure, make_reliability_figure, make_roc_figure,
 )
+from imbalance_core.runs.compare import LOWER_IS_BETTER
+from imbalance_core.runs.evaluation import Curve
+from imbalance_core.settings import THRESHOLD
 
+from .keys import COMPARE
 from .text import md_escape
+from .widgets import cost_inputs
 
 if TYPE_CHECKING:
-    from imbalance_core.compare import Comparison
+    from imbalance_core.runs.compare import Comparison
 
 HIGHLIGHT = "background-color: #d8efd9; font-weight: 600"
 
 
-THRESHOLD_MODES = ("0.5 for every strategy", "One threshold for all", "Cheapest for given costs")
+THRESHOLD_MODES = (f"{THRESHOLD.default} for every strategy", "One threshold for all", "Cheapest for given costs")
 
 
 def _threshold_controls(comparison: Comparison) -> tuple[float, tuple[float, float] | None, str]:
     """Where each strategy's probabilities are cut: (threshold, costs or None, a sentence saying so)."""
     first = next(iter(comparison.results.values()))
+    default = THRESHOLD.default
     if not comparison.binary:
-        return 0.5, None, "macro averages, most probable class"
+        return default, None, "macro averages, most probable class"
     positive = md_escape(first.positive_class, 60)
-    mode = st.radio("Decision threshold", THRESHOLD_MODES, horizontal=True, key="compare.view.threshold_mode",
+    mode = st.radio("Decision threshold", THRESHOLD_MODES, horizontal=True, key=COMPARE.threshold_mode,
                     help="Nothing is retrained: every strategy's test-split probabilities are cut again.")
     if mode == THRESHOLD_MODES[1]:
         threshold = st.slider(f"Predict {positive} when its probability is at least", THRESHOLD.low, THRESHOLD.high,
-                              value=THRESHOLD.default, step=THRESHOLD.step, key="compare.view.threshold")
+                              value=default, step=THRESHOLD.step, key=COMPARE.threshold)
         return threshold, None, f"positive class {positive}, threshold {threshold:.2f} for all"
+    at_default = f"positive class {positive}, threshold {default}"
     if mode == THRESHOLD_MODES[2]:
-        left, right = st.columns(2)
-        cost_fn = left.number_input(f"Cost of missing a {positive}", min_value=0.0, max_value=1e9, value=10.0,
-                                    step=1.0, key="compare.view.cost_fn")
-        cost_fp = right.number_input("Cost of a false alarm", min_value=0.0, max_value=1e9, value=1.0, step=1.0,
-                                     key="compare.view.cost_fp")
-        if cost_fn + cost_fp == 0:
-            st.warning("Give at least one of the two mistakes a cost above 0; showing threshold 0.5 meanwhile.")
-            return 0.5, None, f"positive class {positive}, threshold 0.5"
+        costs = cost_inputs(first.positive_class, keys=(COMPARE.cost_fn, COMPARE.cost_fp),
+                            meanwhile=f"showing threshold {default} meanwhile")
+        if costs is None:
+            return default, None, at_default
         if len(first.prepared.y_val) == 0:
             st.warning("This data has no validation split to choose thresholds on (a class is too small); "
-                       "showing threshold 0.5.")
-            return 0.5, None, f"positive class {positive}, threshold 0.5"
-        return 0.5, (cost_fn, cost_fp), (
+                       f"showing threshold {default}.")
+            return default, None, at_default
+        return default, costs, (
             f"positive class {positive}; each strategy (and seed) at the threshold that is cheapest "
-            f"on its validation split for costs {cost_fn:g} : {cost_fp:g} (Threshold column)")
-    return 0.5, None, f"positive class {positive}, threshold 0.5"
+            f"on its validation split for costs {costs[0]:g} : {costs[1]:g} (Threshold column)")
+    return default, None, at_default
 
 
 def _positive_curves(comparison: Comparison, kind: str) -> list[Curve]:
@@ -115,9 +112,9 @@ def show_comparison(comparison: Comparison) -> None:
     scores = comparison.scores_at(threshold, costs)
     board = comparison.leaderboard(scores, threshold_column=costs is not None or threshold != THRESHOLD.default)
     spread = comparison.repeats > 1 and st.toggle(
-        "Show the spread (±)", key="compare.view.spread",
+        "Show the spread (±)", key=COMPARE.spread,
         help="Each metric's standard deviation over the seeds, in the same cell as its mean.")
-    st.dataframe(_styled(board, comparison, scores, spread=spread), hide_index=True, key="compare.leaderboard",
+    st.dataframe(_styled(board, comparison, scores, spread=spread), hide_index=True, key=COMPARE.leaderboard,
                  column_config=_column_config(board))
     repeats = comparison.repeats
     st.caption(f"Test split of {len(first.prepared.y_test)} untouched rows; {scope}; best value per column highlighted; "
@@ -127,7 +124,7 @@ def show_comparison(comparison: Comparison) -> None:
                + " Click a column header to sort.")
     st.download_button(
         "Metrics (CSV, one row per strategy)", csv_text(board), file_name="comparison-metrics.csv",
-        mime="text/csv", key="compare.download.metrics", on_click="ignore", icon=":material/download:")
+        mime="text/csv", key=COMPARE.download_metrics, on_click="ignore", icon=":material/download:")
     evaluations = {key: comparison.evaluation_at(key, threshold, costs) for key in comparison.results}
     points = ([(e.operating_point, e.threshold) for e in evaluations.values()]
               if comparison.binary else None)
@@ -139,9 +136,9 @@ def show_comparison(comparison: Comparison) -> None:
                                       title="Precision-recall curves (test split)" + rare, operating_points=points),
                        key="compare.pr")
     panels = [(r.strategy_label, r.boundary, r.view) for r in comparison.results.values()]
-    st.plotly_chart(make_boundary_grid_figure(panels, threshold=threshold if costs is None else 0.5,
+    st.plotly_chart(make_boundary_grid_figure(panels, threshold=threshold if costs is None else THRESHOLD.default,
                                               title="Decision boundaries, same axes and colour scale"
-                                              + ("" if costs is None else " (line at P = 0.5)")),
+                                              + ("" if costs is None else f" (line at P = {THRESHOLD.default})")),
                     key="compare.boundaries")
     st.plotly_chart(make_confusion_grid_figure(
         [(r.strategy_label + (f" @ {evaluations[k].threshold:.2f}" if comparison.binary else ""),

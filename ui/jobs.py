@@ -1,6 +1,6 @@
 """The web server's side of training: hand a job to the executor, wait for it while drawing its progress.
 
-Training never runs in the web server (see :mod:`imbalance_core.executor`): a page submits a job
+Training never runs in the web server (see :mod:`imbalance_core.compute.executor`): a page submits a job
 named after its session, and the wait below redraws the page's progress (its place in the queue,
 the epoch, the live boundary) until the result comes back. A rerun of the page (a setting changed,
 Stop pressed) or a closed tab ends the wait, and the job is cancelled on its worker.
@@ -8,7 +8,6 @@ Stop pressed) or a closed tab ends the wait, and the job is cancelled on its wor
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -17,9 +16,13 @@ from typing import TYPE_CHECKING, Any, Callable
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from .keys import SHARED
+
 if TYPE_CHECKING:
-    from imbalance_core.executor import Executor, Handle
-    from imbalance_core.jobs import Job, Snapshot
+    from imbalance_core.compute.executor import Executor, Handle
+    from imbalance_core.compute.jobs import Job
+    from imbalance_core.data.spec import DataSpec
+    from imbalance_core.runs.progress import Progress
 
 DEFAULT_ENGINE = "local"  # the app's default: a pool of worker processes (tests may set IMBALANCE_LAB_ENGINE)
 
@@ -34,7 +37,7 @@ def _is_alive(session: str) -> bool:
 
 
 def executor() -> Executor:
-    from imbalance_core.executor import get_executor
+    from imbalance_core.compute.executor import get_executor
 
     return get_executor(is_alive=_is_alive, default=DEFAULT_ENGINE)
 
@@ -49,27 +52,25 @@ def session_id() -> str:
     return ctx.session_id if ctx is not None else f"process-{os.getpid()}"
 
 
-def data_key(spec: dict[str, Any]) -> str:
-    """A name for the data a spec loads, the same for everyone who loads the same data (sent to workers once)."""
-    if spec["source"] == "builtin":
-        settings = repr(sorted(spec.get("params", {}).items()))
-        return f"builtin:{spec['key']}:{hashlib.sha1(settings.encode()).hexdigest()[:16]}"
-    columns = repr((spec["filename"], spec["target"], spec.get("positive"), tuple(spec["features"])))
-    return f"upload:{spec['digest']}:{hashlib.sha1(columns.encode()).hexdigest()[:16]}"
-
-
-def submit(job: Job, spec: dict[str, Any] | None = None, dataset: Any = None, *, kind: str,
+def submit(job: Job, spec: DataSpec | None = None, dataset: Any = None, *, kind: str,
            replace: bool = True, session: str | None = None) -> Handle:
     """Queue ``job`` for this session (or ``session``, when called outside a script run), its data set sent
-    to the workers once; with ``replace``, an earlier job of the same kind from the session is cancelled.
-    Raises ``Busy`` when too much work is waiting."""
+    to the workers once (named by the spec's identity: the same for everyone who loads the same data); with
+    ``replace``, an earlier job of the same kind from the session is cancelled. Raises ``Busy`` when too much
+    work is waiting."""
     run = executor()
     session = session or session_id()
     key = None
     if spec is not None:
-        key = data_key(spec)
+        key = spec.identity
         run.put_data(key, dataset, session=session)
     return run.submit(job, session=session, data_key=key, kind=kind, replace=replace)
+
+
+def _yield_point() -> None:
+    """Reading session state is one of Streamlit's yield points: a rerun or a stop requested meanwhile (a setting
+    changed, Stop pressed, the tab closed) interrupts a wait here."""
+    _ = SHARED.adopted in st.session_state
 
 
 def queue_text(handle: Handle) -> str | None:
@@ -86,10 +87,10 @@ def queue_text(handle: Handle) -> str | None:
     return f"{ahead} run{'s' if ahead != 1 else ''} ahead of yours; yours starts when a worker is free..."
 
 
-def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callable[[Snapshot], None],
+def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callable[[Progress], None],
          poll: float = 0.25, keep_on_rerun: bool = False) -> Any:
     """Wait for ``handle``'s result, calling ``on_queue(text)`` while it waits for a worker and
-    ``on_progress(snapshot)`` for each new snapshot. Whatever ends the wait early (a rerun, the tab
+    ``on_progress(progress)`` for each new progress it reports. Whatever ends the wait early (a rerun, the tab
     closing) cancels the job. Raises what the job raised (``Cancelled`` if it was stopped).
 
     With ``keep_on_rerun``, an interrupted wait leaves the job running for :data:`RESUME_GRACE` seconds,
@@ -111,14 +112,12 @@ def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callab
             if text is not None and text != shown_queue:
                 on_queue(text)
                 shown_queue = text
-            snapshot = handle.progress()
-            if snapshot is not None and snapshot.epoch != last_epoch:
-                on_progress(snapshot)
-                last_epoch = snapshot.epoch
+            progress = handle.progress()
+            if progress is not None and progress.epoch != last_epoch:
+                on_progress(progress)
+                last_epoch = progress.epoch
             time.sleep(poll)
-            # reading session state is one of Streamlit's yield points: a rerun or a stop requested
-            # meanwhile (a setting changed, Stop pressed, the tab closed) interrupts the wait here
-            _ = "lab.present" in st.session_state
+            _yield_point()
         return handle.result()
     except ScriptControlException:  # a rerun or a stop of the script run
         kept = keep_on_rerun
@@ -151,10 +150,10 @@ def _cancel_unless_resumed(handle: Handle, turn: int) -> None:
 
 
 def wait_all(handles: list[Handle], *, on_queue: Callable[[str], None],
-             on_progress: Callable[[int, Snapshot], None], on_done: Callable[[int, Any], None]) -> None:
+             on_progress: Callable[[int, Progress], None], on_done: Callable[[int, Any], None]) -> None:
     """Wait for a comparison's seeds, drawing where they wait: ``on_done(i, result)`` in seed order.
     Raises the first failure; a rerun (or anything else that ends the wait) cancels what still runs."""
-    from imbalance_core.executor import wait_all as wait_for
+    from imbalance_core.compute.executor import wait_all as wait_for
 
     shown = [None]
 
@@ -166,7 +165,7 @@ def wait_all(handles: list[Handle], *, on_queue: Callable[[str], None],
         if text is not None and text != shown[0]:
             on_queue(text)
         shown[0] = text
-        _ = "compare.running" in st.session_state  # a yield point: a rerun interrupts here
+        _yield_point()
 
     wait_for(handles, on_done=on_done, on_progress=on_progress, on_tick=tick, in_order=True, poll=0.25)
 
@@ -174,7 +173,7 @@ def wait_all(handles: list[Handle], *, on_queue: Callable[[str], None],
 def show_failure(status, exc: BaseException, what: str) -> None:
     """Say in ``status`` (an ``st.status``) and below it why a job gave no result: the user's input
     (``UserError``: its message), a failure on the worker (``JobFailed``), or a stop (``Cancelled``)."""
-    from imbalance_core.jobs import Cancelled, JobFailed
+    from imbalance_core.compute.jobs import Cancelled, JobFailed
 
     from .text import md_code, md_escape
 

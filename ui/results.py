@@ -1,81 +1,32 @@
-"""How the lab shows a run: live progress while training, then the finished result."""
+"""How the lab shows a finished run: the picture first, the threshold and the numbers below it, the files last."""
 
 from __future__ import annotations
 
 import math
 import re
 import threading
-import time
 from typing import TYPE_CHECKING, Callable
 
+import numpy as np
 import streamlit as st
 
-import numpy as np
+from imbalance_core import METRIC_LABELS, THRESHOLD
+from imbalance_core.outputs.figures import result_figures
+from imbalance_core.outputs.plots import make_focal_loss_figure
+from imbalance_core.outputs.report import report_html
+from imbalance_core.outputs.script import script_source
+from imbalance_core.training.losses import focal_weight_curves
 
-from imbalance_core import METRIC_LABELS, THRESHOLD, export
-from imbalance_core.losses import focal_weight_curves
-from imbalance_core.plots import make_focal_loss_figure
-from imbalance_core.report import live_figures, result_figures
-
+from .keys import LAB
 from .text import md_escape
+from .widgets import cost_inputs
 
 if TYPE_CHECKING:
     from imbalance_core import ExperimentResult
-    from imbalance_core.jobs import Snapshot
+    from imbalance_core.data.spec import DataSpec
 
 
 _DRAWING = threading.Lock()
-
-
-class LiveView:
-    """A progress bar plus the boundary and history redrawn in place while a job trains on a worker.
-
-    :meth:`queued` says where the job waits; :meth:`update` draws each snapshot the worker reports:
-    the progress bar every time, the two charts once training has gone on for a second, then twice a
-    second (a short run shows its result straight away; a redrawn boundary costs a browser about 0.3 s
-    of CPU, which a room of browsers on one machine feels).
-    """
-
-    CHART_EVERY = 0.5  # seconds: two redraws a second...
-    CHARTS_AFTER = 1.0  # ...once a run has trained for a second (a shorter one goes straight to its result)...
-    SLOWING = 0.1  # ...and never more often than a tenth of the time trained so far: a long run on a large table
-    # redraws every few seconds, so what the browser receives grows with the log of the training time (~50
-    # redraws in five minutes), not with it
-
-    def __init__(self, present: bool = False, resumed: bool = False) -> None:
-        self.present = present
-        self.progress = st.progress(0.0, text="Still training on its worker..." if resumed else
-                                    "Sending the run to a worker...")
-        self.boundary = st.empty()
-        self.history = st.empty()
-        self._started: float | None = None
-        self._drawn = 0.0
-
-    def queued(self, text: str) -> None:
-        self.progress.progress(0.0, text=text)
-
-    def update(self, snapshot: Snapshot) -> None:
-        loss = (float(np.mean([h["loss"][-1] for h in snapshot.history]))
-                if snapshot.history and snapshot.history[0].get("loss") else math.nan)
-        who = f"{snapshot.n_members} networks at once, " if snapshot.n_members > 1 else ""
-        self.progress.progress(snapshot.fraction,
-                               text=f"{who}epoch {snapshot.epoch}/{snapshot.epochs} - loss {loss:.4f}")
-        now = time.monotonic()
-        self._started = self._started or now
-        gap = max(self.CHART_EVERY, self.SLOWING * (now - self._started))
-        if snapshot.epoch == snapshot.epochs or now - self._started < self.CHARTS_AFTER or now - self._drawn < gap:
-            return  # done (the result's charts replace the live ones at once), just started, or drawn lately
-        self._drawn = now
-        figures = live_figures(snapshot)
-        # no keys: each redraw replaces the chart in place (the figures differ, so no duplicate ids)
-        if "boundary" in figures:
-            self.boundary.plotly_chart(sized(figures["boundary"], self.present))
-        self.history.plotly_chart(sized(figures["history"], self.present))
-
-    def clear(self) -> None:
-        """Drop the live charts; the final ones replace them."""
-        self.boundary.empty()
-        self.history.empty()
 
 
 PRESENTATION_CSS = """
@@ -113,20 +64,16 @@ def focal_explorer(gamma: float, weights: dict[str, float], positive: str | None
 
 
 def _use_threshold(value: float) -> None:
-    st.session_state["lab.view.threshold"] = THRESHOLD.check(round(value, 2))  # cost thresholds lie on its grid
+    st.session_state[LAB.threshold] = THRESHOLD.check(round(value, 2))  # cost thresholds lie on its grid
 
 
 def cost_threshold_picker(result: ExperimentResult) -> None:
     """Choose the threshold from the costs of the two mistakes, on the validation split."""
     with st.expander("Choose the threshold from what mistakes cost"):
-        left, right = st.columns(2)
-        cost_fn = left.number_input(f"Cost of missing a {md_escape(result.positive_class, 60)} (false negative)",
-                                    min_value=0.0, max_value=1e9, value=10.0, step=1.0, key="lab.view.cost_fn")
-        cost_fp = right.number_input("Cost of a false alarm (false positive)", min_value=0.0, max_value=1e9, value=1.0,
-                                     step=1.0, key="lab.view.cost_fp")
-        if cost_fn + cost_fp == 0:
-            st.warning("Give at least one of the two mistakes a cost above 0.")
+        costs = cost_inputs(result.positive_class, keys=(LAB.cost_fn, LAB.cost_fp))
+        if costs is None:
             return
+        cost_fn, cost_fp = costs
         choice = result.cost_threshold(cost_fn, cost_fp)
         if choice is None:
             st.warning("This data has no validation split (a class is too small to spare rows), and choosing the "
@@ -141,7 +88,7 @@ def cost_threshold_picker(result: ExperimentResult) -> None:
             f"On the untouched test split at that threshold: recall {at.metrics['recall']:.3f}, precision "
             f"{at.metrics['precision']:.3f}, {fn} missed and {fp} false alarms, cost {test_cost:.3f} per row."
         )
-        st.button("Use this threshold", key="lab.view.use_cost_threshold", on_click=_use_threshold,
+        st.button("Use this threshold", key=LAB.use_cost_threshold, on_click=_use_threshold,
                   args=(choice.threshold,))
 
 
@@ -163,7 +110,7 @@ def share_popover(url: str, *, uploaded: bool) -> None:
 
 @st.fragment
 def show_result(result: ExperimentResult, share_link: Callable[[float], str] | None = None,
-                uploaded: bool = False, spec: dict | None = None) -> None:
+                uploaded: bool = False, spec: DataSpec | None = None) -> None:
     """Every chart and number of a finished run. View options rerun only this fragment.
 
     ``share_link(threshold)`` builds the link to this setup; the popover showing it lives in this
@@ -172,42 +119,13 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
     """
     st.subheader(f"{result.strategy_label} on {md_escape(result.dataset_name)}")
     binary = len(result.classes) == 2
-    present = st.session_state.get("lab.present", False)
-    # the picture first: its view options above it, the threshold and the numbers below it
-    options = st.columns(4)
-    normalize = options[0].toggle("Row shares", value=False, key="lab.view.normalize",
-                                  help="Show the confusion matrix as shares of each true class instead of counts.")
-    show_synthetic = show_removed = True
-    show_lineage = False
-    if len(result.view.synthetic_points):
-        show_synthetic = options[1].toggle("Synthetic", value=True, key="lab.view.synthetic",
-                                           help="Synthetic points: rows the sampler invented, drawn as crosses.")
-    if result.view.lineage is not None:
-        st.session_state.setdefault("lab.view.lineage", False)  # a learn-page preset may turn it on
-        show_lineage = options[2].toggle(
-            "Lineage", key="lab.view.lineage",
-            help="SMOTE lineage: join each synthetic point to the two real training points it was interpolated "
-                 "between.")
-    if len(result.view.removed_points):
-        show_removed = options[3].toggle("Removed", value=True, key="lab.view.removed",
-                                         help="Removed points: rows undersampling left out, ghosted grey.")
+    present = st.session_state.get(LAB.present, False)
+    views = _view_options(result)  # the picture first: its view options above it, the threshold and numbers below
     picture = st.container()
-    threshold = THRESHOLD.default
-    if binary:
-        st.session_state.setdefault("lab.view.threshold", THRESHOLD.default)  # also set by "Use this threshold"
-        threshold = st.slider(
-            f"Decision threshold: predict {md_escape(result.positive_class, 60)} when its probability is at least",
-            THRESHOLD.low, THRESHOLD.high, step=THRESHOLD.step, key="lab.view.threshold",
-            help="Moving it trades precision for recall. The network is not retrained: the same test-split "
-                 "probabilities are cut at another point.",
-        )
-        if "strategy" in st.query_params:  # the address bar follows the threshold (this fragment reruns alone)
-            st.query_params["threshold"] = f"{threshold:g}"
+    threshold = _threshold_slider(result) if binary else THRESHOLD.default
     evaluation = result.evaluate_at(threshold)
     with _DRAWING:  # one session builds its figures at a time: in a room, results appear in order, not all at the end
-        figures = result_figures(result, normalize_confusion=normalize, show_synthetic=show_synthetic,
-                                 show_removed=show_removed, show_lineage=show_lineage, threshold=threshold,
-                                 evaluation=evaluation)
+        figures = result_figures(result, threshold=threshold, evaluation=evaluation, **views)
         figures = {name: sized(fig, present) for name, fig in figures.items()}
     picture.plotly_chart(figures["boundary"], key="chart.boundary")
     show_metrics(evaluation.metrics)
@@ -221,6 +139,48 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
         cost_threshold_picker(result)
     for note in result.notes:
         st.info(md_escape(note, limit=None), icon=":material/info:")
+    _charts_below(result, figures, evaluation)
+    downloads(result, threshold, spec)
+
+
+def _view_options(result: ExperimentResult) -> dict[str, bool]:
+    """The boundary's view toggles, those that apply to this run (a view change reruns this fragment only)."""
+    options = st.columns(4)
+    shown = {"normalize_confusion": options[0].toggle(
+        "Row shares", value=False, key=LAB.normalize,
+        help="Show the confusion matrix as shares of each true class instead of counts.")}
+    if len(result.view.synthetic_points):
+        shown["show_synthetic"] = options[1].toggle(
+            "Synthetic", value=True, key=LAB.synthetic, help="Synthetic points: rows the sampler invented, drawn as "
+                                                             "crosses.")
+    if result.view.lineage is not None:
+        st.session_state.setdefault(LAB.lineage, False)  # a learn-page preset may turn it on
+        shown["show_lineage"] = options[2].toggle(
+            "Lineage", key=LAB.lineage,
+            help="SMOTE lineage: join each synthetic point to the two real training points it was interpolated "
+                 "between.")
+    if len(result.view.removed_points):
+        shown["show_removed"] = options[3].toggle(
+            "Removed", value=True, key=LAB.removed, help="Removed points: rows undersampling left out, ghosted grey.")
+    return shown
+
+
+def _threshold_slider(result: ExperimentResult) -> float:
+    """The decision threshold (a binary run); the address bar follows it (this fragment reruns alone)."""
+    st.session_state.setdefault(LAB.threshold, THRESHOLD.default)  # also set by "Use this threshold"
+    threshold = st.slider(
+        f"Decision threshold: predict {md_escape(result.positive_class, 60)} when its probability is at least",
+        THRESHOLD.low, THRESHOLD.high, step=THRESHOLD.step, key=LAB.threshold,
+        help="Moving it trades precision for recall. The network is not retrained: the same test-split "
+             "probabilities are cut at another point.",
+    )
+    if "strategy" in st.query_params:
+        st.query_params["threshold"] = f"{threshold:g}"
+    return threshold
+
+
+def _charts_below(result: ExperimentResult, figures: dict, evaluation) -> None:
+    """Under the numbers: each network of an ensemble, the confusion matrix, class balance, curves and history."""
     if "members" in figures:
         st.plotly_chart(figures["members"], key="chart.members")
         st.caption("Each network saw every rare row but a different draw of the common rows, so each draws its own "
@@ -242,7 +202,6 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
     if result.class_weights:
         st.caption("Class weights used: " + ", ".join(
             f"{md_escape(result.classes[c], 60)} = {w:.2f}" for c, w in result.class_weights.items()))
-    downloads(result, threshold, spec)
 
 
 def _file_stem(result: ExperimentResult) -> str:
@@ -251,24 +210,24 @@ def _file_stem(result: ExperimentResult) -> str:
 
 def _model_file(result: ExperimentResult, session: str) -> bytes:
     """The ``.keras`` file, built by a worker (Keras is never imported in the web server)."""
-    from imbalance_core.jobs import ModelJob
+    from imbalance_core.compute.jobs import ModelJob
 
     from . import jobs
 
     return jobs.submit(ModelJob.of(result), kind="model", session=session).result()
 
 
-def _training_rows_file(result: ExperimentResult, spec: dict | None, session: str) -> str:
+def _training_rows_file(result: ExperimentResult, spec: DataSpec | None, session: str) -> str:
     """The run's training rows as CSV, rebuilt by a worker from the data and the run's settings (a result
     does not carry them: on a large table they are hundreds of MB)."""
-    from imbalance_core.jobs import RowsJob
+    from imbalance_core.compute.jobs import RowsJob
 
     from . import jobs
 
     return jobs.submit(RowsJob(result.config), spec, result.dataset, kind="rows", session=session).result()
 
 
-def downloads(result: ExperimentResult, threshold: float, spec: dict | None = None) -> None:
+def downloads(result: ExperimentResult, threshold: float, spec: DataSpec | None = None) -> None:
     """The run as files: built only when clicked (no cost on reruns), and clicking does not rerun."""
     from . import jobs
 
@@ -277,21 +236,21 @@ def downloads(result: ExperimentResult, threshold: float, spec: dict | None = No
     session = jobs.session_id()
     columns = st.columns(4)
     columns[0].download_button(
-        "Report (HTML)", lambda: export.report_html(result, threshold=threshold), file_name=f"{stem}-report.html",
-        mime="text/html", key="lab.download.report", on_click="ignore", icon=":material/description:",
+        "Report (HTML)", lambda: report_html(result, threshold=threshold), file_name=f"{stem}-report.html",
+        mime="text/html", key=LAB.download("report"), on_click="ignore", icon=":material/description:",
         help="One self-contained page for stakeholders: setup, metrics at this threshold, interactive charts.")
     columns[1].download_button(
-        "Python script", lambda: export.script_source(result, threshold=threshold, filename=f"{stem}.py"),
-        file_name=f"{stem}.py", mime="text/x-python", key="lab.download.script", on_click="ignore",
+        "Python script", lambda: script_source(result, threshold=threshold, filename=f"{stem}.py"),
+        file_name=f"{stem}.py", mime="text/x-python", key=LAB.download("script"), on_click="ignore",
         icon=":material/code:", help="Reproduces this run with scikit-learn, imbalanced-learn and Keras only, "
                                      "data included, and prints the same test metrics.")
     columns[2].download_button(
         "Model (.keras)", lambda: _model_file(result, session), file_name=f"{stem}.keras",
-        mime="application/octet-stream", key="lab.download.model", on_click="ignore", icon=":material/neurology:",
+        mime="application/octet-stream", key=LAB.download("model"), on_click="ignore", icon=":material/neurology:",
         help="The trained network (an ensemble as one averaging model). It expects the preprocessed features, "
              "as the Python script computes them.")
     columns[3].download_button(
         "Training rows", lambda: _training_rows_file(result, spec, session),
-        file_name=f"{stem}-training-rows.csv", mime="text/csv", key="lab.download.training_rows", on_click="ignore",
+        file_name=f"{stem}-training-rows.csv", mime="text/csv", key=LAB.download("training_rows"), on_click="ignore",
         icon=":material/table:", help="A CSV of the rows the network was trained on, after the strategy, with is_synthetic "
                                       "and the source row of each real one (features as the network saw them).")

@@ -8,7 +8,10 @@ import streamlit as st
 
 from imbalance_core import Param
 
+from .text import md_escape
+
 SLIDER_MAX_STEPS = 400
+COSTS = (10.0, 1.0)  # a miss and a false alarm: where the cost inputs start
 
 
 def param_widget(param: Param, *, key: str, default: Any, container=st, disabled: bool = False) -> Any:
@@ -53,3 +56,19 @@ def follow_default(key: str, value: Any) -> None:
     if key not in st.session_state or st.session_state[key] == st.session_state.get(marker, st.session_state[key]):
         st.session_state[key] = value
     st.session_state[marker] = value
+
+
+def cost_inputs(positive_class: str, *, keys: tuple[str, str], meanwhile: str = "") -> tuple[float, float] | None:
+    """What a missed positive and a false alarm cost, side by side; None (with a warning) when both are 0.
+
+    ``keys``: the two inputs' keys; ``meanwhile``: what the page shows instead, said after the warning.
+    """
+    left, right = st.columns(2)
+    cost_fn = left.number_input(f"Cost of missing a {md_escape(positive_class, 60)} (false negative)", min_value=0.0,
+                                max_value=1e9, value=COSTS[0], step=1.0, key=keys[0])
+    cost_fp = right.number_input("Cost of a false alarm (false positive)", min_value=0.0, max_value=1e9,
+                                 value=COSTS[1], step=1.0, key=keys[1])
+    if cost_fn + cost_fp == 0:
+        st.warning("Give at least one of the two mistakes a cost above 0" + (f"; {meanwhile}." if meanwhile else "."))
+        return None
+    return cost_fn, cost_fp

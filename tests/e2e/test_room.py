@@ -24,7 +24,7 @@ def _shown(value: float) -> str:
 
 def _workers(server) -> list[int]:
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    return [int(pid) for pid in children if b"imbalance_core.worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return [int(pid) for pid in children if b"imbalance_core.compute.worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
 def _cpu_ticks(pid: int) -> int:

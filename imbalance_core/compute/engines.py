@@ -1,0 +1,258 @@
+"""Where a job runs: in a thread of this process, or on Dask workers (an existing cluster, or an embedded one).
+
+An engine takes :class:`Record` s from the executor (:mod:`imbalance_core.compute.executor`), sends each
+job and its data where it runs, relays its progress and stop requests through a channel, and calls back
+when it ends. The executor chooses the engine by configuration; nothing that submits a job knows which.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..runs.progress import Progress
+from .jobs import Job, execute
+
+__all__ = ["DaskEngine", "InProcessEngine", "Record", "run_on_worker"]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(eq=False)
+class Record:
+    """One submitted job as the executor and its engine track it (the submitter holds a ``Handle`` to it)."""
+
+    id: str
+    job: Job
+    session: str
+    data_key: str | None
+    kind: str
+    state: str = "queued"  # queued, running, cancelling, done, failed, cancelled
+    result: Any = None
+    error: BaseException | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+    task: Any = None  # the engine's handle: a Dask future, or an in-process box
+
+
+class _LocalChannel:
+    """A job's channel when it runs in this process: a box for the latest progress, a flag to stop."""
+
+    def __init__(self) -> None:
+        self.latest: Progress | None = None
+        self.stop = threading.Event()
+
+    def report(self, progress: Progress) -> None:
+        self.latest = progress
+
+    def should_stop(self) -> bool:
+        return self.stop.is_set()
+
+
+class InProcessEngine:
+    """Jobs in threads of this process (the CLI, the unit tests)."""
+
+    def __init__(self, slots: int = 1):
+        self._slots = slots
+        self._data: dict[str, Any] = {}
+        self.ready = threading.Event()
+        self.ready.set()
+
+    def start(self) -> None:
+        pass
+
+    def slots(self) -> int:
+        return self._slots
+
+    def put_data(self, key: str, dataset: Any) -> None:
+        self._data[key] = dataset
+
+    def drop_data(self, key: str) -> None:
+        self._data.pop(key, None)
+
+    def launch(self, record: Record, on_finish: Callable[[Record, Any, BaseException | None], None]) -> None:
+        channel = _LocalChannel()
+        record.task = channel
+        dataset = self._data.get(record.data_key) if record.data_key else None
+
+        def work() -> None:
+            try:
+                outcome, error = execute(record.job, dataset, channel), None
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the job
+                outcome, error = None, exc
+            on_finish(record, outcome, error)
+
+        threading.Thread(target=work, name=f"imbalance-lab-job-{record.id}", daemon=True).start()
+
+    def progress(self, record: Record) -> Progress | None:
+        return record.task.latest if record.task else None
+
+    def request_stop(self, record: Record) -> None:
+        if record.task:
+            record.task.stop.set()
+
+    def shutdown(self) -> None:
+        pass
+
+
+class _DaskChannel:
+    """A job's channel on a Dask worker: two Dask variables named after the job."""
+
+    def __init__(self, job_id: str):
+        from distributed import Variable, get_client
+
+        client = get_client()
+        self._progress = Variable(f"{job_id}/progress", client=client)
+        self._stop = Variable(f"{job_id}/stop", client=client)
+        self._asked = False
+
+    def report(self, progress: Progress) -> None:
+        self._progress.set(pickle.dumps(progress, protocol=pickle.HIGHEST_PROTOCOL))  # variables hold msgpack values
+
+    def should_stop(self) -> bool:
+        if not self._asked:
+            try:
+                self._asked = bool(self._stop.get(timeout=1))
+            except Exception:  # noqa: BLE001 - the variable is gone: the job was forgotten, so stop
+                self._asked = True
+        return self._asked
+
+
+def run_on_worker(job: Job, dataset: Any, job_id: str) -> Any:
+    """What a Dask worker runs for a job (importable by the workers: this module)."""
+    return execute(job, dataset, _DaskChannel(job_id))
+
+
+class DaskEngine:
+    """Jobs on Dask workers: an existing cluster (``address``), or an embedded one on 127.0.0.1: one
+    worker process with ``threads`` threads (default: one per core)."""
+
+    def __init__(self, address: str | None = None, threads: int | None = None):
+        self.address = address
+        self.threads = threads or os.cpu_count() or 1
+        self.ready = threading.Event()
+        self.failed: BaseException | None = None
+        self.client = None
+        self._cluster = None
+        self._processes: list[subprocess.Popen] = []
+        self._data: dict[str, Any] = {}
+        self._nthreads = 0
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Connect, or start the embedded scheduler and workers; warm the workers (blocking: call in a thread)."""
+        try:
+            from distributed import Client, LocalCluster
+
+            if self.address:
+                self.client = Client(self.address, set_as_default=False)
+            else:
+                self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
+                                             scheduler_port=0, dashboard_address=":0", silence_logs=40)
+                self.client = Client(self._cluster, set_as_default=False)
+                self._processes.append(self._spawn_worker())
+                self.client.wait_for_workers(1, timeout=120)
+                self._warm()
+            self._refresh_slots()
+        except BaseException as exc:  # noqa: BLE001 - reported to every job that waits
+            self.failed = exc
+        finally:
+            self.ready.set()
+
+    def _spawn_worker(self) -> subprocess.Popen:
+        # MALLOC_TRIM_THRESHOLD_ as Dask's nanny sets it for its workers: freed memory goes back to the system
+        # (a large table's arrays would otherwise stay in the process after every job)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+                   TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+                   MALLOC_TRIM_THRESHOLD_=os.environ.get("MALLOC_TRIM_THRESHOLD_", "65536"))
+        return subprocess.Popen(
+            [sys.executable, "-m", "imbalance_core.compute.worker", self._cluster.scheduler_address, "--nthreads", str(self.threads),
+             "--nworkers", "1", "--no-nanny", "--no-dashboard", "--death-timeout", "30", "--name", "lab"],
+            cwd=str(ROOT), env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def _warm(self) -> None:
+        """Every worker imports TensorFlow and compiles the default setups before the first job."""
+        from .warmup import (
+            prepare_kernel,  # sent to the workers by reference; it imports TensorFlow there
+        )
+
+        workers = list(self.client.scheduler_info()["workers"])
+        futures = [self.client.submit(prepare_kernel, workers=[w], pure=False, key=f"warm-up-{w}") for w in workers]
+        self.client.gather(futures)
+
+    def _refresh_slots(self) -> None:
+        info = self.client.scheduler_info()["workers"]
+        self._nthreads = sum(w.get("nthreads", 1) for w in info.values())
+
+    def slots(self) -> int:
+        if self.address and self.ready.is_set() and self.client is not None:
+            self._refresh_slots()  # a cluster's workers come and go
+        return self._nthreads
+
+    def put_data(self, key: str, dataset: Any) -> None:
+        with self._lock:
+            if key not in self._data:
+                self._data[key] = self.client.scatter({key: dataset}, hash=False)[key]
+
+    def drop_data(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)  # Dask frees the data once no future holds it
+
+    def launch(self, record: Record, on_finish: Callable[[Record, Any, BaseException | None], None]) -> None:
+        from distributed import Variable
+
+        data = self._data.get(record.data_key) if record.data_key else None
+        Variable(f"{record.id}/progress", client=self.client).set(b"")  # set before reading: a read never waits
+        Variable(f"{record.id}/stop", client=self.client).set(False)
+        future = self.client.submit(run_on_worker, record.job, data, record.id, key=f"imbalance-lab-{record.id}",
+                                    pure=False)
+        record.task = future
+
+        def done(f) -> None:
+            try:
+                outcome, error = f.result(), None
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the job
+                outcome, error = None, exc
+            on_finish(record, outcome, error)
+
+        future.add_done_callback(done)
+
+    def progress(self, record: Record) -> Progress | None:
+        from distributed import Variable
+
+        try:
+            raw = Variable(f"{record.id}/progress", client=self.client).get(timeout=1)
+        except Exception:  # noqa: BLE001 - the job just ended and its variables are gone
+            return None
+        return pickle.loads(raw) if raw else None
+
+    def request_stop(self, record: Record) -> None:
+        from distributed import Variable
+
+        Variable(f"{record.id}/stop", client=self.client).set(True)
+
+    def forget(self, record: Record) -> None:
+        """Drop the job's variables on the scheduler."""
+        from distributed import Variable
+
+        for name in ("progress", "stop"):
+            try:
+                Variable(f"{record.id}/{name}", client=self.client).delete()
+            except Exception:  # noqa: BLE001 - never set
+                pass
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._data.clear()
+        if self.client is not None:
+            self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        for process in self._processes:
+            if process.poll() is None:
+                process.terminate()

@@ -1,0 +1,119 @@
+"""Every session-state key the app uses, declared once: one small object per page.
+
+A widget's key is also its address for tests (``AppTest``) and its name in a link's page state, so the
+keys are stable text; code names them through these objects, never by writing the string again. Keys
+under a page's prefix outlive a switch to another page (``ui.state.keep_widget_state``), except the
+page's ``unsettable`` widgets (buttons and uploaders, which Streamlit does not let a script set).
+"""
+
+from __future__ import annotations
+
+__all__ = ["COMPARE", "DATA", "LAB", "LEAKAGE", "LEARN", "PAGES", "SHARED"]
+
+
+class _Page:
+    prefix = ""
+    unsettable: tuple[str, ...] = ()
+
+    @property
+    def network_prefix(self) -> str:
+        """Where this page's network widgets live: ``<page>.net.<setting>``."""
+        return f"{self.prefix}.net"
+
+    def network(self, name: str) -> str:
+        """The widget of one network setting on this page."""
+        return f"{self.network_prefix}.{name}"
+
+
+class _Lab(_Page):
+    prefix = "lab"
+    present = "lab.present"  # presentation mode (a view setting: never stops a run)
+    strategy = "lab.strategy"
+    combine_with = "lab.combine_with"  # a loss or weights after a sampler ("" for none)
+    seed = "lab.seed"
+    test_size = "lab.test_size"
+    train = "lab.train"
+    stop = "lab.stop"
+    autotrain = "lab.autotrain"  # a link or a learn-page preset asks for a run on arrival
+    expected_upload = "lab.expected_upload"  # the uploaded file a link names (an UploadSpec without content)
+    run = "lab.run"  # the run's lifecycle and its last result (ui.lab_run.LabRun)
+    threshold = "lab.view.threshold"
+    cost_fn, cost_fp, use_cost_threshold = "lab.view.cost_fn", "lab.view.cost_fp", "lab.view.use_cost_threshold"
+    normalize, synthetic, lineage, removed = "lab.view.normalize", "lab.view.synthetic", "lab.view.lineage", \
+        "lab.view.removed"
+    unsettable = (train, stop, autotrain, use_cost_threshold)
+
+    def param(self, strategy: str, name: str) -> str:
+        """The widget of one strategy setting (per strategy: switching back finds its value again)."""
+        return f"lab.{strategy}.{name}"
+
+    def download(self, name: str) -> str:
+        return f"lab.download.{name}"
+
+
+class _Compare(_Page):
+    prefix = "compare"
+    strategies = "compare.strategies"
+    seed = "compare.seed"
+    repeats = "compare.repeats"
+    run = "compare.run"
+    result = "compare.result"  # the Comparison (finished seeds only)
+    setup = "compare.setup"  # what the kept comparison was trained with
+    running = "compare.running"  # a comparison was under way when the script run ended
+    threshold_mode, threshold = "compare.view.threshold_mode", "compare.view.threshold"
+    cost_fn, cost_fp = "compare.view.cost_fn", "compare.view.cost_fp"
+    spread = "compare.view.spread"
+    leaderboard = "compare.leaderboard"
+    download_metrics = "compare.download.metrics"
+    unsettable = (run, leaderboard)
+
+
+class _Leakage(_Page):
+    prefix = "leakage"
+    strategy = "leakage.strategy"
+    seed = "leakage.seed"
+    run = "leakage.run"
+    result = "leakage.result"
+    setup = "leakage.setup"
+    table = "leakage.table"
+    unsettable = (run, table)
+
+
+class _Data(_Page):
+    prefix = "data"
+    source = "data.source"
+    builtin = "data.builtin"
+    upload = "data.upload"
+    digest = "data.digest"  # (upload's file id, its content digest): hashed once per file
+    file = "data.file"  # (name, size) of the file whose columns the widgets show
+    target = "data.target"
+    positive = "data.positive"
+    features = "data.features"
+    features_target = "data.features_target"  # the target the feature list was made for
+    unsettable = (upload,)
+
+    def settings_prefix(self, builtin: str) -> str:
+        """Where a built-in data set's setting widgets live: ``data.<key>.<setting>``."""
+        return f"data.{builtin}"
+
+    def param(self, builtin: str, name: str) -> str:
+        """The widget of one setting of a built-in data set."""
+        return f"{self.settings_prefix(builtin)}.{name}"
+
+
+class _Learn(_Page):
+    prefix = "learn"
+    leakage = "learn.leakage"
+
+    def section(self, anchor: str) -> str:
+        return f"learn.{anchor}"
+
+
+class _Shared:
+    dataset_spec = "dataset_spec"  # the data every page works on (a DataSpec)
+    adopted = "share.adopted"  # the link that opened this session was read
+    link_problems = "share.link_problems"  # what part of that link could not be used
+
+
+LAB, COMPARE, LEAKAGE, DATA, LEARN, SHARED = _Lab(), _Compare(), _Leakage(), _Data(), _Learn(), _Shared()
+PAGES = (LAB, COMPARE, LEAKAGE, DATA)  # the pages whose widget values outlive a page switch
