@@ -144,24 +144,23 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
 
 
 def _view_options(result: ExperimentResult) -> dict[str, bool]:
-    """The boundary's view toggles, those that apply to this run (a view change reruns this fragment only)."""
-    options = st.columns(4)
-    shown = {"normalize_confusion": options[0].toggle(
-        "Row shares", value=False, key=LAB.normalize,
-        help="Show the confusion matrix as shares of each true class instead of counts.")}
-    if len(result.view.synthetic_points):
-        shown["show_synthetic"] = options[1].toggle(
-            "Synthetic", value=True, key=LAB.synthetic, help="Synthetic points: rows the sampler invented, drawn as "
-                                                             "crosses.")
-    if result.view.lineage is not None:
-        st.session_state.setdefault(LAB.lineage, False)  # a learn-page preset may turn it on
-        shown["show_lineage"] = options[2].toggle(
-            "Lineage", key=LAB.lineage,
-            help="SMOTE lineage: join each synthetic point to the two real training points it was interpolated "
-                 "between.")
-    if len(result.view.removed_points):
-        shown["show_removed"] = options[3].toggle(
-            "Removed", value=True, key=LAB.removed, help="Removed points: rows undersampling left out, ghosted grey.")
+    """The boundary's view toggles, those that apply to this run (a view change reruns this fragment only).
+
+    Each starts through session state (a learn-page preset may set one; a value kept across pages stays)."""
+    toggles = [("normalize_confusion", LAB.normalize, "Row shares", False, True,
+                "Show the confusion matrix as shares of each true class instead of counts."),
+               ("show_synthetic", LAB.synthetic, "Synthetic", True, len(result.view.synthetic_points) > 0,
+                "Synthetic points: rows the sampler invented, drawn as crosses."),
+               ("show_lineage", LAB.lineage, "Lineage", False, result.view.lineage is not None,
+                "SMOTE lineage: join each synthetic point to the two real training points it was interpolated "
+                "between."),
+               ("show_removed", LAB.removed, "Removed", True, len(result.view.removed_points) > 0,
+                "Removed points: rows undersampling left out, ghosted grey.")]
+    shown = {}
+    for column, (name, key, label, default, applies, help_text) in zip(st.columns(4), toggles):
+        if applies:
+            st.session_state.setdefault(key, default)
+            shown[name] = column.toggle(label, key=key, help=help_text)
     return shown
 
 

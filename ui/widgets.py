@@ -64,10 +64,12 @@ def cost_inputs(positive_class: str, *, keys: tuple[str, str], meanwhile: str = 
     ``keys``: the two inputs' keys; ``meanwhile``: what the page shows instead, said after the warning.
     """
     left, right = st.columns(2)
+    for key, cost in zip(keys, COSTS):
+        st.session_state.setdefault(key, cost)  # a value kept across pages and the default never disagree
     cost_fn = left.number_input(f"Cost of missing a {md_escape(positive_class, 60)} (false negative)", min_value=0.0,
-                                max_value=1e9, value=COSTS[0], step=1.0, key=keys[0])
-    cost_fp = right.number_input("Cost of a false alarm (false positive)", min_value=0.0, max_value=1e9,
-                                 value=COSTS[1], step=1.0, key=keys[1])
+                                max_value=1e9, step=1.0, key=keys[0])
+    cost_fp = right.number_input("Cost of a false alarm (false positive)", min_value=0.0, max_value=1e9, step=1.0,
+                                 key=keys[1])
     if cost_fn + cost_fp == 0:
         st.warning("Give at least one of the two mistakes a cost above 0" + (f"; {meanwhile}." if meanwhile else "."))
         return None

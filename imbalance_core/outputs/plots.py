@@ -177,14 +177,19 @@ def _training_points(view: PointsView, colors: Sequence[str], copies: np.ndarray
     return traces
 
 
+def _sample_note(view: PointsView) -> str:
+    """On a large table the chart draws a sample of the rows: it says how many of how many, and which."""
+    counts = view.class_totals
+    if counts.max() <= MAX_POINTS_PER_TRACE:
+        return ""
+    shown = int(np.minimum(counts, MAX_POINTS_PER_TRACE).sum())
+    return (f"<br><sup>Showing {shown:,} of {int(counts.sum()):,} training rows: every row of a class "
+            f"with at most {MAX_POINTS_PER_TRACE:,}, a random sample of each larger one</sup>")
+
+
 def _boundary_subtitles(boundary: Boundary, view: PointsView, copies: np.ndarray | None) -> str:
     """What the reader needs to know to read the picture: a sample drawn, copies drawn larger, a PCA slice."""
-    text = ""
-    counts = view.class_totals
-    if counts.max() > MAX_POINTS_PER_TRACE:  # a large table: the chart draws a sample, and says which
-        shown = int(np.minimum(counts, MAX_POINTS_PER_TRACE).sum())
-        text += (f"<br><sup>Showing {shown:,} of {int(counts.sum()):,} training rows: every row of a class "
-                 f"with at most {MAX_POINTS_PER_TRACE:,}, a random sample of each larger one</sup>")
+    text = _sample_note(view)
     if copies is not None:
         text += (f"<br><sup>Larger dots are rows copied into the training rows (up to {int(copies.max())} "
                  "times each): the network sees the same few rare points again and again</sup>")
@@ -323,7 +328,8 @@ def _boundary_1d_figure(boundary: Boundary, view: PointsView, *, show_synthetic:
     fig = go.Figure(_boundary_1d_traces(boundary, view, threshold=threshold, show_synthetic=show_synthetic,
                                         show_removed=show_removed, show_lineage=show_lineage))
     x_title, y_title = boundary.axis_titles
-    shown_title = _label(title) + "<br><sup>One feature: the probability along it; the points in rows below</sup>"
+    shown_title = (_label(title) + "<br><sup>One feature: the probability along it; the points in rows below</sup>"
+                   + _sample_note(view))
     _layout(fig, shown_title, x_title, y_title, height=520)
     if shown_title.count("<br>") >= 2:  # two subtitle lines: room for both above the plot
         fig.update_layout(margin=dict(t=95))
