@@ -19,13 +19,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.e2e.settle import rerun, settle, watch  # noqa: E402
-
-from _browser import CHROMIUM, FLAGS, serve  # noqa: E402
+from support.browser import launch  # noqa: E402
+from support.served import serve  # noqa: E402
+from support.settle import rerun, settle, watch  # noqa: E402
 
 DRAWN = "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n"
 
@@ -63,10 +62,10 @@ def time_compare(page) -> float:
 
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    server, url = serve(["run", str(ROOT / "app.py")], cwd=str(ROOT))
+    server, url = serve()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            browser = launch(playwright)
             page = watch(browser.new_page(viewport={"width": 1400, "height": 1000}))
             page.set_default_timeout(180_000)
             page.goto(url)

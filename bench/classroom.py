@@ -31,7 +31,6 @@ browsers were elsewhere. The CPU seconds of the browsers, the server and the wor
 import math
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,11 +38,13 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from _browser import CHROMIUM, FLAGS, free_port, serve  # noqa: E402
+from support.browser import launch  # noqa: E402
+from support.cluster import dask_cluster  # noqa: E402
+from support.processes import cpu_seconds, rss_mb, tree  # noqa: E402
+from support.served import serve  # noqa: E402
 
 TRAINED = re.compile(r"Trained in \d")
 UNTRAINED = "Press Train to fit a network"
@@ -54,38 +55,10 @@ def link(url: str, seed: int) -> str:
     return f"{url}/?{urlencode({'strategy': 'smote', 'seed': str(seed)})}"
 
 
-def tree(pid: int) -> list[int]:
-    """A process and its descendants."""
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        for task in Path(f"/proc/{current}/task").iterdir():
-            try:
-                todo += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                pass
-    return out
 
 
-def rss_mb(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
 
 
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def metrics_of(page) -> dict[str, str]:
@@ -173,20 +146,6 @@ def check(shown: dict[int, dict[str, str]], expected: dict[int, dict[str, str]])
     return sum({k: v for k, v in page.items() if k in expected[seed]} != expected[seed] for seed, page in shown.items())
 
 
-def start_cluster() -> tuple[str, list[subprocess.Popen]]:
-    address = f"tcp://127.0.0.1:{free_port()}"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": str(ROOT), "env": env}
-    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                   "--port", address.rsplit(":", 1)[1], "--no-dashboard"], **quiet)]
-    time.sleep(2)
-    processes += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                    "--no-dashboard"], **quiet) for _ in range(2)]
-    from distributed import Client
-
-    with Client(address, timeout=60) as client:
-        client.wait_for_workers(2, timeout=120)
-    return address, processes
 
 
 def main() -> None:
@@ -195,10 +154,10 @@ def main() -> None:
     os.environ.pop("DASK_SCHEDULER_ADDRESS", None)
     print("training the solo references in this process...", flush=True)
     expected = expected_metrics([*range(30), 100])
-    server, url = serve(["run", str(ROOT / "app.py")], cwd=str(ROOT))
+    server, url = serve()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            browser = launch(playwright)
             room(browser, url, [100])  # warm-up: the workers start and compile (first paint does not wait)
             for label, niceness in (("browsers at normal priority", 0), ("browsers at nice 19", 19)):
                 set_browser_priority(niceness)
@@ -231,29 +190,29 @@ def main() -> None:
         server.wait(timeout=30)
     if skip_dask:
         return
-    address, cluster = start_cluster()
-    os.environ["DASK_SCHEDULER_ADDRESS"] = address
-    server, url = serve(["run", str(ROOT / "app.py")], cwd=str(ROOT))
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-            room(browser, url, [100])  # warm-up
-            cpu_server, cpu_workers = cpu_seconds(server.pid), sum(cpu_seconds(p.pid) for p in cluster[1:])
-            eight = room(browser, url, list(range(8)), server=server)
-            cpu_server = cpu_seconds(server.pid) - cpu_server
-            cpu_workers = sum(cpu_seconds(p.pid) for p in cluster[1:]) - cpu_workers
-            print(f"Dask cluster (scheduler + 2 workers): 8 at once, first {eight['times'][0]:.2f} s, last "
-                  f"{eight['times'][-1]:.2f} s; numbers differing from solo: {check(eight['shown'], expected)}; "
-                  f"CPU time: workers {cpu_workers:.1f} s, web server {cpu_server:.1f} s (no training: drawing "
-                  "pages and charts)", flush=True)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        for process in cluster:
-            process.terminate()
-        if env_engine is not None:
-            os.environ["IMBALANCE_LAB_ENGINE"] = env_engine
+    with dask_cluster(workers=2) as (address, client):
+        workers = list(client.run(os.getpid).values())
+        os.environ["DASK_SCHEDULER_ADDRESS"] = address
+        server, url = serve()
+        try:
+            with sync_playwright() as playwright:
+                browser = launch(playwright)
+                room(browser, url, [100])  # warm-up
+                cpu_server, cpu_workers = cpu_seconds(server.pid), sum(cpu_seconds(p) for p in workers)
+                eight = room(browser, url, list(range(8)), server=server)
+                cpu_server = cpu_seconds(server.pid) - cpu_server
+                cpu_workers = sum(cpu_seconds(p) for p in workers) - cpu_workers
+                print(f"Dask cluster (scheduler + 2 workers): 8 at once, first {eight['times'][0]:.2f} s, last "
+                      f"{eight['times'][-1]:.2f} s; numbers differing from solo: {check(eight['shown'], expected)}; "
+                      f"CPU time: workers {cpu_workers:.1f} s, web server {cpu_server:.1f} s (no training: drawing "
+                      "pages and charts)", flush=True)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            os.environ.pop("DASK_SCHEDULER_ADDRESS", None)
+            if env_engine is not None:
+                os.environ["IMBALANCE_LAB_ENGINE"] = env_engine
 
 
 if __name__ == "__main__":

@@ -11,15 +11,17 @@ import sys
 import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-from _browser import CHROMIUM, FLAGS, serve
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from support.browser import launch  # noqa: E402
+from support.served import serve  # noqa: E402
 
 
 def first_paint(browser, args: list[str]) -> float:
-    server, url = serve(args, str(ROOT))
+    server, url = serve(args)
     try:
         page = browser.new_page()
         start = time.perf_counter()
@@ -36,9 +38,9 @@ def first_paint(browser, args: list[str]) -> float:
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = launch(playwright)
         hello = [first_paint(browser, ["hello"]) for _ in range(rounds)]
-        lab = [first_paint(browser, ["run", "app.py"]) for _ in range(rounds)]
+        lab = [first_paint(browser, ["run", str(ROOT / "app.py")]) for _ in range(rounds)]
         browser.close()
     h, l = statistics.median(hello), statistics.median(lab)
     print(f"streamlit hello first paint: median {h:.2f} s  ({', '.join(f'{v:.2f}' for v in hello)})")

@@ -17,16 +17,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.e2e.settle import SETTLED  # noqa: E402
-
-from _browser import CHROMIUM, FLAGS, serve  # noqa: E402
-from classroom import rss_mb, tree  # noqa: E402
+from support.browser import launch  # noqa: E402
+from support.processes import rss_mb, tree  # noqa: E402
+from support.served import serve  # noqa: E402
+from support.settle import SETTLED  # noqa: E402
 
 OUT = Path("/tmp/imbalance-lab-bench")
 
@@ -77,11 +76,11 @@ class Peak:
 
 def run(path: Path, target: str, compare: bool) -> None:
     size = path.stat().st_size / 2**20
-    server, url = serve(["run", str(ROOT / "app.py")], cwd=str(ROOT))
+    server, url = serve()
     peak = Peak(server.pid)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            browser = launch(playwright)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             received = [0]
             page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.__setitem__(

@@ -3,14 +3,43 @@
 from __future__ import annotations
 
 import base64
+import threading
+import time
+from dataclasses import dataclass
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from imbalance_core import ExperimentConfig, NetworkConfig
+import pandas as pd
+
+from imbalance_core import ExperimentConfig, NetworkConfig, Progress, dataset_from_table
 
 TINY_NETWORK = NetworkConfig(hidden_layers=(8,), epochs=3, batch_size=64, learning_rate=0.02)
 TIMEOUT = 180  # seconds an AppTest run may take: real (tiny) training on a busy 2-core machine
+
+
+# names a stranger may write: Markdown links and images, HTML, Plotly's HTML subset, code and quotes
+LINK = "[Session expired - sign in again](https://evil.example/login)"
+IMAGE = "![x](https://evil.example/pixel.png)"
+HTML = '<a href="https://evil.example/a">click</a><img src="https://evil.example/i.png">'
+CODE = '"""; import os; os.system("touch pwned"); """ \\N{BULLET} \\x41 \'\'\''
+
+
+def hostile_dataset():
+    """A table whose file name, column names and class labels are all hostile (a rare class that can be learnt)."""
+    rng = np.random.default_rng(3)
+    n = 160
+    frame = pd.DataFrame({
+        f"{IMAGE} x": rng.normal(size=n),
+        f"=HYPERLINK(\"https://evil.example\") {CODE}": rng.normal(size=n),
+        "label": np.where(np.arange(n) % 8 == 0, HTML, f"@ok {LINK}"),
+    })
+    frame.iloc[::8, 0] += 2.0
+    return dataset_from_table(frame, name=f"{LINK}{CODE}\n.csv")
+
+
+def hostile_config() -> ExperimentConfig:
+    return ExperimentConfig(strategy="smote", network=NetworkConfig(hidden_layers=(8,), epochs=3))
 
 
 def tiny_config(strategy: str = "none", **kwargs) -> ExperimentConfig:
@@ -47,3 +76,43 @@ def plotly_values(array) -> list:
     if isinstance(array, dict):
         return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
     return list(array)
+
+
+# --------------------------------------------------------------------------- cheap jobs for the executor's queue
+
+GATES: dict[str, threading.Event] = {}  # in-process jobs wait on these: a test opens a gate when it is ready
+
+
+@dataclass(frozen=True)
+class Echo:
+    """A job that is done at once: its name is its result."""
+
+    name: str
+
+    def run(self, dataset, channel) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A job that keeps its worker slot busy (it reports one progress first) until it is stopped, or until the gate
+    of its name is opened (then its name is its result). No training: the queue's tests need only a busy slot."""
+
+    name: str
+
+    def run(self, dataset, channel) -> str:
+        channel.report(Progress(0, 1, 1, []))
+        gate = GATES.setdefault(self.name, threading.Event())
+        while not gate.wait(0.01):
+            if channel.should_stop():
+                return self.name  # the executor marks a job stopped while it was cancelling as cancelled
+        return self.name
+
+
+def wait_running(handle, timeout: float = 120) -> None:
+    """Until the job reports progress (it runs on a worker slot)."""
+    deadline = time.monotonic() + timeout
+    while handle.progress() is None:
+        assert time.monotonic() < deadline, "the job never reported progress"
+        assert not handle.done(), handle.result()
+        time.sleep(0.01)

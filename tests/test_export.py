@@ -16,7 +16,7 @@ from imbalance_core.outputs.files import keras_file, training_rows
 from imbalance_core.outputs.report import report_html
 from imbalance_core.outputs.script import script_source
 
-from .helpers import TINY_NETWORK, tiny_config
+from .helpers import CODE, TINY_NETWORK, hostile_config, hostile_dataset, tiny_config
 
 
 def _run_scripts(tmp_path, sources: list[str]) -> list[dict]:
@@ -46,8 +46,8 @@ def _table_with_categories():
 
 
 def test_standalone_scripts_reproduce_their_runs_without_the_app(tmp_path, moons):
-    """An ensemble with focal loss on a table with text and missing values, and cluster oversampling (its
-    class travels with the script); test_hostile runs SMOTE's script."""
+    """An ensemble with focal loss on a table with text and missing values; and cluster oversampling (its class
+    travels with the script) with early stopping, on a table whose every name is hostile."""
     import inspect
 
     from imbalance_core.portable import kernel
@@ -55,15 +55,17 @@ def test_standalone_scripts_reproduce_their_runs_without_the_app(tmp_path, moons
 
     ensemble = run_experiment(_table_with_categories(), tiny_config("ensemble+focal_loss", params={"n_members": 2}))
     stopping = replace(TINY_NETWORK, epochs=40, patience=2)  # early stopping travels with the script too
-    cluster = run_experiment(moons, tiny_config("cluster_oversampling", network=stopping))
+    cluster = run_experiment(hostile_dataset(), replace(hostile_config(), strategy="cluster_oversampling",
+                                                        network=stopping))
     assert "Early stopping (patience 2): stopped after epoch" in " ".join(cluster.notes)
-    sources = [script_source(ensemble, threshold=0.35), script_source(cluster)]
+    sources = [script_source(ensemble, threshold=0.35), script_source(cluster, filename=f'x"""{CODE}\n.py')]
     for source in sources:
         assert "import imbalance_core" not in source and "from imbalance_core" not in source  # libraries only
         for module in (kernel, portable):  # the app's own code, verbatim: the two cannot drift apart
             assert inspect.getsource(module).replace("from __future__ import annotations\n", "").strip() in source
     assert "class ClusterOversampler(BaseOverSampler)" in sources[1]
     printed = _run_scripts(tmp_path, sources)
+    assert len(printed) == 2 and not (tmp_path / "pwned").exists()  # code in a column name runs nowhere
     for result, threshold, out in zip((ensemble, cluster), (0.35, 0.5), printed):
         assert out["test_rows"] == len(result.prepared.y_test)
         for name, value in result.evaluate_at(threshold).metrics.items():

@@ -5,8 +5,6 @@ import gzip
 import io
 import json
 import re
-import subprocess
-import sys
 import tracemalloc
 import zlib
 
@@ -31,13 +29,7 @@ from imbalance_core.cli import main
 from imbalance_core.data import tables as datasets_module
 from imbalance_core.text import MAX_NAME_CHARS, plotly_escape, spreadsheet_safe
 
-from .helpers import tiny_config
-
-# names that are Markdown links and images, HTML, Plotly's HTML subset, code and quotes
-LINK = "[Session expired - sign in again](https://evil.example/login)"
-IMAGE = "![x](https://evil.example/pixel.png)"
-HTML = '<a href="https://evil.example/a">click</a><img src="https://evil.example/i.png">'
-CODE = '"""; import os; os.system("touch pwned"); """ \\N{BULLET} \\x41 \'\'\''
+from .helpers import CODE, HTML, IMAGE, LINK, hostile_config, hostile_dataset, tiny_config
 
 
 def _bomb(megabytes: int) -> bytes:
@@ -183,17 +175,7 @@ def test_plotly_text_and_spreadsheet_cells_are_neutralised():
 @pytest.fixture(scope="module")
 def hostile_result():
     """A run on a table whose file name, column names and class labels are all hostile."""
-    rng = np.random.default_rng(3)
-    n = 160
-    frame = pd.DataFrame({
-        f"{IMAGE} x": rng.normal(size=n),
-        f"=HYPERLINK(\"https://evil.example\") {CODE}": rng.normal(size=n),
-        "label": np.where(np.arange(n) % 8 == 0, HTML, f"@ok {LINK}"),
-    })
-    frame.iloc[::8, 0] += 2.0
-    dataset = dataset_from_table(frame, name=f"{LINK}{CODE}\n.csv")
-    return run_experiment(dataset, ExperimentConfig(strategy="smote", network=NetworkConfig(hidden_layers=(8,),
-                                                                                           epochs=3)))
+    return run_experiment(hostile_dataset(), hostile_config())
 
 
 def _strings(value):
@@ -228,7 +210,9 @@ def test_the_report_escapes_every_name(hostile_result):
     assert "&lt;a href=&quot;https://evil.example/a&quot;&gt;" in body
 
 
-def test_the_exported_script_embeds_every_name_as_data_and_still_reproduces(hostile_result, tmp_path):
+def test_the_exported_script_embeds_every_name_as_data(hostile_result):
+    """As code the names are string literals, never comments or the docstring (test_export runs this script too:
+    it reproduces the run and runs nothing a name holds)."""
     from imbalance_core.outputs.script import script_source
 
     source = script_source(hostile_result, filename=f'x"""{CODE}\n.py')
@@ -244,15 +228,6 @@ def test_the_exported_script_embeds_every_name_as_data_and_still_reproduces(host
     top_level_calls = [node for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)]
     assert top_level_calls == []  # nothing runs on import but what the script defines
     assert re.search(r'"tensorflow==\d', docstring)  # pins what reproduces
-    script = tmp_path / "reproduce.py"
-    script.write_text(source)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, cwd=tmp_path,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert not (tmp_path / "pwned").exists()
-    printed = json.loads(done.stdout)["metrics"]
-    for key, value in hostile_result.metrics.items():
-        assert printed[key] == pytest.approx(value, abs=1e-6), key
 
 
 def test_csv_exports_neutralise_formulas(hostile_result):

@@ -1,74 +1,28 @@
 """Serve the app with ``streamlit run`` and drive it with Playwright in Debian's headless Chromium."""
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from .settle import TIMEOUT as SETTLE_TIMEOUT
-from .settle import settle, watch
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
-
-
-def _chromium() -> str:
-    path = os.environ.get("IMBALANCE_LAB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        # never skip: a run without the browser tests is not a green run
-        pytest.fail(
-            "Chromium not found. Install it (Debian/Ubuntu: apt-get install -y chromium) or set "
-            "IMBALANCE_LAB_CHROMIUM to a Chrome/Chromium executable.",
-            pytrace=False,
-        )
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from support.browser import chromium_path, launch
+from support.served import ROOT, served_app
+from support.settle import TIMEOUT as SETTLE_TIMEOUT
+from support.settle import settle, watch
 
 
 @pytest.fixture(scope="session")
 def served():
     """The served app: its address and its server process (whose children are the training workers)."""
-    port = _free_port()
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    env.pop("IMBALANCE_LAB_ENGINE", None)  # the served app as users run it: its own pool of worker processes
-    log = open(ROOT / ".pytest_cache" / "e2e-server.log", "w") if (ROOT / ".pytest_cache").exists() else subprocess.DEVNULL
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        server.kill()
-        pytest.fail("the Streamlit server did not start within 90 s")
-    yield url, server
-    server.terminate()
+    log_path = ROOT / ".pytest_cache" / "e2e-server.log"
+    log = open(log_path, "w") if log_path.parent.exists() else None
+    # the served app as users run it: its own pool of worker processes
+    env = {key: value for key, value in os.environ.items() if key != "IMBALANCE_LAB_ENGINE"}
     try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
+        with served_app(log=log, env_replace=env) as (url, process):
+            yield url, process
+    finally:
+        if log is not None:
+            log.close()
 
 
 @pytest.fixture(scope="session")
@@ -80,19 +34,44 @@ def app_url(served):
 def browser():
     from playwright.sync_api import sync_playwright
 
+    if chromium_path() is None:  # never skip: a run without the browser tests is not a green run
+        pytest.fail("Chromium not found. Install it (Debian/Ubuntu: apt-get install -y chromium) or set "
+                    "IMBALANCE_LAB_CHROMIUM to a Chrome/Chromium executable.", pytrace=False)
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_FLAGS)
+        instance = launch(playwright)
         yield instance
         instance.close()
 
 
+@pytest.fixture(scope="session")
+def context(browser):
+    """One browser profile for the tests: its HTTP cache keeps the app's scripts and the chart library once, as a
+    returning visitor's browser does. Each test opens its own page: a page is its own Streamlit session."""
+    shared = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tab = watch(context.new_page())  # follows the app's websocket: rerun() waits for finished runs
-    tab.set_default_timeout(SETTLE_TIMEOUT)
+def tab(context):
+    """A new, empty browser tab, watched (``rerun()`` waits for finished runs); for a test that opens a link."""
+    new = watch(context.new_page())
+    new.set_default_timeout(SETTLE_TIMEOUT)
+    yield new
+    new.close()
+
+
+@pytest.fixture
+def page(tab, app_url):
+    """A tab on the lab, ready to train."""
     tab.goto(app_url)
     tab.get_by_role("button", name="Train", exact=True).wait_for()
     settle(tab)
-    yield tab
-    context.close()
+    return tab
+
+
+def open_link(tab, app_url: str, query: dict) -> None:
+    """Open the app at a link (its settings in the address), as someone following it does."""
+    from urllib.parse import urlencode
+
+    tab.goto(f"{app_url}/?{urlencode(query)}")

@@ -1,12 +1,23 @@
-"""The served app in a real browser: what a new user meets."""
+"""The served app in a real browser: what a new user meets, and a room of sessions at once.
 
+One file, so one served app (and its training worker) serves every browser test: the tests run in one pytest
+worker, beside the rest of the suite.
+"""
+
+import math
 import re
+import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
-from .settle import external_links, metric_tiles, rerun, settle
+from imbalance_core import METRIC_LABELS, ExperimentConfig, NetworkConfig, load_builtin, run_experiment
+from support.processes import cpu_seconds
+from support.settle import external_links, metric_tiles, rerun, settle, watch
+
+from .conftest import open_link
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +53,9 @@ def _train_and_wait(page) -> None:
 
 
 def _upload(page, path) -> None:
-    rerun(page, lambda: page.get_by_test_id("stRadioGroup").get_by_text("Upload CSV or Parquet").click())
+    source = page.get_by_test_id("stRadioGroup").get_by_role("radio", name="Upload CSV or Parquet")
+    if not source.is_checked():  # the page keeps its choice: a second upload finds it made
+        rerun(page, lambda: page.get_by_test_id("stRadioGroup").get_by_text("Upload CSV or Parquet").click())
     uploader = page.get_by_test_id("stFileUploader")
     expect(uploader).to_be_visible()
     rerun(page, lambda: uploader.locator("input[type=file]").set_input_files(str(path)))
@@ -57,7 +70,9 @@ def _go(page, name: str) -> None:
     rerun(page, lambda: page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click())
 
 
-def test_landing_page_trains_live_and_shows_every_chart(page):
+def test_landing_page_trains_live_shows_every_chart_and_hands_on_every_file(page, tmp_path):
+    """A new user's first minutes: the lab on Moons, SMOTE trained live, every chart drawn and nothing cut, then each
+    download a valid file (the script, run on its own, prints the numbers the page shows)."""
     assert page.get_by_role("heading", name="Imbalance Lab").is_visible()
     assert page.get_by_text("Moons").first.is_visible()
     _choose_strategy(page, "SMOTE")
@@ -73,48 +88,106 @@ def test_landing_page_trains_live_and_shows_every_chart(page):
     expect(page.locator(".legendtext", has_text="(synthetic)").first).to_be_visible()
     for metric in ["Recall", "PR AUC", "G-mean", "MCC"]:
         expect(page.get_by_test_id("stMetricLabel").filter(has_text=metric).first).to_be_visible()
+    assert page.evaluate(CLIPPED) == []
+    _every_download_is_a_valid_file(page, tmp_path)
 
 
-def _start_a_long_run(page) -> None:
-    """A run of a minute or more: 5,000 rows, batch 4, 1,000 epochs (a link asking for it waits for Train);
+def _run_standalone(script) -> str:
+    """What a downloaded script prints, run as ``__main__`` in this interpreter (TensorFlow is loaded here already;
+    test_export runs scripts in a fresh one). It imports nothing of Imbalance Lab: libraries only."""
+    import ast
+    import contextlib
+    import io
+    import runpy
+    import sys
+
+    imported = [alias.name for node in ast.walk(ast.parse(script.read_text())) if isinstance(node, ast.Import)
+                for alias in node.names] + [node.module or "" for node in ast.walk(ast.parse(script.read_text()))
+                                            if isinstance(node, ast.ImportFrom)]
+    assert not [name for name in imported if name.split(".")[0] in ("imbalance_core", "ui", "support", "tests")]
+    out, argv = io.StringIO(), sys.argv
+    sys.argv = [str(script)]  # as `python reproduce.py` runs it: the data it carries, no file given
+    try:
+        with contextlib.redirect_stdout(out):
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    return out.getvalue()
+
+
+def _every_download_is_a_valid_file(page, folder) -> None:
+    import json
+
+    import keras
+    import numpy as np
+    import pandas as pd
+
+    shown = metric_tiles(page)
+    rows = pd.read_csv(_download(page, "Training rows", folder))
+    assert rows.columns.tolist() == ["x1", "x2", "class", "is_synthetic", "source_row"]
+    assert rows["is_synthetic"].any() and rows.loc[rows["is_synthetic"], "source_row"].isna().all()
+    assert rows.loc[~rows["is_synthetic"], "source_row"].notna().all()
+
+    model = keras.saving.load_model(_download(page, "Model (.keras)", folder))
+    proba = np.asarray(model(rows[["x1", "x2"]].to_numpy(np.float32), training=False))
+    assert proba.shape == (len(rows), 1) and ((proba >= 0) & (proba <= 1)).all()
+
+    script = _download(page, "Python script", folder)
+    printed = json.loads(_run_standalone(script))["metrics"]
+    # the script, run on its own, prints the numbers the page shows
+    for label, key in [("Recall", "recall"), ("Precision", "precision"), ("PR AUC", "pr_auc"), ("MCC", "mcc")]:
+        assert f"{printed[key]:.3f}" == shown[label], label
+
+    report = _download(page, "Report (HTML)", folder).read_text()  # drawn offline: the names test opens one
+    assert "<h1>SMOTE on Moons</h1>" in report and report.count('class="figure"') == 6
+    assert f'<td class="num">{shown["Recall"]}</td>' in report and 'id="plotly-gz"' in report
+
+
+LONG_RUN = {"data": "moons", "d.n_samples": "1000", "strategy": "none", "n.epochs": "1000", "n.batch_size": "4"}
+
+
+def _start_a_long_run(tab, app_url) -> None:
+    """A run of minutes: 1,000 rows, batch 4, 1,000 epochs (a link asking for it waits for Train);
     returns once it trains, drawn live."""
-    query = {"data": "moons", "d.n_samples": "5000", "strategy": "none", "n.epochs": "1000", "n.batch_size": "4"}
-    page.goto(page.url.split("?")[0] + "?" + urlencode(query))
-    page.get_by_text("asks for a large run").wait_for()
-    settle(page)
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text(re.compile(r"epoch \d+/1000")).first.wait_for()
+    open_link(tab, app_url, LONG_RUN)
+    tab.get_by_text("asks for a large run").wait_for()
+    settle(tab)
+    tab.get_by_role("button", name="Train", exact=True).click()
+    tab.get_by_text(re.compile(r"epoch \d+/1000")).first.wait_for()
 
 
-def test_a_click_during_training_stops_it_cleanly(page):
-    _start_a_long_run(page)
+def test_a_click_during_training_stops_it_cleanly(tab, app_url):
+    page = tab
+    _start_a_long_run(page, app_url)
     _choose_strategy(page, "Class weighting", idle_first=False)
     page.get_by_text(re.compile(r"Training stopped (at epoch \d+ of 1000|before its first epoch) because a setting "
                                 r"changed")).wait_for()
     expect(page.get_by_text(re.compile(r"Trained in \d"))).to_have_count(0)
     expect(page.locator(".gtitle", has_text="Decision boundary")).to_have_count(0)  # no half-trained result shown
     expect(page.locator(".gtitle", has_text="The data, before any training")).to_have_count(1)  # the data instead
-    _set_epochs(page, 20)
+    _set_epochs(page, 2)  # and a new run trains as usual
     _train_and_wait(page)
     expect(page.get_by_text("Class weighting on Moons")).to_be_visible()
 
 
-def test_malformed_upload_is_explained_and_the_app_still_trains(page, tmp_path):
-    _go(page, "Data")
+def _open_page(tab, app_url: str, path: str, heading: str):
+    """A tab opened straight on one of the app's pages (as a bookmark opens it), settled."""
+    tab.goto(f"{app_url}/{path}")
+    tab.get_by_role("heading", name=heading).first.wait_for()
+    settle(tab)
+    return tab
+
+
+def test_a_malformed_upload_is_explained_then_a_csv_with_categories_and_missing_values_trains(tab, app_url, tmp_path):
+    page = _open_page(tab, app_url, "data", "Data")
     broken = tmp_path / "export.csv"
     broken.write_bytes(b"PK\x03\x04" + bytes(200))
     _upload(page, broken)
     page.get_by_text("is a zip archive").wait_for()
     assert page.get_by_text("Traceback").count() == 0
-    _go(page, "Lab")
+    _go(page, "Lab")  # the lab kept its data set and still trains
     expect(page.get_by_role("button", name="Train", exact=True)).to_be_visible()
     assert page.get_by_text("Moons").first.is_visible()
-    _set_epochs(page, 20)
-    _train_and_wait(page)
-    _expect_all_charts(page)
-
-
-def test_uploaded_csv_with_categories_and_missing_values_trains(page, tmp_path):
     rows = ["amount;channel;label"] + [
         f"{'' if i % 10 == 0 else i % 41};{['web', 'shop', 'NA'][i % 3]};{'fraud' if i % 7 == 0 else 'ok'}"
         for i in range(210)
@@ -126,17 +199,15 @@ def test_uploaded_csv_with_categories_and_missing_values_trains(page, tmp_path):
     page.get_by_role("heading", name="payments.csv").wait_for()  # the preview
     _go(page, "Lab")
     page.get_by_text("payments.csv").first.wait_for()
-    _set_epochs(page, 20)
     _train_and_wait(page)
     expect(page.get_by_text("missing values were filled in").first).to_be_visible()
     _expect_all_charts(page)
 
 
-def test_compare_page_table_charts_cost_thresholds_and_metrics_csv(page, tmp_path):
+def test_compare_page_table_charts_cost_thresholds_and_metrics_csv(tab, app_url, tmp_path):
     import pandas as pd
 
-    _go(page, "Compare")
-    _set_epochs(page, 10)
+    page = _open_page(tab, app_url, "compare?n.epochs=10", "Compare strategies")  # the page's settings in its link
     rerun(page, lambda: page.get_by_role("button", name="Compare", exact=True).click(), timeout=300_000)
     expect(page.locator(".js-plotly-plot")).to_have_count(5, timeout=60_000)
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
@@ -162,15 +233,16 @@ def _download(page, label: str, folder):
     return path
 
 
-def test_a_shared_link_gives_the_same_numbers_in_a_fresh_browser(page, browser):
-    _choose_strategy(page, "Class weighting")
-    _set_epochs(page, 15)
-    _train_and_wait(page)
+def test_a_shared_link_gives_the_same_numbers_in_a_new_session(tab, app_url):
+    page = tab
+    open_link(page, app_url, {"strategy": "class_weight", "n.epochs": "15"})
+    page.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
+    settle(page)
     threshold = page.get_by_test_id("stSlider").filter(has_text="Decision threshold").get_by_role("slider")
     threshold.focus()
-    for _ in range(15):
+    for _ in range(2):
         threshold.press("ArrowLeft")
-    expect(page).to_have_url(re.compile(r"threshold=0\.35"), timeout=30_000)  # the link follows the slider
+    expect(page).to_have_url(re.compile(r"threshold=0\.48"), timeout=30_000)  # the link follows the slider
     expected = metric_tiles(page)
     page.get_by_role("button", name="Share this setup").click()
     shown = page.get_by_test_id("stCode").inner_text().strip()
@@ -178,65 +250,20 @@ def test_a_shared_link_gives_the_same_numbers_in_a_fresh_browser(page, browser):
     assert shown.split("?")[1] == link.split("?")[1]  # the popover offers the address-bar link
     assert "strategy=class_weight" in link and "n.epochs=15" in link
 
-    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})  # no cookies, no session
+    other = page.context.new_page()  # a new session: nothing of the first one's state, only the link
     try:
-        other = fresh.new_page()
         other.set_default_timeout(180_000)
         other.goto(shown)
         other.get_by_text(re.compile(r"Trained in \d")).first.wait_for(timeout=180_000)
         expect(other.get_by_text("Class weighting on Moons")).to_be_visible()
         assert metric_tiles(other) == expected
-        expect(other.get_by_test_id("stSlider").filter(has_text="Decision threshold")).to_contain_text("0.35")
+        expect(other.get_by_test_id("stSlider").filter(has_text="Decision threshold")).to_contain_text("0.48")
     finally:
-        fresh.close()
+        other.close()
 
 
-def test_every_download_is_a_valid_file(page, browser, tmp_path):
-    import json
-    import subprocess
-    import sys
-
-    import keras
-    import numpy as np
-    import pandas as pd
-
-    _choose_strategy(page, "SMOTE")
-    _set_epochs(page, 20)
-    _train_and_wait(page)
-    shown = metric_tiles(page)
-
-    rows = pd.read_csv(_download(page, "Training rows", tmp_path))
-    assert rows.columns.tolist() == ["x1", "x2", "class", "is_synthetic", "source_row"]
-    assert rows["is_synthetic"].any() and rows.loc[rows["is_synthetic"], "source_row"].isna().all()
-    assert rows.loc[~rows["is_synthetic"], "source_row"].notna().all()
-
-    model = keras.saving.load_model(_download(page, "Model (.keras)", tmp_path))
-    proba = np.asarray(model(rows[["x1", "x2"]].to_numpy(np.float32), training=False))
-    assert proba.shape == (len(rows), 1) and ((proba >= 0) & (proba <= 1)).all()
-
-    script = _download(page, "Python script", tmp_path)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, cwd=tmp_path,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert done.returncode == 0, done.stderr[-3000:]
-    printed = json.loads(done.stdout)["metrics"]
-    # the script, run on its own, prints the numbers the page shows
-    for label, key in [("Recall", "recall"), ("Precision", "precision"), ("PR AUC", "pr_auc"), ("MCC", "mcc")]:
-        assert f"{printed[key]:.3f}" == shown[label], label
-
-    report = _download(page, "Report (HTML)", tmp_path)
-    viewer = browser.new_context(offline=True)  # self-contained: no network needed
-    try:
-        tab = viewer.new_page()
-        tab.goto(report.as_uri())
-        expect(tab.locator(".js-plotly-plot")).to_have_count(6, timeout=60_000)
-        expect(tab.get_by_role("heading", name="SMOTE on Moons")).to_be_visible()
-        expect(tab.get_by_text(shown["Recall"]).first).to_be_visible()
-    finally:
-        viewer.close()
-
-
-def test_learn_page_preset_opens_the_lab_with_smote_lineage(page):
-    _go(page, "Learn")
+def test_learn_page_preset_opens_the_lab_with_smote_lineage(tab, app_url):
+    page = _open_page(tab, app_url, "learn", "Learn")
     rerun(page, lambda: page.get_by_role("button", name="Open SMOTE with its lineage").click())
     page.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
     expect(page.get_by_text("SMOTE on Moons")).to_be_visible()
@@ -248,7 +275,7 @@ IMAGE = "![logo](https://evil.example/pixel.png)"
 TAGS = "<a href='https://evil.example/a'>click me</a><img src='https://evil.example/i.png'>"
 
 
-def test_names_from_a_file_and_a_link_are_shown_as_text_never_as_links_or_images(page, browser, tmp_path):
+def test_names_from_a_file_and_a_link_are_shown_as_text_never_as_links_or_images(tab, app_url, browser, tmp_path):
     """A stranger's file name, column names, class labels and link values: zero links or images leave the app."""
     rows = [f'"{IMAGE}","www.evil.example {LINK}","label"']
     for i in range(200):
@@ -256,12 +283,11 @@ def test_names_from_a_file_and_a_link_are_shown_as_text_never_as_links_or_images
         rows.append(f'{(i * 7) % 13 + (4 if i % 8 == 0 else 0)},{(i * 5) % 11},"{label}"')
     hostile = tmp_path / f"{LINK}.csv".replace("/", "_")
     hostile.write_text("\n".join(rows) + "\n")
-    _go(page, "Data")
+    page = _open_page(tab, app_url, "data", "Data")
     _upload(page, hostile)
     expect(page.get_by_text("Session expired - sign in again](https:").first).to_be_visible()  # shown as written
     assert external_links(page) == []
     _go(page, "Lab")
-    _set_epochs(page, 10)
     _train_and_wait(page)
     _expect_all_charts(page)
     # the label is drawn literally in the legend (Plotly did not turn it into a link)
@@ -269,20 +295,22 @@ def test_names_from_a_file_and_a_link_are_shown_as_text_never_as_links_or_images
     assert page.locator("svg a").count() == 0
     assert external_links(page) == []
     report = _download(page, "Report (HTML)", tmp_path)
-    viewer = browser.new_context(offline=True)
+    viewer = browser.new_context(offline=True)  # self-contained: no network needed
     try:
         tab = viewer.new_page()
         tab.goto(report.as_uri())
         expect(tab.locator(".js-plotly-plot")).to_have_count(6, timeout=60_000)
+        tab.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector("
+                              "'.main-svg'))")  # every chart drawn, offline
+        expect(tab.get_by_role("heading", name="No treatment on")).to_be_visible()
         assert external_links(tab) == []
     finally:
         viewer.close()
 
     query = {"data": "upload", "file": f"{LINK}.csv", "target": IMAGE, "positive": TAGS, "strategy": "none",
              "threshold": "nan", "n.learning_rate": "nan", "s.alpha": LINK}
-    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = page.context.new_page()  # a new session, as someone following the link
     try:
-        other = fresh.new_page()
         other.set_default_timeout(180_000)
         other.goto(page.url.split("?")[0] + "?" + urlencode(query))
         other.get_by_text("could not be used").first.wait_for()
@@ -291,23 +319,7 @@ def test_names_from_a_file_and_a_link_are_shown_as_text_never_as_links_or_images
         assert external_links(other) == []
         assert other.locator("[data-testid=stException]").count() == 0
     finally:
-        fresh.close()
-
-
-def test_a_link_asking_for_hours_of_training_waits_for_a_click(page, browser):
-    query = {"data": "moons", "d.n_samples": "5000", "strategy": "ensemble", "s.n_members": "15",
-             "n.epochs": "1000", "n.batch_size": "4"}
-    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        other = fresh.new_page()
-        other.set_default_timeout(180_000)
-        other.goto(page.url.split("?")[0] + "?" + urlencode(query))
-        other.get_by_text("asks for a large run").wait_for()
-        settle(other)
-        expect(other.get_by_role("progressbar")).to_have_count(0)  # nothing is training
-        expect(other.get_by_text(re.compile(r"Trained in \d"))).to_have_count(0)
-    finally:
-        fresh.close()
+        other.close()
 
 
 def _in_first_screen(page, locator) -> bool:
@@ -315,29 +327,27 @@ def _in_first_screen(page, locator) -> bool:
     return box is not None and 0 <= box["y"] < page.viewport_size["height"]
 
 
-def test_presentation_mode_on_a_projector_puts_the_picture_and_train_on_the_first_screen(browser, app_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    try:
-        page = context.new_page()
-        page.goto(f"{app_url}/?" + urlencode({"strategy": "smote", "present": "1"}))
-        page.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
-        settle(page)
-        boundary = page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text="Decision boundary"))
-        expect(boundary).to_have_count(1)
-        assert _in_first_screen(page, boundary)  # the picture starts on the first screen, no scrolling
-        train = page.get_by_role("button", name="Train", exact=True)
-        expect(train).to_be_visible()  # not folded away in a box
-        assert _in_first_screen(page, train) and _in_first_screen(page, page.get_by_text("Strategy", exact=True))
-        expect(page.get_by_test_id("stSidebarNav").get_by_text("Compare", exact=True)).to_be_visible()  # navigation
-        ticks = boundary.locator(".xtick text").first.evaluate("t => parseFloat(getComputedStyle(t).fontSize)")
-        legend = boundary.locator(".legendtext").first.evaluate("t => parseFloat(getComputedStyle(t).fontSize)")
-        assert ticks >= 15 and legend >= 15  # readable from the back of the room (12 px outside presentation)
-    finally:
-        context.close()
+def test_presentation_mode_on_a_projector_puts_the_picture_and_train_on_the_first_screen(tab, app_url):
+    page = tab
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_link(page, app_url, {"strategy": "smote", "present": "1"})
+    page.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
+    settle(page)  # every chart drawn: a result never shows without its boundary
+    boundary = page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text="Decision boundary"))
+    expect(boundary).to_have_count(1)
+    assert _in_first_screen(page, boundary)  # the picture starts on the first screen, no scrolling
+    train = page.get_by_role("button", name="Train", exact=True)
+    expect(train).to_be_visible()  # not folded away in a box
+    assert _in_first_screen(page, train) and _in_first_screen(page, page.get_by_text("Strategy", exact=True))
+    expect(page.get_by_test_id("stSidebarNav").get_by_text("Compare", exact=True)).to_be_visible()  # navigation
+    ticks = boundary.locator(".xtick text").first.evaluate("t => parseFloat(getComputedStyle(t).fontSize)")
+    legend = boundary.locator(".legendtext").first.evaluate("t => parseFloat(getComputedStyle(t).fontSize)")
+    assert ticks >= 15 and legend >= 15  # readable from the back of the room (12 px outside presentation)
 
 
-def test_switching_presentation_mode_during_training_keeps_the_run(page):
-    _start_a_long_run(page)
+def test_switching_presentation_mode_during_training_keeps_the_run(tab, app_url):
+    page = tab
+    _start_a_long_run(page, app_url)
     page.get_by_text("Presentation mode").click()  # reruns the page while the run trains (it never settles)
     page.get_by_text("More settings: data, strategy settings, network").wait_for()
     epoch = "() => { const m = document.body.innerText.match(/epoch (\\d+)\\/1000/); return m ? parseInt(m[1]) : 0; }"
@@ -351,8 +361,8 @@ def test_switching_presentation_mode_during_training_keeps_the_run(page):
     page.get_by_text(re.compile(r"Training stopped at epoch \d+ of 1000, as asked")).wait_for()
 
 
-def test_a_reload_keeps_the_data_choice_on_every_page(page):
-    _go(page, "Data")
+def test_a_reload_keeps_the_data_choice_on_every_page(tab, app_url):
+    page = _open_page(tab, app_url, "data", "Data")
 
     def choose() -> None:
         page.get_by_test_id("stSelectbox").filter(has_text="Data set").click()
@@ -387,13 +397,84 @@ CLIPPED = """() => {
 }"""
 
 
-@pytest.mark.parametrize("query", [{"strategy": "smote"}, {"strategy": "ensemble"},
-                                   {"strategy": "random_undersampling+focal_loss"}])
-def test_no_label_or_chart_title_is_cut(page, query):
-    page.goto(page.url.split("?")[0] + "?" + urlencode(query))
-    page.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
+@pytest.mark.parametrize("query", [{"strategy": "ensemble"}, {"strategy": "random_undersampling+focal_loss"}])
+def test_no_label_or_chart_title_is_cut(tab, app_url, query):
+    open_link(tab, app_url, query)
+    tab.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
+    settle(tab)  # every chart drawn
+    expect(tab.locator(".js-plotly-plot").first).to_be_visible()
+    assert tab.evaluate(CLIPPED) == []
+
+
+# --------------------------------------------------------------------------- a room at once
+# several browser sessions training together on the served app's worker process
+
+
+ROOM = ["none", "smote", "class_weight", "random_undersampling"]
+
+
+def _room_shown(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.3f}"
+
+
+def _workers(server) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return [int(pid) for pid in children if b"imbalance_core.compute.worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def test_four_sessions_train_at_once_and_each_equals_its_solo_run(context, app_url):
+    pages = []
+    try:
+        for strategy in ROOM:  # four people open four links at the same moment (each tab is its own session)
+            page = watch(context.new_page())
+            page.set_default_timeout(240_000)
+            pages.append(page)
+        for strategy, page in zip(ROOM, pages):
+            page.goto(f"{app_url}/?{urlencode({'strategy': strategy, 'n.epochs': '10'})}", wait_until="commit")
+        for page in pages:
+            page.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
+        shown = [metric_tiles(page) for page in pages]
+    finally:
+        for page in pages:
+            page.close()
+    moons = load_builtin("moons")
+    for strategy, metrics in zip(ROOM, shown):
+        solo = run_experiment(moons, ExperimentConfig(strategy=strategy, network=NetworkConfig(epochs=10)))
+        expected = {METRIC_LABELS[name]: _room_shown(value) for name, value in solo.metrics.items()
+                    if METRIC_LABELS.get(name) in metrics}
+        assert {label: metrics[label] for label in expected} == expected, strategy
+
+
+def test_stop_cancels_the_run_on_its_worker_and_the_server_never_imports_tensorflow(tab, served):
+    page = tab
+    url, server = served
+    workers = _workers(server)
+    assert len(workers) >= 1
+    query = {"data": "moons", "d.n_samples": "1000", "strategy": "none", "n.epochs": "1000", "n.batch_size": "4"}
+    page.goto(f"{url}/?{urlencode(query)}")
+    page.get_by_text("asks for a large run").wait_for()
     settle(page)
-    expect(page.locator(".js-plotly-plot").first).to_be_visible()
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
-                           ".every(c => c.querySelector('.main-svg'))")
-    assert page.evaluate(CLIPPED) == []
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(re.compile(r"epoch \d+/1000")).first.wait_for()  # under way on a worker, drawn live
+    busy, deadline = {pid: cpu_seconds(pid) for pid in workers}, time.monotonic() + 60
+    while not any(cpu_seconds(pid) - spent > 0.5 for pid, spent in busy.items()):  # a worker is training
+        assert time.monotonic() < deadline, "no worker used the CPU while the page showed the run training"
+        time.sleep(0.1)
+    stop = page.locator(".st-key-lab-stop button:visible")
+    stop.click()
+    stopped = time.monotonic()
+    page.get_by_text("as asked").wait_for()
+    expect(page.get_by_text(re.compile(r"Training stopped at epoch \d+ of 1000"))).to_be_visible()
+    expect(stop).to_have_count(0)
+    # the worker goes idle (under 0.2 s of CPU in a second) instead of training on for minutes; how soon is the
+    # classroom bench's business (a busy test machine only delays it)
+    while True:
+        before = {pid: cpu_seconds(pid) for pid in workers}
+        time.sleep(1.0)
+        if all(cpu_seconds(pid) - spent < 0.2 for pid, spent in before.items()):
+            break
+        assert time.monotonic() - stopped < 60, "a worker kept training after Stop"
+    # the web server trained nothing itself: TensorFlow lives in the workers only
+    maps = Path(f"/proc/{server.pid}/maps").read_text()
+    assert "libtensorflow" not in maps
+    assert all("libtensorflow" in Path(f"/proc/{pid}/maps").read_text() for pid in workers)

@@ -1,8 +1,10 @@
 """Waiting for the served app the way a person does: until it has settled, never for a fixed time.
 
 Streamlit marks its root element with the script's state (``data-test-script-state``: ``running``,
-``notRunning``...) and every element left from an earlier run with ``data-stale="true"``. A page has
-*settled* when it is connected, its script is not running and no element is stale.
+``notRunning``...) and every element left from an earlier run with ``data-stale="true"``; an element whose
+code the browser is still loading (the chart library, the first time a page shows a chart) is a grey
+``stSkeleton``. A page has *settled* when it is connected, its script is not running, no element is
+stale or still loading, and every chart is drawn (Plotly has made its SVG): what a person sees as done.
 
 After an action that reruns the script, "not running" alone would pass before a late rerun began
 (a busy machine), and a quick run may never show "running" in the DOM at all (React renders the
@@ -21,7 +23,9 @@ SETTLED = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && app.dataset.testConnectionState === 'CONNECTED'
     && app.dataset.testScriptState === 'notRunning'
-    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
+    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
+    && !document.querySelector('[data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'));
 }"""
 
 TIMEOUT = 180_000  # ms; a cold TensorFlow import plus a training run on a loaded 2-core machine fits in it
@@ -51,7 +55,7 @@ def _run_finished(payload) -> bool:
 
 
 def settle(page, timeout: float = TIMEOUT) -> None:
-    """Wait until the app is connected, idle and shows no stale element."""
+    """Wait until the app is connected and idle, and shows no stale or loading element and no undrawn chart."""
     page.wait_for_function(SETTLED, timeout=timeout)
 
 
