@@ -28,6 +28,8 @@ _EXPORTS = {
     "data.spec": ["BuiltinSpec", "DataSpec", "UploadSpec"],
     "data.tables": ["dataset_from_table", "read_table"],
     "errors": ["ConfigError", "DataError", "UserError"],
+    "outputs.report": ["report_html"],
+    "outputs.script": ["script_source"],
     "params": ["Param"],
     "runs.compare": ["Comparison", "compare_strategies"],
     "runs.cost": ["ARRIVAL_BUDGET", "RunCost", "estimate_cost"],
@@ -66,6 +68,8 @@ if TYPE_CHECKING:  # for editors and type checkers
     from .data.spec import BuiltinSpec, DataSpec, UploadSpec
     from .data.tables import dataset_from_table, read_table
     from .errors import ConfigError, DataError, UserError
+    from .outputs.report import report_html
+    from .outputs.script import script_source
     from .params import Param
     from .runs.compare import Comparison, compare_strategies
     from .runs.cost import ARRIVAL_BUDGET, RunCost, estimate_cost
