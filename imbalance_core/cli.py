@@ -1,8 +1,9 @@
-"""Command line: ``python -m imbalance_core train|compare|sweep|strategies|datasets``.
+"""Command line: ``python -m imbalance_core train|compare|sweep|lesson|strategies|datasets``.
 
 ``train``, ``compare`` and ``sweep`` run their training as jobs on the executor
 (:mod:`imbalance_core.compute.executor`): in this process by default, on an existing Dask cluster when
-``DASK_SCHEDULER_ADDRESS`` is set. Progress goes to stderr, results to stdout (or ``--out``).
+``DASK_SCHEDULER_ADDRESS`` is set. Progress goes to stderr, results to stdout (or ``--out``). ``lesson``
+makes and reads class lessons in the app's database (:mod:`imbalance_core.lessons`).
 
 Every failure ends with exit status 2 and one line ``error: ...`` on stderr, never a traceback
 (``IMBALANCE_LAB_DEBUG=1`` shows the traceback of an unexpected one).
@@ -25,6 +26,7 @@ from .data.builtins import BUILTIN_DATASETS, load_builtin
 from .data.preprocessing import training_class_counts
 from .data.tables import dataset_from_table, read_table
 from .errors import UserError
+from .lessons.commands import add_lesson_commands, run_lesson_command
 from .outputs.files import csv_text
 from .params import Param
 from .runs.compare import FIRST_SEED, REPEATS, Comparison
@@ -130,6 +132,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _network_arguments(sweep, first_seed=FIRST_SEED)
     sweep.add_argument("--out", required=True, metavar="SCORES.csv", help="where to write the scores")
 
+    add_lesson_commands(commands, _Parser, table_arguments=_table_arguments, setting_flags=_setting_flags,
+                        network_params=[*NETWORK_PARAMS, SEED, TEST_SIZE])
     commands.add_parser("strategies", help="list the strategies and their parameters")
     commands.add_parser("datasets", help="list the built-in data sets")
     return parser
@@ -176,6 +180,16 @@ def _network(args: argparse.Namespace, dataset=None) -> NetworkConfig:
         except UserError:
             rows = None  # a split that cannot be made: the run reports the setting at fault
     return NetworkConfig.from_values(values, training_rows=rows)
+
+
+def _lesson_network(args: argparse.Namespace) -> dict[str, Any]:
+    """A lesson's network settings from its flags (the batch size only when given: otherwise it follows the data)."""
+    if getattr(args, "lesson_command", None) != "create":
+        return {}
+    values = {p.name: _setting(p, getattr(args, p.name)) for p in NETWORK_PARAMS if p is not HIDDEN_LAYERS}
+    values[HIDDEN_LAYERS.name] = args.hidden_layers
+    args.seed, args.test_size = _setting(SEED, args.seed), _test_size(args)
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _test_size(args: argparse.Namespace) -> float:
@@ -390,6 +404,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps({k: {"label": d.label, "description": d.description, "params": _describe_params(d.params)}
                               for k, d in BUILTIN_DATASETS.items()}, indent=2))
             return 0
+        if args.command == "lesson":
+            return run_lesson_command(args, pairs=_pairs, typed=_typed, network_values=_lesson_network(args))
         return {"train": _train, "compare": _compare, "sweep": _sweep}[args.command](args)
     except UserError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)

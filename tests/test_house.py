@@ -15,7 +15,7 @@ from support.served import ROOT
 LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
 PROJECT = [ROOT / "app.py", *(p for folder in ("imbalance_core", "ui", "pages", "support", "bench", "tests")
                               for p in (ROOT / folder).rglob("*.py"))]
-LAYERS = ("portable", "data", "training", "runs", "outputs", "compute")
+LAYERS = ("portable", "data", "training", "runs", "outputs", "compute", "lessons")
 
 
 def test_the_import_contracts_hold():
