@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.jobs import start_workers
+from ui.lesson import prepare_database
 from ui.routing import mark_routed
 from ui.share import adopt_query_params
 from ui.state import keep_widget_state
@@ -15,6 +16,8 @@ page = st.navigation([
     st.Page("pages/leakage.py", title="Leakage", icon=":material/water_drop:"),
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
     st.Page("pages/data.py", title="Data", icon=":material/table_chart:"),
+    st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
+    st.Page("pages/board.py", title="Class board", icon=":material/leaderboard:"),
 ])
 adopt_query_params(page.url_path)  # a shared link: its settings go into the page before any widget is drawn
 mark_routed()  # pages check this (ui/routing.py)
@@ -23,3 +26,4 @@ page.run()
 # after the page is drawn: start the training workers in the background (each imports TensorFlow and
 # compiles the kernel; the web server itself never imports TensorFlow)
 start_workers()
+prepare_database()  # lessons and the class board: migrations applied in the background

@@ -16,7 +16,7 @@ if not st.session_state.get(LAB.present):  # in front of a room the picture need
 
 # imported after the title is on screen: first paint does not wait for pandas / plotly / sklearn
 from imbalance_core import THRESHOLD, UserError  # noqa: E402
-from ui import links, share  # noqa: E402
+from ui import lesson as lessons, links, share  # noqa: E402
 from ui.lab_controls import (  # noqa: E402
     LabLayout, data_line, focal_explainer, lab_counts, network_settings, strategy_picker, strategy_settings,
 )
@@ -25,26 +25,28 @@ from ui.results import share_popover, show_result, sized  # noqa: E402
 from ui.state import active_dataset, data_figure  # noqa: E402
 
 share.show_link_problems()
-spec, dataset = active_dataset()
+lesson = lessons.banner()  # a student link: the lesson's question, its data, what it lets students change
+spec, dataset = active_dataset(lesson.spec if lesson else None)
 expected = share.expected_upload(spec)
 present = st.toggle("Presentation mode", key=LAB.present,
                     help="Large charts and text for a room: the picture first, the strategy and Train on top, the "
                          "other settings folded away. Also saved in the link. Switching it never stops a run.")
 layout = LabLayout.of(present)
 with layout.controls:
-    data_line(dataset)
-strategy = strategy_picker(layout)
+    data_line(dataset, changeable=lesson is None)
+strategy = strategy_picker(layout, lesson)
 counts = lab_counts(dataset)
 with layout.controls:
-    params = strategy_settings(strategy, dataset, counts)
-    network, seed, test_size = network_settings(counts)
+    params = strategy_settings(strategy, dataset, counts, fixed=bool(lesson) and not lesson.allows("strategy_settings"))
+    network, seed, test_size = network_settings(counts, lesson)
 with layout.train:
     train = st.button("Train", type="primary", key=LAB.train, width="stretch")
 
 # one setup object: the job to train, the link in the address bar, and what a result on screen was trained with
 setup = links.LabSetup(data=expected or spec, strategy=strategy.key, params=params, network=network, seed=seed,
                        test_size=test_size, data_id=spec.identity, present=present,
-                       threshold=st.session_state.get(LAB.threshold, THRESHOLD.default))
+                       threshold=st.session_state.get(LAB.threshold, THRESHOLD.default),
+                       lesson=lesson.id if lesson else None)
 st.query_params.from_dict(setup.query())  # the address bar always reopens this setup
 run = LabRun.of_session()
 if st.session_state.pop(LAB.autotrain, False) and not train:  # a link or a preset asks for a run on arrival
@@ -66,7 +68,9 @@ with layout.results:
     if run.result is not None:
         if not setup.trains_like(run.result_setup):
             st.info("Settings changed since this result was trained. Press **Train** to see the new ones.")
-        show_result(run.result, share_link=setup.url, uploaded=spec.uploaded, spec=run.result_spec)
+        show_result(run.result, share_link=setup.url, uploaded=spec.uploaded and not lesson, spec=run.result_spec)
+        if lesson and setup.trains_like(run.result_setup):
+            lessons.keep(run.result, setup, lesson)
     elif not training:
         if not stopped:
             st.info("Press **Train** to fit a network with the chosen strategy. The decision boundary replaces this "

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import re
 import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
+from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 import pandas as pd
@@ -116,3 +118,24 @@ def wait_running(handle, timeout: float = 120) -> None:
         assert time.monotonic() < deadline, "the job never reported progress"
         assert not handle.done(), handle.result()
         time.sleep(0.01)
+
+
+# --------------------------------------------------------------------------- outside text stays text
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+_LABELLED_WIDGETS = ("selectbox", "multiselect", "slider", "number_input", "toggle", "radio", "button")
+
+
+def _markdown_bodies(at: AppTest) -> list[str]:
+    """Every piece of text the app hands to Streamlit's Markdown renderer: bodies and widget labels."""
+    bodies = [element.value for kind in _TEXT_ELEMENTS for element in getattr(at, kind)]
+    return bodies + [widget.label for kind in _LABELLED_WIDGETS for widget in getattr(at, kind)]
+
+
+def assert_inert(at: AppTest) -> None:
+    """No body renders a link or an image, nor text that GitHub-flavoured Markdown would turn into a link."""
+    for body in _markdown_bodies(at):
+        html = re.sub(r"<code>.*?</code>", "", _MARKDOWN.render(body), flags=re.S)  # code spans show text as is
+        assert "<a " not in html and "<img" not in html, body
+        assert not re.search(r"(?i)https?://|www\.|\w@\w", html), body

@@ -8,7 +8,7 @@ page's ``unsettable`` widgets (buttons and uploaders, which Streamlit does not l
 
 from __future__ import annotations
 
-__all__ = ["COMPARE", "DATA", "LAB", "LEAKAGE", "LEARN", "PAGES", "SHARED"]
+__all__ = ["BOARD", "COMPARE", "DATA", "LAB", "LEAKAGE", "LEARN", "LESSON", "PAGES", "SHARED"]
 
 
 class _Page:
@@ -109,6 +109,30 @@ class _Learn(_Page):
         return f"learn.{anchor}"
 
 
+class _Lesson(_Page):
+    prefix = "lesson"
+    active = "lesson.active"  # the lesson this session's lab is in (ui.lesson.ActiveLesson)
+    problem = "lesson.problem"  # why the lesson a link names could not be opened (said once)
+    strategy = "lesson.strategy"  # the strategy picker in a lesson: the lesson's strategies only
+    nickname = "lesson.nickname"
+    kept = "lesson.kept"  # the result last offered to the board, and what became of it
+    question, strategies, settable = "lesson.make.question", "lesson.make.strategies", "lesson.make.settable"
+    make = "lesson.make.go"
+    made = "lesson.made"  # the lesson just made and its teacher key (shown on the Lessons page)
+    unsettable = (make,)
+
+
+class _Board(_Page):
+    prefix = "board"
+    hide = "board.hide"
+    hide_run = "board.hide_run"
+    clear = "board.clear"
+    confirm_clear = "board.confirm_clear"
+    close = "board.close"
+    message = "board.message"
+    unsettable = (hide, clear, close)
+
+
 class _Shared:
     dataset_spec = "dataset_spec"  # the data every page works on (a DataSpec)
     adopted = "share.adopted"  # the link that opened this session was read
@@ -116,4 +140,5 @@ class _Shared:
 
 
 LAB, COMPARE, LEAKAGE, DATA, LEARN, SHARED = _Lab(), _Compare(), _Leakage(), _Data(), _Learn(), _Shared()
-PAGES = (LAB, COMPARE, LEAKAGE, DATA)  # the pages whose widget values outlive a page switch
+LESSON, BOARD = _Lesson(), _Board()
+PAGES = (LAB, COMPARE, LEAKAGE, DATA, LESSON)  # the pages whose widget values outlive a page switch

@@ -12,7 +12,7 @@ from imbalance_core import NETWORK_PARAMS, SEED, STRATEGIES, TEST_SIZE, get_stra
 from imbalance_core.training.network import BATCH_SIZE
 from imbalance_core.training.strategies import focal_alphas
 
-from .keys import LAB
+from .keys import LAB, LESSON
 from .results import focal_explorer, presentation_style, sized
 from .state import training_counts
 from .text import md_escape
@@ -20,6 +20,8 @@ from .widgets import follow_default, param_widget, param_widgets
 
 if TYPE_CHECKING:
     from imbalance_core import Dataset, Strategy
+
+    from .lesson import ActiveLesson
 
 
 @dataclass(frozen=True)
@@ -44,19 +46,30 @@ class LabLayout:
         return cls(controls, results, controls, controls, controls)
 
 
-def data_line(dataset: Dataset) -> None:
-    """The data in one line (name, rows, features, classes and their balance) and a way to change it."""
+def data_line(dataset: Dataset, *, changeable: bool = True) -> None:
+    """The data in one line (name, rows, features, classes and their balance) and a way to change it (not in a
+    lesson: its data is the lesson's)."""
     counts = dataset.class_counts
     balance = " : ".join(f"{n:,}" for n in counts.values())
     names = " / ".join(md_escape(c, 60) for c in counts)
     features = f"{dataset.n_features} feature{'s' if dataset.n_features != 1 else ''}"
     st.markdown(f"**Data:** {md_escape(dataset.name)}  \n{len(dataset.labels):,} rows, {features}, "
                 f"classes {names} = {balance}")
-    st.page_link("pages/data.py", label="Change data", icon=":material/table_chart:")
+    if changeable:
+        st.page_link("pages/data.py", label="Change data", icon=":material/table_chart:")
 
 
-def strategy_picker(layout: LabLayout) -> Strategy:
-    """The strategy, and for a sampler what it trains with afterwards (a loss or class weights)."""
+def strategy_picker(layout: LabLayout, lesson: ActiveLesson | None = None) -> Strategy:
+    """The strategy, and for a sampler what it trains with afterwards (a loss or class weights); in a lesson, one of
+    the lesson's strategies (combinations included) and nothing else."""
+    if lesson is not None:
+        options = list(lesson.lesson.plan.strategies)
+        if st.session_state.get(LESSON.strategy) not in options:
+            st.session_state[LESSON.strategy] = options[0]
+        with layout.picker:
+            key = st.selectbox("Strategy", options, format_func=lambda k: get_strategy(k).label, key=LESSON.strategy,
+                               help="The strategies this lesson lets you compare.")
+        return get_strategy(key)
     with layout.picker:
         key = st.selectbox("Strategy", list(STRATEGIES), format_func=lambda k: STRATEGIES[k].label, key=LAB.strategy)
     with layout.combiner:
@@ -77,9 +90,13 @@ def lab_counts(dataset: Dataset) -> dict[int, int]:
                            test_size=st.session_state.get(LAB.test_size, TEST_SIZE.default))
 
 
-def strategy_settings(strategy: Strategy, dataset: Dataset, counts: dict[int, int]) -> dict[str, Any]:
-    """The strategy's own settings (a setting that applies to two classes only is greyed out on more)."""
+def strategy_settings(strategy: Strategy, dataset: Dataset, counts: dict[int, int], *,
+                      fixed: bool = False) -> dict[str, Any]:
+    """The strategy's own settings (a setting that applies to two classes only is greyed out on more); ``fixed``
+    (a lesson's): their defaults, without widgets."""
     st.caption(strategy.description)
+    if fixed:
+        return {p.name: p.default_for(counts) for p in strategy.params}
     params = {p.name: param_widget(p, key=LAB.param(strategy.key, p.name), default=p.default_for(counts),
                                    disabled=p.binary_only and not dataset.is_binary)
               for p in strategy.params}
@@ -90,16 +107,32 @@ def strategy_settings(strategy: Strategy, dataset: Dataset, counts: dict[int, in
     return params
 
 
-def network_settings(counts: dict[int, int]) -> tuple[dict[str, Any], int, float]:
-    """The network's settings, the seed and the test split, folded in a box; the batch size follows the data."""
+def network_settings(counts: dict[int, int], lesson: ActiveLesson | None = None) -> tuple[dict[str, Any], int, float]:
+    """The network's settings, the seed and the test split, folded in a box; the batch size follows the data. In a
+    lesson, the groups it does not let students change are its own values, without widgets."""
+    if lesson is not None and not (lesson.allows("network") or lesson.allows("seed")):
+        plan = lesson.lesson.plan
+        network = {p.name: plan.network.get(p.name, p.default_for(counts)) for p in NETWORK_PARAMS}
+        st.caption(f"The lesson fixes the network ({network['hidden_layers']} units, {network['epochs']} epochs), "
+                   f"the seed ({plan.seed}) and the test split ({plan.test_size:.0%}).")
+        return network, plan.seed, plan.test_size
     batch = BATCH_SIZE.default_for(counts)  # follows the training rows while the user leaves it
     follow_default(LAB.network("batch_size"), batch)
     with st.expander("Network and training"):
+        if lesson is not None and not lesson.allows("network"):
+            network = {p.name: lesson.lesson.plan.network.get(p.name, p.default_for(counts)) for p in NETWORK_PARAMS}
+            st.caption(f"The lesson fixes the network ({network['hidden_layers']} units, {network['epochs']} epochs).")
+            return network, param_widget(SEED, key=LAB.seed, default=SEED.default), \
+                param_widget(TEST_SIZE, key=LAB.test_size, default=TEST_SIZE.default)
         network = param_widgets(NETWORK_PARAMS, key_prefix=LAB.network_prefix)
         if batch != BATCH_SIZE.default and network["batch_size"] == batch:
             st.caption(f"Batch size {batch:,} for {sum(counts.values()):,} training rows: about a hundred "
                        "gradient steps per epoch (the toy sets use 32; TensorFlow's tutorial uses 2048 on its "
                        "285k-row fraud table).")
+        if lesson is not None and not lesson.allows("seed"):
+            plan = lesson.lesson.plan
+            st.caption(f"The lesson fixes the seed ({plan.seed}) and the test split ({plan.test_size:.0%}).")
+            return network, plan.seed, plan.test_size
         seed = param_widget(SEED, key=LAB.seed, default=SEED.default)
         test_size = param_widget(TEST_SIZE, key=LAB.test_size, default=TEST_SIZE.default)
     return network, seed, test_size

@@ -7,7 +7,8 @@ threshold, presentation mode).
 
 In the URL every value is text: ``data``, ``d.<data set setting>``, ``file``, ``target``, ``positive``,
 ``feature`` (repeated, one per feature column), ``strategy``, ``s.<strategy setting>``,
-``n.<network setting>``, ``seed``, ``test_size``, ``threshold``, ``present``.
+``n.<network setting>``, ``seed``, ``test_size``, ``threshold``, ``present``, and ``lesson`` (the lesson the
+lab is in: :mod:`ui.lesson`).
 
 A link is written by a stranger: every value is parsed against its declaration (numbers finite and in
 range, names bounded in length, the strategy parsed, not evaluated); what cannot be used is reported
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 UPLOAD = "upload"
 MAX_FILENAME_CHARS = 255  # the longest file name common file systems allow
+MAX_LESSON_CHARS = 32  # a lesson's id
 FEATURE = "feature"
 DATA_KEYS = ("data", "file", "target", "positive", FEATURE)  # a link's data part (besides ``d.<setting>``)
 
@@ -65,6 +67,7 @@ class LabSetup:
     data_id: str | None = None
     threshold: float = core.THRESHOLD.default
     present: bool = False
+    lesson: str | None = None  # the lesson this setup is run in (its board keeps the runs)
 
     def _run(self) -> tuple:
         return (self.data_id, self.data, self.strategy, dict(self.params), dict(self.network), self.seed,
@@ -129,6 +132,8 @@ def to_query(setup: LabSetup) -> dict[str, str | list[str]]:
     query.update({"seed": _text(setup.seed), "test_size": _text(setup.test_size), "threshold": _text(setup.threshold)})
     if setup.present:
         query["present"] = "1"
+    if setup.lesson:
+        query["lesson"] = setup.lesson
     return query
 
 
@@ -229,7 +234,7 @@ def from_query(query: Mapping[str, Any]) -> tuple[LabSetup | None, list[LinkProb
     no setup (no data and no strategy in it).
     """
     link = Link(query)
-    if "strategy" not in link.value and "data" not in link.value:
+    if "strategy" not in link.value and "data" not in link.value and "lesson" not in link.value:
         return None, []
     data = link.data()
     try:
@@ -241,5 +246,5 @@ def from_query(query: Mapping[str, Any]) -> tuple[LabSetup | None, list[LinkProb
            for p in (core.SEED, core.TEST_SIZE, core.THRESHOLD)}
     setup = LabSetup(data=data, strategy=strategy.key, params=link.settings(strategy.params, "s.", strategy.label),
                      network=link.settings(core.NETWORK_PARAMS, "n.", "network"),
-                     present=link.value.get("present") == "1", **run)
+                     present=link.value.get("present") == "1", lesson=link.name("lesson", MAX_LESSON_CHARS), **run)
     return setup, link.problems

@@ -4,6 +4,7 @@ browser session, and what could not be used is said. The link format itself is :
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 import streamlit as st
@@ -12,7 +13,7 @@ import imbalance_core as core
 from imbalance_core.data.spec import BuiltinSpec, DataSpec, UploadSpec
 from imbalance_core.text import shorten
 
-from .keys import COMPARE, DATA, LAB, LEAKAGE, SHARED
+from .keys import COMPARE, DATA, LAB, LEAKAGE, LESSON, SHARED
 from .lab_run import LabRun
 from .links import DATA_KEYS, LabSetup, LinkProblem, Link, from_query, parse_choice
 from .state import set_dataset_spec
@@ -30,6 +31,7 @@ def apply(setup: LabSetup, *, train: bool) -> None:
     first, _, second = setup.strategy.partition("+")
     state[LAB.strategy] = first
     state[LAB.combine_with] = second
+    state[LESSON.strategy] = setup.strategy  # in a lesson, the picker lists the lesson's strategies whole
     for param in core.get_strategy(setup.strategy).params:
         key = LAB.param(setup.strategy, param.name)
         if param.name in setup.params:
@@ -61,6 +63,12 @@ def adopt_query_params(page: str = "") -> None:
     setup, problems = from_query(query)
     if setup is None:
         return
+    if setup.lesson and page not in ("", "lab") and "data" not in query:
+        return  # the board's own address (a lesson and a key): nothing for the other pages
+    if setup.lesson and page in ("", "lab"):  # a student link: the lesson's data and what it lets students change
+        from .lesson import open_lesson
+
+        setup = open_lesson(setup) or replace(setup, lesson=None)
     if page in ("", "lab"):
         apply(setup, train=True)
     else:
@@ -95,6 +103,10 @@ def show_link_problems() -> None:
 def apply_data(data: DataSpec) -> None:
     """Make a link's data choice the active one (an uploaded file is asked for by name on the lab)."""
     state = st.session_state
+    if isinstance(data, UploadSpec) and data.data:  # a lesson's table, read from its database
+        set_dataset_spec(data)
+        state.pop(LAB.expected_upload, None)
+        return
     if isinstance(data, UploadSpec):
         state[LAB.expected_upload] = data
         return

@@ -71,9 +71,10 @@ def training_counts(dataset: Dataset, *, seed: int, test_size: float) -> dict[in
         return dict(enumerate(dataset.class_counts.values()))
 
 
-def active_dataset() -> tuple[DataSpec, Dataset]:
-    """The spec and data set the pages work on; if it cannot be loaded, say why and stop the page."""
-    spec = dataset_spec()
+def active_dataset(spec: DataSpec | None = None) -> tuple[DataSpec, Dataset]:
+    """The spec and data set the pages work on (``spec``, e.g. a lesson's, or the session's choice); if it cannot
+    be loaded, say why and stop the page."""
+    spec = spec or dataset_spec()
     try:
         return spec, load_dataset(spec)
     except core.UserError as exc:

@@ -27,11 +27,12 @@ def strategy_label(key: str) -> str:
         return key
 
 
-def settings_text(run: LessonRun) -> str:
-    """The run's strategy settings and any network or run setting in its link, in one short line."""
-    parts = [f"{k.split('.', 1)[1]}={v}" for k, v in run.setup.items() if k.startswith("s.")]
-    parts += [f"{k.split('.', 1)[-1]}={v}" for k, v in run.setup.items()
-              if k.startswith("n.") or k in ("seed", "test_size")]
+def settings_text(run: LessonRun, settable: Sequence[str] = ("strategy_settings", "network", "seed")) -> str:
+    """The run's settings a student could change (the lesson's ``settable`` groups), in one short line."""
+    groups = {"strategy_settings": lambda k: k.startswith("s."), "network": lambda k: k.startswith("n."),
+              "seed": lambda k: k in ("seed", "test_size")}
+    shown = [groups[g] for g in settable if g in groups]
+    parts = [f"{k.split('.', 1)[-1]}={v}" for k, v in run.setup.items() if any(test(k) for test in shown)]
     return ", ".join(parts)[:200]
 
 
@@ -41,14 +42,17 @@ def run_link(run: LessonRun, lesson_id: str) -> str:
     return "./?" + urlencode({"lesson": lesson_id, **query}, doseq=True)
 
 
-def leaderboard(runs: Sequence[LessonRun], lesson_id: str) -> pd.DataFrame:
-    """One row per run, best PR AUC first (a run without one last)."""
+def leaderboard(runs: Sequence[LessonRun], lesson_id: str,
+                settable: Sequence[str] = ("strategy_settings", "network", "seed")) -> pd.DataFrame:
+    """One row per run, best PR AUC first (a run without one last); its settings column shows the ``settable``
+    groups (what the lesson let students change)."""
     rows = [{"id": r.id, "who": r.who, "strategy": strategy_label(r.strategy), "key": r.strategy,
-             "settings": settings_text(r), **{m: r.metric(m) for m in BOARD_METRICS},
+             "settings": settings_text(r, settable), **{m: r.metric(m) for m in BOARD_METRICS},
              "fpr": r.metric("fpr"), "when": r.created_at, "hidden": r.hidden, "link": run_link(r, lesson_id)}
             for r in runs]
     frame = pd.DataFrame(rows, columns=["id", "who", "strategy", "key", "settings", *BOARD_METRICS, "fpr", "when",
                                         "hidden", "link"])
+    frame = frame.astype({"hidden": bool, **{m: float for m in (*BOARD_METRICS, "fpr")}})  # an empty board too
     return frame.sort_values(BOARD_METRICS[0], ascending=False, na_position="last", kind="stable",
                              ignore_index=True)
 

@@ -64,6 +64,8 @@ class LessonPlan:
             raise ConfigError(f"no setting group {shorten(unknown[0])!r}; the groups are: {', '.join(SETTABLE)}")
         network = NetworkConfig.from_values(dict(self.network))  # range checks
         given = {k: v for k, v in network.to_dict().items() if k in self.network}
+        if "hidden_layers" in given:  # as the lab's widget and a link write it
+            given["hidden_layers"] = ",".join(map(str, given["hidden_layers"]))
         if isinstance(self.data, UploadSpec) and not self.data.data:
             raise ConfigError("an uploaded table's lesson needs the table itself")
         if isinstance(self.data, UploadSpec) and len(self.data.data) > MAX_TABLE_BYTES:

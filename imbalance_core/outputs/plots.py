@@ -652,3 +652,24 @@ def make_confusion_grid_figure(panels: Sequence[tuple[str, np.ndarray]], classes
             "", "", height=260 * rows + 110)
     fig.update_layout(margin=dict(t=105))
     return fig
+
+
+def make_operating_points_figure(groups: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[str]]], *,
+                                 kind: str, title: str) -> go.Figure:
+    """Many runs' operating points on one ROC (``kind="roc"``: FPR, TPR) or PR (``"pr"``: recall, precision)
+    chart, one colour per group (a strategy); ``groups[name] = (x, y, hover names)``, every name shown as text."""
+    fig = go.Figure()
+    if kind == "roc":
+        fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", hoverinfo="skip",
+                                 line=dict(color="#999999", dash="dash", width=1)))
+    for i, (name, (x, y, hover)) in enumerate(groups.items()):
+        fig.add_trace(go.Scatter(
+            x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float), mode="markers", name=_label(name),
+            text=[_label(h) for h in hover], hovertemplate="%{text}<br>(%{x:.3f}, %{y:.3f})<extra>" + _label(name)
+            + "</extra>", marker=dict(size=12, color=PALETTE[i % len(PALETTE)], line=dict(width=1, color="white"))))
+    x_title, y_title = (("False positive rate", "True positive rate (recall)") if kind == "roc" else
+                        ("Recall", "Precision"))
+    _layout(fig, _label(title), x_title, y_title, height=_curves_height(len(groups)))
+    fig.update_xaxes(range=[-0.02, 1.02])
+    fig.update_yaxes(range=[-0.02, 1.04])
+    return fig

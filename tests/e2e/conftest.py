@@ -5,18 +5,27 @@ import os
 import pytest
 
 from support.browser import chromium_path, launch
+from support.postgres import postgres_server
 from support.served import ROOT, served_app
 from support.settle import TIMEOUT as SETTLE_TIMEOUT
 from support.settle import settle, watch
 
 
 @pytest.fixture(scope="session")
-def served():
+def class_database():
+    """A real PostgreSQL server for lessons and boards, as several web servers share one."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def served(class_database):
     """The served app: its address and its server process (whose children are the training workers)."""
     log_path = ROOT / ".pytest_cache" / "e2e-server.log"
     log = open(log_path, "w") if log_path.parent.exists() else None
-    # the served app as users run it: its own pool of worker processes
+    # the served app as users run it: its own pool of worker processes; lessons on PostgreSQL
     env = {key: value for key, value in os.environ.items() if key != "IMBALANCE_LAB_ENGINE"}
+    env["IMBALANCE_LAB_DATABASE_URL"] = class_database
     try:
         with served_app(log=log, env_replace=env) as (url, process):
             yield url, process

@@ -478,3 +478,54 @@ def test_stop_cancels_the_run_on_its_worker_and_the_server_never_imports_tensorf
     maps = Path(f"/proc/{server.pid}/maps").read_text()
     assert "libtensorflow" not in maps
     assert all("libtensorflow" in Path(f"/proc/{pid}/maps").read_text() for pid in workers)
+
+
+CLASS = ("none", "smote", "class_weight")
+
+
+def test_a_class_on_one_board_across_two_web_servers(browser, app_url, class_database, monkeypatch, capsys):
+    """A lesson made with the CLI; three students on one server, their teacher's board on another, both on one
+    PostgreSQL: every run appears on the board without a reload, with the solo run's numbers; a student's browser
+    never reaches the board, with or without a guessed key."""
+    import json
+
+    from imbalance_core.cli import main
+    from support.served import served_app
+
+    monkeypatch.setenv("IMBALANCE_LAB_DATABASE_URL", class_database)
+    assert main(["lesson", "create", "--builtin", "moons", "--strategies", ",".join(CLASS), "--epochs", "10",
+                 "--question", "Which remedy finds the rare class?", "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    # the teacher's server trains nothing (the board only): it needs no worker pool
+    with served_app(env={"IMBALANCE_LAB_DATABASE_URL": class_database, "IMBALANCE_LAB_ENGINE": "inprocess"}) as (
+            board_url, _):
+        teacher = watch(browser.new_context(viewport={"width": 1280, "height": 720}).new_page())
+        teacher.goto(f"{board_url}/{made['teacher_link'].removeprefix('./')}")
+        expect(teacher.get_by_text("No runs yet")).to_be_visible(timeout=120_000)
+        students = [watch(browser.new_context().new_page()) for _ in CLASS]
+        for strategy, student in zip(CLASS, students):  # the class opens the link at once
+            student.goto(f"{app_url}/{made['student_link'].removeprefix('./')}&strategy={strategy}",
+                         wait_until="commit")
+        for student in students:
+            student.get_by_text("On the class board as").first.wait_for(timeout=240_000)
+        expect(teacher.get_by_text("3 runs from 3 students")).to_be_visible(timeout=30_000)  # no reload
+        shown = {s: metric_tiles(student)["PR AUC"] for s, student in zip(CLASS, students)}
+        settle(teacher)
+        # the table is drawn on a canvas; the PR chart's points name who ran what
+        points = teacher.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')][0].data
+            .map(t => [t.name, t.text])""")
+        assert sorted(who for _, names in points for who in names) == ["student 1", "student 2", "student 3"]
+        assert sorted(name for name, _ in points) == sorted(["No treatment", "SMOTE", "Class weighting"])
+        moons = load_builtin("moons")
+        for strategy in CLASS:
+            solo = run_experiment(moons, ExperimentConfig(strategy=strategy, network=NetworkConfig(epochs=10)))
+            assert shown[strategy] == f"{solo.metrics['pr_auc']:.3f}", strategy
+        intruder = students[0]
+        for query in (f"lesson={made['id']}", f"lesson={made['id']}&key=guess"):
+            intruder.goto(f"{board_url}/board?{query}")
+            expect(intruder.get_by_text("This board is for the lesson's teacher")).to_be_visible()
+            settle(intruder)
+            assert intruder.get_by_text("Teacher's actions").count() == 0
+            assert intruder.get_by_test_id("stDataFrame").count() == 0
+        for page in [teacher, *students]:
+            page.context.close()
