@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -66,11 +68,7 @@ def student(url: str, query: str, started: threading.Event, out: dict, key: int)
                         out[key] = ("kept", time.monotonic() - begin)
                         return
     except Exception as exc:  # noqa: BLE001 - reported, the room goes on
-        out[key] = (f"error: {type(exc).__name__}: {exc}", math_nan())
-
-
-def math_nan() -> float:
-    return float("nan")
+        out[key] = (f"error: {type(exc).__name__}: {exc}", float("nan"))
 
 
 def room(urls: list[str], lesson_id: str, n: int, offset: int) -> list[tuple[str, float]]:
@@ -87,6 +85,30 @@ def room(urls: list[str], lesson_id: str, n: int, offset: int) -> list[tuple[str
     for thread in threads:
         thread.join()
     return [out[i] for i in range(n)]
+
+
+PROFILE: Path | None = None  # --profile DIR: py-spy's collapsed stacks of the last room, per process
+
+
+def profile(pids: list[int], n: int) -> list[subprocess.Popen]:
+    """py-spy recording every web server and worker process (``py-spy record --format raw``) until stopped."""
+    PROFILE.mkdir(parents=True, exist_ok=True)
+    spies = []
+    for server in pids:
+        for i, pid in enumerate(tree(server)):
+            role = "server" if i == 0 else f"worker{i}"
+            spies.append(subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
+                                           "--output", str(PROFILE / f"{n}-{server}-{role}.txt"), "--nonblocking"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    time.sleep(1.0)  # attached before the room starts
+    return spies
+
+
+def cpu_split(pids: list[int]) -> tuple[float, float]:
+    """CPU seconds so far of the web servers themselves, and of their child processes (the worker pools)."""
+    servers = sum(cpu_seconds(p) for p in pids)
+    children = sum(cpu_seconds(c) for p in pids for c in tree(p)[1:])
+    return servers, children
 
 
 def check(store, lesson_id: str, expected: dict[int, float], n_before: int) -> tuple[int, int]:
@@ -115,25 +137,32 @@ def measure(name: str, urls: list[str], pids: list[int], store, lesson_id: str, 
     print(f"solo run (median of 3): {solo:.2f} s")
     for n in sizes:
         before = len(store.runs(lesson_id, include_hidden=True))
-        cpu_before = {p: cpu_seconds(tree(p)) for p in pids}
+        cpu_before = cpu_split(pids)
+        spies = profile(pids, n) if PROFILE and n == sizes[-1] else []
         begin = time.monotonic()
         outcomes = room(urls, lesson_id, n, 0)
         wall = time.monotonic() - begin
-        cpu = sum(cpu_seconds(tree(p)) - cpu_before[p] for p in pids)
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
+        server_cpu, worker_cpu = (after - before for after, before in zip(cpu_split(pids), cpu_before))
         times = sorted(t for kind, t in outcomes if kind == "kept")
         bad = [kind for kind, _ in outcomes if kind != "kept"]
         stored, wrong = check(store, lesson_id, expected, before)
         print(f"{n:>3} at once: first {times[0]:.2f} s ({times[0] / solo:.1f}x solo), last {times[-1]:.2f} s "
               f"({times[-1] / solo:.1f}x solo; goal for 30: <= 10x); {stored}/{n} on the board, {wrong} numbers "
               f"differing from solo, {len(bad)} failed {sorted(set(bad))[:2]}; room {wall:.1f} s wall, "
-              f"{cpu:.1f} CPU s in servers + workers")
+              f"CPU s: web servers {server_cpu:.1f}, their workers {worker_cpu:.1f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[8, 30])
     parser.add_argument("--skip-two", action="store_true", help="one server only")
+    parser.add_argument("--profile", type=Path, metavar="DIR", help="py-spy stacks of the last room, per process")
     args = parser.parse_args()
+    global PROFILE
+    PROFILE = args.profile
     from imbalance_core.lessons.lesson import LessonPlan
     from imbalance_core.lessons.store import Store
     from imbalance_core.data.spec import BuiltinSpec

@@ -101,6 +101,76 @@ def test_results_can_be_taken_in_submission_order_whatever_finishes_first():
     executor.shutdown()
 
 
+def test_a_class_waiting_at_once_trains_as_one_room_and_each_gets_its_solo_numbers(moons):
+    """Runs of different sessions that wait together on the same data, split, seed and network leave as one room;
+    each result equals the run alone; one that is stopped, or whose settings cannot be used, leaves the others be."""
+    from dataclasses import replace
+
+    from imbalance_core.runs.config import ExperimentConfig
+
+    executor = _executor(slots=1)
+    executor.put_data("moons", moons, session="room")
+    busy = executor.submit(Hold("room-busy"), session="teacher")
+    wait_running(busy)
+    configs = [tiny_config("smote", params={"k_neighbors": k}) for k in (3, 4, 5)] + [tiny_config("class_weight"),
+                                                                                      tiny_config("none")]
+    handles = [executor.submit(TrainJob(c), session=f"student-{i}", data_key="moons") for i, c in enumerate(configs)]
+    stopped = executor.submit(TrainJob(tiny_config("random_oversampling")), session="quits", data_key="moons")
+    broken = executor.submit(TrainJob(tiny_config("smote", params={"k_neighbors": 500})), session="bad",
+                             data_key="moons")
+    other_net = executor.submit(TrainJob(replace(tiny_config("none"), seed=9)), session="alone", data_key="moons")
+    GATES["room-busy"].set()
+    busy.result(timeout=60)
+    deadline = time.monotonic() + 60
+    while handles[0]._record.group is None and time.monotonic() < deadline:  # the slot is free: the room leaves
+        time.sleep(0.01)
+    room = handles[0]._record.group
+    assert room is not None and [m.session for m in room.members] == [
+        "student-0", "student-1", "student-2", "student-3", "student-4", "quits", "bad"]
+    assert other_net._record.group is None and other_net.ahead() == 0  # another seed: not in this room
+    stopped.cancel()  # (it may have finished already: tiny runs are quick)
+    if stopped._record.state == "cancelled":
+        with pytest.raises(Cancelled):
+            stopped.result(timeout=60)
+    for config, handle in zip(configs, handles):
+        together = attach(handle.result(timeout=300), moons)
+        alone = run_experiment(moons, config)
+        assert together.metrics == alone.metrics, config.strategy
+        np.testing.assert_array_equal(together.proba_test, alone.proba_test)
+    with pytest.raises(Exception, match="k_neighbors|neighbo"):
+        broken.result(timeout=300)
+    assert other_net.result(timeout=300).config.seed == 9
+    assert not executor._riding and not executor._running
+    executor.shutdown()
+
+
+def test_a_room_trains_on_while_one_of_its_runs_is_stopped_and_ends_when_all_are(moons):
+    executor = _executor(slots=1)
+    executor.put_data("moons", moons, session="room")
+    busy = executor.submit(Hold("room-slow"), session="teacher")
+    wait_running(busy)
+    first, second = (executor.submit(TrainJob(tiny_config(s, network=SLOW)), session=s, data_key="moons")
+                     for s in ("none", "smote"))
+    GATES["room-slow"].set()
+    wait_running(first)
+    room = first._record.group
+    assert room is not None and room.members == [first._record, second._record]
+    assert second.progress() is not None and second.progress().n_members == 1
+    first.cancel()
+    with pytest.raises(Cancelled):
+        first.result(timeout=60)
+    assert room.state == "running" and not second.done()  # the other run goes on
+    second.cancel()
+    with pytest.raises(Cancelled):
+        second.result(timeout=60)
+    assert room.state in ("cancelling", "cancelled")
+    deadline = time.monotonic() + 120
+    while room.state != "cancelled" and time.monotonic() < deadline:  # stopped on its worker between compiled calls
+        time.sleep(0.05)
+    assert room.state == "cancelled" and not executor._running, time.monotonic() - deadline
+    executor.shutdown()
+
+
 def test_a_new_run_of_the_same_kind_stops_the_running_one():
     executor = _executor()
     running = executor.submit(Hold("old"), session="a", kind="lab")

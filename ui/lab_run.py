@@ -211,8 +211,8 @@ class LiveView:
         loss = (float(np.mean([h["loss"][-1] for h in progress.history]))
                 if progress.history and progress.history[0].get("loss") else math.nan)
         who = f"{progress.n_members} networks at once, " if progress.n_members > 1 else ""
-        self.progress.progress(progress.fraction,
-                               text=f"{who}epoch {progress.epoch}/{progress.epochs} - loss {loss:.4f}")
+        said = "" if math.isnan(loss) else f" - loss {loss:.4f}"  # a run trained in a room reports its epochs only
+        self.progress.progress(progress.fraction, text=f"{who}epoch {progress.epoch}/{progress.epochs}{said}")
         now = time.monotonic()
         self._started = self._started or now
         gap = max(self.CHART_EVERY, self.SLOWING * (now - self._started))

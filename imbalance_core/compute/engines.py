@@ -38,6 +38,9 @@ class Record:
     error: BaseException | None = None
     finished: threading.Event = field(default_factory=threading.Event)
     task: Any = None  # the engine's handle: a Dask future, or an in-process box
+    members: list[Record] | None = None  # a room: the runs it trains together (this record is their group)
+    group: Record | None = None  # a run trained within a room: that room's record, and its place in it
+    index: int = 0
 
 
 class _LocalChannel:

@@ -17,7 +17,10 @@ The code that submits a job never asks where it runs:
 The executor keeps the queue fair for a room: first come, first served across sessions; a session
 runs one job at a time (several, up to the whole pool, when nobody else is waiting: a comparison's
 seeds); every job can say how many runs are ahead of it; queued jobs are capped per session and in
-all. A job reports progress and honours a stop request between compiled calls; stopping, a newer job
+all. Lab runs of different sessions that wait at the same time and share their data, split, seed and
+network (a class on one lesson) leave together as one *room* (:class:`~imbalance_core.compute.jobs.RoomJob`,
+one kernel group of up to :data:`ROOM_LIMIT` runs, each equal to the run alone): a class costs the workers
+about what a few runs cost, not thirty. A job reports progress and honours a stop request between compiled calls; stopping, a newer job
 of the same kind, or the session's end cancel it on the worker. A session's data goes to the workers
 once (keyed by its content) and is released when the session ends.
 """
@@ -36,12 +39,13 @@ from typing import Any, Callable
 from ..errors import UserError
 from ..runs.progress import Progress
 from .engines import DaskEngine, InProcessEngine, Record
-from .jobs import Cancelled, Job
+from .jobs import Cancelled, Job, RoomJob
 
 __all__ = ["Busy", "Cancelled", "DASK_ENV", "ENGINE_ENV", "Executor", "Handle", "get_executor", "reset_executor",
            "wait_all"]
 
 _LOG = logging.getLogger("imbalance_core.executor")
+ROOM_LIMIT = 32  # runs trained together at most (one kernel group)
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"
 ENGINE_ENV = "IMBALANCE_LAB_ENGINE"
 
@@ -68,10 +72,15 @@ class Handle:
         return self._executor._ahead(self._record)
 
     def progress(self) -> Progress | None:
-        """The latest progress the job reported (None before the first)."""
-        if self._record.state != "running":
+        """The latest progress the job reported (None before the first); a run trained in a room reports its
+        room's epochs."""
+        record = self._record
+        if record.state != "running":
             return None
-        return self._executor.engine.progress(self._record)
+        if record.group is not None:
+            room = self._executor.engine.progress(record.group)
+            return None if room is None else Progress(room.epoch, room.epochs, 1, [])
+        return self._executor.engine.progress(record)
 
     def result(self, timeout: float | None = None) -> Any:
         """Wait for the job; its result, or the exception it raised (``Cancelled`` if it was stopped)."""
@@ -105,7 +114,8 @@ class Executor:
         self.is_alive = is_alive or (lambda session: True)
         self.per_session, self.in_all = per_session, in_all
         self._queue: list[Record] = []
-        self._running: list[Record] = []
+        self._running: list[Record] = []  # what runs on the engine: jobs, and rooms
+        self._riding: list[Record] = []  # runs trained within a running room
         self._datasets: dict[str, Any] = {}  # key -> data set, until no session needs it
         self._on_engine: set[str] = set()
         self._data_owners: dict[str, set[str]] = {}
@@ -154,7 +164,8 @@ class Executor:
         record = Record(id=f"{next(self._ids)}-{uuid.uuid4().hex[:8]}", job=job, session=session,
                          data_key=data_key, kind=kind)
         with self._cond:
-            replaced = [r for r in self._queue + self._running if r.session == session and r.kind == kind] if replace else []
+            replaced = [r for r in self._queue + self._running + self._riding
+                        if r.session == session and r.kind == kind] if replace else []
             waiting = [r for r in self._queue if r not in replaced]
             mine = sum(r.session == session for r in waiting)
             if mine >= self.per_session:  # refused: nothing changes, the earlier job goes on
@@ -187,7 +198,7 @@ class Executor:
     def release_session(self, session: str) -> None:
         """Cancel a session's jobs and release its data (its tab was closed)."""
         with self._cond:
-            for record in [r for r in self._queue + self._running if r.session == session]:
+            for record in [r for r in self._queue + self._running + self._riding if r.session == session]:
                 self._cancel_locked(record)
             self._release_data_locked(session)
 
@@ -204,7 +215,14 @@ class Executor:
             self._cancel_locked(record)
 
     def _cancel_locked(self, record: Record) -> None:
-        if record in self._queue:
+        if record in self._riding:  # its room goes on for the others; stopped when nobody is left in it
+            self._riding.remove(record)
+            self._settle(record, None, Cancelled("stopped"), "cancelled")
+            room = record.group
+            if room.state == "running" and not any(m in self._riding for m in room.members):
+                room.state = "cancelling"
+                self.engine.request_stop(room)
+        elif record in self._queue:
             self._queue.remove(record)
             self._settle(record, None, Cancelled("stopped before it started"), "cancelled")
         elif record in self._running and record.state == "running":
@@ -232,7 +250,9 @@ class Executor:
         with self._cond:
             if record in self._running:
                 self._running.remove(record)
-            if record.state == "cancelling" or isinstance(error, Cancelled):
+            if record.members is not None:
+                self._finish_room_locked(record, outcome, error)
+            elif record.state == "cancelling" or isinstance(error, Cancelled):
                 self._settle(record, None, Cancelled("stopped"), "cancelled")
             else:
                 if error is not None and not isinstance(error, UserError):
@@ -243,6 +263,53 @@ class Executor:
         forget = getattr(self.engine, "forget", None)
         if forget is not None:
             forget(record)
+
+    def _finish_room_locked(self, room: Record, outcome: Any, error: BaseException | None) -> None:
+        """A room ended: each run still in it gets its own result (or the room's error)."""
+        for member in room.members:
+            if member not in self._riding:
+                continue  # cancelled while the room trained
+            self._riding.remove(member)
+            if room.state == "cancelling" or isinstance(error, Cancelled):
+                self._settle(member, None, Cancelled("stopped"), "cancelled")
+            elif error is not None:
+                self._settle(member, None, error, "failed")
+            elif isinstance(outcome[member.index], BaseException):  # this run's own settings could not be used
+                self._settle(member, None, outcome[member.index], "failed")
+            else:
+                self._settle(member, outcome[member.index], None, "done")
+        if error is not None and not isinstance(error, (UserError, Cancelled)):
+            _LOG.error("room %s failed: %s", room.id, getattr(error, "details", "") or error)
+        stopped = room.state == "cancelling" or isinstance(error, Cancelled)
+        self._settle(room, None, error, "cancelled" if stopped else "done" if error is None else "failed")
+
+    def _room_for(self, record: Record) -> Record:
+        """``record``, or a room of it and the other sessions' runs waiting now that can train with it."""
+        key = getattr(record.job, "room_key", None)
+        if key is None:
+            return record
+        riders = [record]
+        for other in self._queue:
+            if len(riders) >= ROOM_LIMIT:
+                break
+            if (other.data_key == record.data_key and getattr(other.job, "room_key", None) == key
+                    and other.session not in {r.session for r in riders}
+                    and self._running_for(other.session) < self._share(other.session)):
+                riders.append(other)
+        if len(riders) == 1:
+            return record
+        room = Record(id=f"{next(self._ids)}-room-{uuid.uuid4().hex[:8]}",
+                      job=RoomJob(tuple(r.job.config for r in riders), views=record.job.views), session="",
+                      data_key=record.data_key, kind="room", members=riders)
+        for index, rider in enumerate(riders):
+            if rider is not record:
+                self._queue.remove(rider)
+            rider.group, rider.index, rider.state = room, index, "running"
+            self._riding.append(rider)
+        return room
+
+    def _running_for(self, session: str) -> int:
+        return sum(r.session == session for r in self._running) + sum(r.session == session for r in self._riding)
 
     @staticmethod
     def _settle(record: Record, outcome: Any, error: BaseException | None, state: str) -> None:
@@ -267,27 +334,34 @@ class Executor:
         for record in list(self._queue):
             if free <= 0:
                 break
-            if sum(r.session == record.session for r in self._running) >= self._share(record.session):
+            if record not in self._queue:
+                continue  # gone into an earlier record's room
+            if self._running_for(record.session) >= self._share(record.session):
                 continue
             self._queue.remove(record)
-            self._running.append(record)
-            record.state = "running"
+            launched = self._room_for(record)
+            self._running.append(launched)
+            launched.state = "running"
             free -= 1
             try:
                 if record.data_key and record.data_key not in self._on_engine:
                     self.engine.put_data(record.data_key, self._datasets[record.data_key])
                     self._on_engine.add(record.data_key)
-                self.engine.launch(record, self._finish)
+                self.engine.launch(launched, self._finish)
             except BaseException as exc:  # noqa: BLE001 - the job fails, the executor goes on
-                self._running.remove(record)
-                self._settle(record, None, exc, "failed")
+                self._running.remove(launched)
+                if launched.members is not None:
+                    self._finish_room_locked(launched, None, exc)
+                else:
+                    self._settle(record, None, exc, "failed")
 
     def _check_sessions_locked(self) -> None:
-        sessions = {r.session for r in self._queue + self._running} | {
+        sessions = {r.session for r in self._queue + self._running + self._riding} | {
             s for owners in self._data_owners.values() for s in owners}
+        sessions.discard("")  # a room belongs to its runs' sessions
         for session in sessions:
             if not self.is_alive(session):
-                for record in [r for r in self._queue + self._running if r.session == session]:
+                for record in [r for r in self._queue + self._running + self._riding if r.session == session]:
                     self._cancel_locked(record)
                 self._release_data_locked(session)
 

@@ -24,8 +24,8 @@ from ..runs.config import ExperimentConfig
 from ..runs.progress import Progress
 from ..runs.result import ExperimentResult
 
-__all__ = ["Cancelled", "Channel", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob", "RowsJob", "TrainJob",
-           "attach", "execute", "seed_jobs"]
+__all__ = ["Cancelled", "Channel", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob", "RoomJob", "RowsJob",
+           "TrainJob", "attach", "execute", "seed_jobs"]
 
 
 class Cancelled(Exception):
@@ -93,6 +93,42 @@ class TrainJob:
         result = run_experiment(dataset, self.config, on_update=channel.report, should_stop=channel.should_stop,
                                 update_interval=0.4, live=self.live)
         return _detached(result, views=self.views)
+
+    @property
+    def room_key(self) -> tuple:
+        """Lab runs with the same key (and the same data) can train as one :class:`RoomJob`."""
+        return (self.views, self.config.group_key)
+
+
+@dataclass(frozen=True)
+class RoomJob:
+    """Several sessions' lab runs that share their data, split, seed and network (a class on one lesson), trained
+    as one kernel group: one result per run, each equal to the run alone. The executor makes these from runs
+    that wait for a worker at the same time."""
+
+    configs: tuple[ExperimentConfig, ...]
+    views: bool = True
+
+    def run(self, dataset: Dataset, channel: Channel) -> list[ExperimentResult | UserError]:
+        """One result per run; a run whose settings cannot be used gets its own error (the others train on)."""
+        from ..runs.compare import train_together
+
+        try:
+            results: list = train_together(dataset, self.configs, on_progress=channel.report,
+                                           should_stop=channel.should_stop)
+        except UserError:  # one run's settings: each trains alone, and only that one fails
+            results = [self._alone(dataset, config, channel) for config in self.configs]
+        return [r if isinstance(r, UserError) else _detached(r, views=self.views) for r in results]
+
+    @staticmethod
+    def _alone(dataset: Dataset, config: ExperimentConfig, channel: Channel) -> ExperimentResult | UserError:
+        from ..runs.experiment import run_experiment
+
+        try:
+            return run_experiment(dataset, config, should_stop=channel.should_stop)
+        except UserError as exc:
+            exc.__cause__ = exc.__context__ = None
+            return exc.with_traceback(None)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from .experiment import finish, plan_run, prepare_run, train_plans
 from .progress import Progress
 from .result import ExperimentResult
 
-__all__ = ["FIRST_SEED", "REPEATS", "Comparison", "compare_seed", "compare_strategies", "seed_configs"]
+__all__ = ["FIRST_SEED", "REPEATS", "Comparison", "compare_seed", "compare_strategies", "seed_configs",
+           "train_together"]
 
 # how many seeds a comparison trains each strategy with (the compare page, its links, the CLI's --seeds)
 REPEATS = Param("repeats", "int", 1, "Seeds per strategy", "More seeds show how much of a difference is luck.",
@@ -198,14 +199,29 @@ def compare_seed(
     settings by key; ``on_progress`` is told the epochs done between compiled calls.
     """
     params = params or {}
-    prepared = prepare_run(dataset, config)
-    plans = [plan_run(dataset, prepared, replace(config, strategy=key, params=dict(params.get(key, {}))))
-             for key in strategies]
-    network = config.network.kernel_network(prepared.n_features, len(dataset.classes))
+    configs = [replace(config, strategy=key, params=dict(params.get(key, {}))) for key in strategies]
+    return train_together(dataset, configs, on_progress=on_progress, should_stop=should_stop)
+
+
+def train_together(
+    dataset: Dataset,
+    configs: Sequence[ExperimentConfig],
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[ExperimentResult]:
+    """Several runs that share a split, a seed and a network (one :attr:`~ExperimentConfig.group_key`), trained as
+    one kernel group: one result per config, in order, each equal to the run alone (a comparison's strategies, or
+    a class's runs that reach the workers together)."""
+    if len({c.group_key for c in configs}) != 1:
+        raise ValueError("runs trained together share their split, seed and network")
+    prepared = prepare_run(dataset, configs[0])
+    plans = [plan_run(dataset, prepared, config) for config in configs]
+    network = configs[0].network.kernel_network(prepared.n_features, len(dataset.classes))
     report = None
     if on_progress is not None:
         def report(checkpoint) -> None:
-            on_progress(Progress(checkpoint.epoch, checkpoint.epochs, len(strategies), []))
+            on_progress(Progress(checkpoint.epoch, checkpoint.epochs, len(configs), []))
     trained = train_plans(network, prepared, plans, on_progress=report, should_stop=should_stop)
     return [finish(dataset, prepared, plan_, network, weights, history, seconds)
             for plan_, (weights, history, seconds) in zip(plans, trained)]

@@ -33,3 +33,9 @@ class ExperimentConfig:
     def __post_init__(self) -> None:
         for param in (SEED, TEST_SIZE, VALIDATION_SIZE):
             object.__setattr__(self, param.name, param.check(getattr(self, param.name)))
+
+    @property
+    def group_key(self) -> tuple:
+        """What runs must share to train together as one kernel group (the split, the seed, the network and the
+        pictures' grid): every setting but the strategy and its settings. Each network trains exactly as alone."""
+        return (self.network, self.test_size, self.validation_size, self.seed, self.grid_resolution)
