@@ -4,8 +4,8 @@ string) and draw nothing. What is timed is the web server's and the training wor
 
 For each room size (8, then 30): the first and the last result (the session's "On the class board as" message)
 as ratios to a solo run measured just before on the same server (goal: 30 at once, last <= 10x solo), and that
-every student's run reached the board with the solo run's numbers. Then the same on two web servers sharing one
-PostgreSQL and one Dask cluster (students alternate between the servers). The CPU seconds of the web servers and
+every student's run reached the board with the solo run's numbers. Then 20 students on two web servers sharing one
+Dask cluster and one database, PostgreSQL and then one SQLite file (students alternate between the servers). The CPU seconds of the web servers and
 of the workers are printed for each room.
 
 The lesson: Moons at imbalance ratio 10, SMOTE, the lab's default network (60 epochs); students differ by the
@@ -17,11 +17,13 @@ strategy setting k (3..7), so their runs differ and every number can be checked 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -104,6 +106,15 @@ def profile(pids: list[int], n: int) -> list[subprocess.Popen]:
     return spies
 
 
+def lesson_create(url: str) -> str:
+    """The lesson, made as a teacher makes one with the CLI (``lesson create``) on database ``url``; its id."""
+    done = subprocess.run([sys.executable, "-m", "imbalance_core", "lesson", "create", "--builtin", "moons",
+                           "--dataset-param", "imbalance_ratio=10", "--strategies", "smote", "--question", "Which k?",
+                           "--json"], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env={**os.environ, "IMBALANCE_LAB_DATABASE_URL": url})
+    return json.loads(done.stdout)["id"]
+
+
 def cpu_split(pids: list[int]) -> tuple[float, float]:
     """CPU seconds so far of the web servers themselves, and of their child processes (the worker pools)."""
     servers = sum(cpu_seconds(p) for p in pids)
@@ -159,42 +170,43 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[8, 30])
     parser.add_argument("--skip-two", action="store_true", help="one server only")
+    parser.add_argument("--two-sessions", type=int, nargs="+", default=[20], help="room sizes on two servers")
     parser.add_argument("--profile", type=Path, metavar="DIR", help="py-spy stacks of the last room, per process")
     args = parser.parse_args()
     global PROFILE
     PROFILE = args.profile
-    from imbalance_core.lessons.lesson import LessonPlan
     from imbalance_core.lessons.store import Store
-    from imbalance_core.data.spec import BuiltinSpec
 
     expected = solo_numbers()
-    plan = LessonPlan(BuiltinSpec.of("moons", {"imbalance_ratio": 10}), question="Which k?",
-                      strategies=("smote",), settable=("strategy_settings",))
     env = {k: v for k, v in os.environ.items() if k not in ("IMBALANCE_LAB_ENGINE", "DASK_SCHEDULER_ADDRESS")}
     with postgres_server() as database:
         store = Store(database)
-        lesson, _ = store.create_lesson(plan)
+        lesson_id = lesson_create(database)
         process, url = serve(env_replace={**env, "IMBALANCE_LAB_DATABASE_URL": database})
         try:
-            measure("one web server, its embedded worker pool", [url], [process.pid], store, lesson.id,
+            measure("one web server, its embedded worker pool", [url], [process.pid], store, lesson_id,
                     args.sessions, expected)
         finally:
             stop(process)
         if args.skip_two:
             return
-        with dask_cluster(workers=1, threads=2) as (address, client):
-            shared = {**env, "IMBALANCE_LAB_DATABASE_URL": database, "DASK_SCHEDULER_ADDRESS": address}
-            servers = [serve(env_replace=shared) for _ in range(2)]
-            try:
-                lesson, _ = store.create_lesson(plan)
-                workers = [p for p in tree(os.getpid()) if p not in {s.pid for s, _ in servers}]
-                measure("two web servers, one PostgreSQL, one Dask cluster", [u for _, u in servers],
-                        [s.pid for s, _ in servers], store, lesson.id, args.sessions, expected)
-                print(f"(workers of the Dask cluster not counted in CPU; {len(workers)} processes)")
-            finally:
-                for server, _ in servers:
-                    stop(server)
         store.engine.dispose()
+        with dask_cluster(workers=1, threads=2) as (address, client):
+            sqlite = f"sqlite:///{tempfile.mkdtemp(prefix='imbalance-lab-bench-')}/lessons.sqlite3"
+            for name, url in (("PostgreSQL", database), ("one SQLite file", sqlite)):
+                store = Store(url)
+                lesson_id = lesson_create(url)
+                shared = {**env, "IMBALANCE_LAB_DATABASE_URL": url, "DASK_SCHEDULER_ADDRESS": address}
+                servers = [serve(env_replace=shared) for _ in range(2)]
+                try:
+                    measure(f"two web servers, {name}, one Dask cluster (1 worker, 2 threads)",
+                            [u for _, u in servers], [s.pid for s, _ in servers], store, lesson_id,
+                            args.two_sessions, expected)
+                finally:
+                    for server, _ in servers:
+                        stop(server)
+                    store.engine.dispose()
+            print("(the Dask worker's CPU is not in the servers' process trees: 'their workers' reads 0 there)")
 
 
 if __name__ == "__main__":

@@ -110,3 +110,17 @@ def test_a_cost_chosen_threshold_is_one_the_slider_can_hold_and_gives_the_cost_r
     for bad in [(float("nan"), 1.0), (1.0, float("inf")), (-1.0, 1.0)]:
         with pytest.raises(ValueError):
             choose_cost_threshold(y, proba, cost_fn=bad[0], cost_fp=bad[1])
+
+
+def test_an_evaluation_at_another_threshold_keeps_the_curves_and_recomputes_the_rest(rng):
+    y = (rng.random(300) < 0.15).astype(int)
+    p = np.clip(y * 0.4 + rng.random(300) * 0.6, 0, 1)
+    proba = np.column_stack([1 - p, p])
+    base = evaluate(y, proba, classes=["a", "b"], threshold=0.5)
+    fresh = evaluate(y, proba, classes=["a", "b"], threshold=0.3)
+    reused = evaluate(y, proba, classes=["a", "b"], threshold=0.3, curves_of=base)
+    assert reused.metrics == fresh.metrics and reused.metrics != base.metrics
+    np.testing.assert_array_equal(reused.confusion, fresh.confusion)
+    for mine, theirs in zip(reused.roc + reused.pr, fresh.roc + fresh.pr):
+        np.testing.assert_array_equal(mine.x, theirs.x)
+        assert mine.area == theirs.area

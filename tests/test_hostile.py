@@ -429,6 +429,8 @@ def test_costs_that_favour_predicting_nothing_give_a_threshold_the_slider_can_ho
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
     at.number_input(key="lab.net.epochs").set_value(3)
     at.button(key="lab.train").click().run()
+    at.session_state["lab.view.cost_open"] = True  # the cost box opened
+    at.run()
     at.number_input(key="lab.view.cost_fn").set_value(0.0).run()
     at.button(key="lab.view.use_cost_threshold").click().run()
     assert not at.exception

@@ -107,6 +107,9 @@ def test_threshold_slider_moves_metrics_without_retraining():
 def test_cost_based_threshold_is_applied_with_one_click():
     at = _train(_app(), "none", epochs=5)
     result = lab_result(at)
+    assert "lab.view.cost_fn" not in [n.key for n in at.number_input]  # a closed box works nothing out
+    at.session_state["lab.view.cost_open"] = True  # the cost box opened
+    at.run()
     at.number_input(key="lab.view.cost_fn").set_value(50.0).run()
     choice = result.cost_threshold(50.0, 1.0)
     assert any(f"**{choice.threshold:.2f}**" in m.value and "validation split" in m.value for m in at.markdown)

@@ -39,6 +39,7 @@ class _Lab(_Page):
     run = "lab.run"  # the run's lifecycle and its last result (ui.lab_run.LabRun)
     threshold = "lab.view.threshold"
     cost_fn, cost_fp, use_cost_threshold = "lab.view.cost_fn", "lab.view.cost_fp", "lab.view.use_cost_threshold"
+    cost_open = "lab.view.cost_open"  # the cost box is open (its content is worked out only then)
     normalize, synthetic, lineage, removed = "lab.view.normalize", "lab.view.synthetic", "lab.view.lineage", \
         "lab.view.removed"
     unsettable = (train, stop, autotrain, use_cost_threshold)

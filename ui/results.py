@@ -68,8 +68,12 @@ def _use_threshold(value: float) -> None:
 
 
 def cost_threshold_picker(result: ExperimentResult) -> None:
-    """Choose the threshold from the costs of the two mistakes, on the validation split."""
-    with st.expander("Choose the threshold from what mistakes cost"):
+    """Choose the threshold from the costs of the two mistakes, on the validation split (worked out only while the box
+    is open: a room of results costs the server nothing for it)."""
+    box = st.expander("Choose the threshold from what mistakes cost", key=LAB.cost_open, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         costs = cost_inputs(result.positive_class, keys=(LAB.cost_fn, LAB.cost_fp))
         if costs is None:
             return

@@ -71,8 +71,12 @@ def evaluate(
     classes: list[str],
     positive_index: int = 1,
     threshold: float = THRESHOLD.default,
+    curves_of: Evaluation | None = None,
 ) -> Evaluation:
     """Everything the result views need, from true labels and predicted probabilities.
+
+    ``curves_of``: an evaluation of the same labels and probabilities at another threshold, whose ROC and PR
+    curves (which no threshold changes) are taken as they are.
 
     Binary precision / recall / F1 are about the positive class; multi-class ones are macro
     averages. ROC AUC is one-vs-rest macro for multi-class; PR AUC is average precision.
@@ -104,8 +108,8 @@ def evaluate(
     })
     confusion = skm.confusion_matrix(y_true, y_pred, labels=labels)
 
-    roc, pr = [], []
-    curve_classes = [positive_index] if binary else labels
+    roc, pr = (curves_of.roc, curves_of.pr) if curves_of is not None else ([], [])
+    curve_classes = [] if curves_of is not None else [positive_index] if binary else labels
     for c in curve_classes:
         truth = (y_true == c).astype(int)
         if truth.min() == truth.max():

@@ -155,7 +155,8 @@ class ExperimentResult:
             if len(kept) >= 32:
                 kept.clear()
             kept[threshold] = evaluate(self.prepared.y_test, self.proba_test, classes=self.classes,
-                                       positive_index=self.positive_index, threshold=threshold)
+                                       positive_index=self.positive_index, threshold=threshold,
+                                       curves_of=self.evaluation)
         return kept[threshold]
 
     def class_counts(self, y: np.ndarray) -> dict[str, int]:
