@@ -57,18 +57,26 @@ def student(url: str, query: str, started: threading.Event, out: dict, key: int)
             started.wait()
             begin = time.monotonic()
             socket.send(message.SerializeToString())
-            kept = False
+            said: list[str] = []  # what the page said (alerts), for a run that ends without reaching the board
             while True:
                 data = socket.recv(timeout=TIMEOUT)
                 if REFUSED in data:
                     out[key] = ("refused", time.monotonic() - begin)
                     return
-                kept = kept or KEPT in data
-                if kept:
-                    finished = ForwardMsg.FromString(data)
-                    if finished.WhichOneof("type") == "script_finished" or KEPT in data:
-                        out[key] = ("kept", time.monotonic() - begin)
-                        return
+                if KEPT in data:
+                    out[key] = ("kept", time.monotonic() - begin)
+                    return
+                message = ForwardMsg.FromString(data)
+                kind = message.WhichOneof("type")
+                if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                    element = message.delta.new_element
+                    if element.WhichOneof("type") == "alert":
+                        said.append(element.alert.body[:200])
+                    elif element.WhichOneof("type") == "exception":
+                        said.append(f"{element.exception.type}: {element.exception.message[:200]}")
+                elif kind == "script_finished" and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                    out[key] = (f"finished without reaching the board: {said[-3:]}", time.monotonic() - begin)
+                    return
     except Exception as exc:  # noqa: BLE001 - reported, the room goes on
         out[key] = (f"error: {type(exc).__name__}: {exc}", float("nan"))
 
