@@ -45,7 +45,7 @@ with st.expander("Student link (share it with the class)"):
 
 @st.fragment(run_every=views.REFRESH_SECONDS)
 def live_board() -> None:
-    """Refreshes itself every two seconds with one query; nobody reloads."""
+    """Refreshes itself every two seconds with one query (the table, the charts and the CSV all come from it)."""
     try:
         runs = store.runs(lesson.id, include_hidden=True)
     except UserError as exc:
@@ -64,7 +64,7 @@ def live_board() -> None:
         views.operating_points(visible)
         views.best_runs(visible)
     with st.expander("Teacher's actions"):
-        views.teacher_actions(store, lesson, key, board)
+        views.teacher_actions(store, lesson, key, board, runs)
 
 
 live_board()

@@ -82,8 +82,9 @@ def best_runs(board: pd.DataFrame) -> None:
                      "link": st.column_config.LinkColumn("Open", display_text="open in lab")})
 
 
-def teacher_actions(store: Store, lesson: Lesson, key: str, board: pd.DataFrame) -> None:
-    """Hide a run, clear the board, close the lesson, download every run as CSV."""
+def teacher_actions(store: Store, lesson: Lesson, key: str, board: pd.DataFrame, runs: list) -> None:
+    """Hide a run, clear the board, close the lesson, download every run (``runs``, as the board read them) as
+    CSV."""
     from imbalance_core.lessons.board import runs_csv
 
     message = st.session_state.pop(BOARD.message, None)
@@ -91,9 +92,9 @@ def teacher_actions(store: Store, lesson: Lesson, key: str, board: pd.DataFrame)
         st.toast(message)
     left, middle, right = st.columns(3)
     with left:
-        runs = {int(r.id): f"#{r.id} {r.who} - {r.strategy}" + (" (hidden)" if r.hidden else "")
-                for r in board.itertuples()}
-        chosen = st.selectbox("Run", list(runs), format_func=runs.get, key=BOARD.hide_run, index=None,
+        choices = {int(r.id): f"#{r.id} {r.who} - {r.strategy}" + (" (hidden)" if r.hidden else "")
+                   for r in board.itertuples()}
+        chosen = st.selectbox("Run", list(choices), format_func=choices.get, key=BOARD.hide_run, index=None,
                               placeholder="Choose a run to hide or show")
         if st.button("Hide / show this run", key=BOARD.hide, disabled=chosen is None):
             hidden = bool(board.loc[board["id"] == chosen, "hidden"].iloc[0])
@@ -110,7 +111,7 @@ def teacher_actions(store: Store, lesson: Lesson, key: str, board: pd.DataFrame)
                 _act(lambda: store.close(lesson.id, key), "The lesson is closed.")
         else:
             st.caption("This lesson is closed.")
-        st.download_button("All runs (CSV)", runs_csv(store.runs(lesson.id, include_hidden=True)),
+        st.download_button("All runs (CSV)", runs_csv(runs),
                            file_name=f"lesson-{lesson.id}-runs.csv", mime="text/csv", key="board.download",
                            on_click="ignore", icon=":material/download:")
 
