@@ -16,7 +16,7 @@ page = st.navigation([
     st.Page("pages/leakage.py", title="Leakage", icon=":material/water_drop:"),
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
     st.Page("pages/data.py", title="Data", icon=":material/table_chart:"),
-    st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
+    st.Page("pages/lessons.py", title="Lessons", icon=":material/groups:"),
     st.Page("pages/board.py", title="Class board", icon=":material/leaderboard:"),
 ])
 adopt_query_params(page.url_path)  # a shared link: its settings go into the page before any widget is drawn
