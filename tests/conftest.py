@@ -23,8 +23,9 @@ script_runner._clean_problem_modules = lambda: None
 # pytest-xdist gives a worker one whole test file at a time (--dist loadfile), in collection order: the longest files go
 # first, so that the last ones are short and neither worker waits long for the other at the end (the browser file,
 # first, runs beside all the others).
-LONGEST_FIRST = ("e2e/test_browser.py", "test_executor.py", "test_pages.py", "test_hostile.py", "test_kernel.py",
-                 "test_export.py", "test_cli.py", "test_share.py", "test_experiment.py", "test_datasets.py")
+LONGEST_FIRST = ("e2e/test_browser.py", "test_executor.py", "test_pages.py", "test_hostile.py", "test_export.py",
+                 "test_cli.py", "test_kernel.py", "test_lesson_pages.py", "test_share.py", "test_experiment.py",
+                 "test_datasets.py")
 
 
 def pytest_collection_modifyitems(items):
