@@ -18,6 +18,7 @@ import math
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .compute.executor import get_executor, wait_all
@@ -26,7 +27,9 @@ from .data.builtins import BUILTIN_DATASETS, load_builtin
 from .data.preprocessing import training_class_counts
 from .data.tables import dataset_from_table, read_table
 from .errors import UserError
-from .lessons.commands import add_lesson_commands, run_lesson_command
+from .data.spec import BuiltinSpec, UploadSpec, content_digest
+from .lessons.commands import run_lesson_command
+from .lessons.lesson import DEFAULT_STRATEGIES, MAX_TABLE_BYTES, PURGE_DAYS, SETTABLE, LessonPlan
 from .outputs.files import csv_text
 from .params import Param
 from .runs.compare import FIRST_SEED, REPEATS, Comparison
@@ -88,6 +91,40 @@ def _network_arguments(parser: argparse.ArgumentParser, *, first_seed: Param = S
     parser.set_defaults(seed_setting=first_seed)
 
 
+def _data_source(parser: argparse.ArgumentParser, data_help: str = "CSV file (comma/semicolon/tab; may be gzipped)",
+                 ) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", metavar="PATH", help=data_help)
+    source.add_argument("--builtin", metavar="NAME", help="built-in data set (see: datasets)")
+
+
+def _lesson_arguments(commands) -> None:
+    lesson = commands.add_parser("lesson", help="a class lesson: create one, read its runs, close it, purge old ones")
+    verbs = lesson.add_subparsers(dest="lesson_command", required=True, parser_class=_Parser)
+    create = verbs.add_parser("create", help="make a lesson; prints its student and teacher links")
+    _data_source(create, "a CSV or Parquet table, stored once for the lesson")
+    _table_arguments(create)
+    create.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
+                        help="the strategies students may pick, comma-separated")
+    create.add_argument("--settable", default="strategy_settings",
+                        help=f"what students may change, comma-separated, from: {', '.join(SETTABLE)} "
+                             "(or 'none'); the rest is fixed and hidden")
+    create.add_argument("--question", default="", help="the lesson's question, shown above the lab")
+    _setting_flags(create, [*NETWORK_PARAMS, SEED, TEST_SIZE])
+    create.add_argument("--base-url", default="", help="the app's address, to print absolute links")
+    create.add_argument("--json", action="store_true", help="print one JSON object")
+    runs = verbs.add_parser("runs", help="the runs stored in a lesson")
+    runs.add_argument("id", help="the lesson's id")
+    out = runs.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print a JSON list of runs")
+    out.add_argument("--out", metavar="RUNS.csv", help="write one CSV line per run")
+    close = verbs.add_parser("close", help="close a lesson: no more runs on its board")
+    close.add_argument("id", help="the lesson's id")
+    purge = verbs.add_parser("purge", help="remove lessons older than some days, with their runs")
+    purge.add_argument("--older-than-days", type=float, default=PURGE_DAYS, metavar="DAYS",
+                       help=f"default {PURGE_DAYS}")
+
+
 def _table_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset-param", action="append", default=[], metavar="NAME=VALUE",
                         help="parameter of a built-in data set, e.g. imbalance_ratio=20")
@@ -100,9 +137,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m imbalance_core", description="Imbalance Lab, headless.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     train = commands.add_parser("train", help="train one strategy and report test-split metrics")
-    source = train.add_mutually_exclusive_group(required=True)
-    source.add_argument("--data", metavar="PATH", help="CSV file (comma/semicolon/tab; may be gzipped)")
-    source.add_argument("--builtin", metavar="NAME", help="built-in data set (see: datasets)")
+    _data_source(train)
     _table_arguments(train)
     train.add_argument("--strategy", required=True, help="strategy key (see: strategies), or a sampler and a loss joined by + (e.g. smote+focal_loss)")
     train.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="strategy parameter")
@@ -112,9 +147,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="the compare page's leaderboard: several strategies on the "
                                                   "same splits, mean and std over seeds")
-    source = compare.add_mutually_exclusive_group(required=True)
-    source.add_argument("--data", metavar="PATH", help="CSV file (comma/semicolon/tab; may be gzipped)")
-    source.add_argument("--builtin", metavar="NAME", help="built-in data set (see: datasets)")
+    _data_source(compare)
     _table_arguments(compare)
     compare.add_argument("--strategies", default=",".join(SEED_STRATEGIES),
                          help="comma-separated strategy keys (default: the compare page's eight)")
@@ -132,8 +165,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _network_arguments(sweep, first_seed=FIRST_SEED)
     sweep.add_argument("--out", required=True, metavar="SCORES.csv", help="where to write the scores")
 
-    add_lesson_commands(commands, _Parser, table_arguments=_table_arguments, setting_flags=_setting_flags,
-                        network_params=[*NETWORK_PARAMS, SEED, TEST_SIZE])
+    _lesson_arguments(commands)
     commands.add_parser("strategies", help="list the strategies and their parameters")
     commands.add_parser("datasets", help="list the built-in data sets")
     return parser
@@ -147,19 +179,46 @@ def _describe_params(params) -> list[dict[str, Any]]:
     ]
 
 
+def _builtin_settings(args: argparse.Namespace, builtin: str) -> dict[str, Any]:
+    """A built-in data set's settings from ``--dataset-param``, checked (and the table-only flags refused)."""
+    spec = BUILTIN_DATASETS.get(builtin)
+    if spec is None:
+        raise UserError(f"unknown built-in data set {shorten(builtin)!r}; "
+                        f"choose one of: {', '.join(BUILTIN_DATASETS)}")
+    if args.target or args.features:
+        raise UserError("--target and --features go with --data, not --builtin")
+    if args.positive:
+        raise UserError("--positive goes with --data; a built-in data set has its positive class set")
+    return _typed(spec.params, _pairs(args.dataset_param, "--dataset-param"), f"data set {builtin!r}")
+
+
+def _lesson_plan(args: argparse.Namespace) -> LessonPlan:
+    """The lesson ``lesson create`` asks for: a built-in with its settings, or a table read and stored once."""
+    if args.builtin:
+        data: BuiltinSpec | UploadSpec = BuiltinSpec.of(args.builtin, _builtin_settings(args, args.builtin))
+    else:
+        path = Path(args.data)
+        if not path.is_file():
+            raise UserError(f"no file {shorten(args.data)!r}")
+        if path.stat().st_size > MAX_TABLE_BYTES:
+            raise UserError(f"{shorten(path.name)!r} is {path.stat().st_size:,} bytes; a lesson's table has at most "
+                            f"{MAX_TABLE_BYTES:,}")
+        content = path.read_bytes()
+        features = tuple(c.strip() for c in args.features.split(",")) if args.features else None
+        data = UploadSpec(path.name, args.target, args.positive, features, content_digest(content), content)
+        data.load()  # a table that cannot train is refused now, not in front of the class
+    settable = () if args.settable.strip() == "none" else tuple(s.strip() for s in args.settable.split(",") if s.strip())
+    network = {p.name: _setting(p, getattr(args, p.name)) for p in NETWORK_PARAMS if p is not HIDDEN_LAYERS}
+    network[HIDDEN_LAYERS.name] = args.hidden_layers  # any layer sizes, as for train
+    network = {k: v for k, v in network.items() if v is not None}  # no batch size given: it follows the data
+    return LessonPlan(data, args.question, tuple(args.strategies.split(",")), settable, network,
+                      _setting(SEED, args.seed), _test_size(args))
+
+
 def _load(args: argparse.Namespace, data: str | None, builtin: str | None):
     """The data set one ``--data`` file or ``--builtin`` name describes, with the table options."""
     if builtin:
-        spec = BUILTIN_DATASETS.get(builtin)
-        if spec is None:
-            raise UserError(f"unknown built-in data set {shorten(builtin)!r}; "
-                            f"choose one of: {', '.join(BUILTIN_DATASETS)}")
-        if args.target or args.features:
-            raise UserError("--target and --features go with --data, not --builtin")
-        if args.positive:
-            raise UserError("--positive goes with --data; a built-in data set has its positive class set")
-        return load_builtin(builtin, **_typed(spec.params, _pairs(args.dataset_param, "--dataset-param"),
-                                              f"data set {builtin!r}"))
+        return load_builtin(builtin, **_builtin_settings(args, builtin))
     frame = read_table(data)
     if args.features and len(args.features) > 100_000:
         raise UserError("--features is too long; name at most a few hundred columns")
@@ -180,16 +239,6 @@ def _network(args: argparse.Namespace, dataset=None) -> NetworkConfig:
         except UserError:
             rows = None  # a split that cannot be made: the run reports the setting at fault
     return NetworkConfig.from_values(values, training_rows=rows)
-
-
-def _lesson_network(args: argparse.Namespace) -> dict[str, Any]:
-    """A lesson's network settings from its flags (the batch size only when given: otherwise it follows the data)."""
-    if getattr(args, "lesson_command", None) != "create":
-        return {}
-    values = {p.name: _setting(p, getattr(args, p.name)) for p in NETWORK_PARAMS if p is not HIDDEN_LAYERS}
-    values[HIDDEN_LAYERS.name] = args.hidden_layers
-    args.seed, args.test_size = _setting(SEED, args.seed), _test_size(args)
-    return {k: v for k, v in values.items() if v is not None}
 
 
 def _test_size(args: argparse.Namespace) -> float:
@@ -405,7 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                               for k, d in BUILTIN_DATASETS.items()}, indent=2))
             return 0
         if args.command == "lesson":
-            return run_lesson_command(args, pairs=_pairs, typed=_typed, network_values=_lesson_network(args))
+            return run_lesson_command(args, _lesson_plan(args) if args.lesson_command == "create" else None)
         return {"train": _train, "compare": _compare, "sweep": _sweep}[args.command](args)
     except UserError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)

@@ -36,34 +36,28 @@ def _ago(when: datetime) -> str:
 
 def leaderboard_table(board: pd.DataFrame) -> None:
     """The leaderboard: best PR AUC first; a click on a run's link opens it in the lab."""
-    import pandas as pd
-
     shown = board.copy()
     shown["when"] = [_ago(w) for w in shown["when"]]
     columns = {"who": "Student", "strategy": "Strategy", "settings": "Settings", "pr_auc": "PR AUC",
                "recall": "Recall", "precision": "Precision", "f1": "F1", "when": "When", "link": "Open"}
     number = {name: st.column_config.NumberColumn(label, format="%.3f")
               for name, label in columns.items() if name in ("pr_auc", "recall", "precision", "f1")}
-    st.dataframe(pd.DataFrame(shown[list(columns)]), hide_index=True, width="stretch", column_config={
+    st.dataframe(shown[list(columns)], hide_index=True, width="stretch", column_config={
         **{k: v for k, v in columns.items() if k not in number and k != "link"}, **number,
         "link": st.column_config.LinkColumn("Open", display_text="open in lab",
                                             help="Open this run's setup in the lab (a new tab)"),
     }, height=min(36 * (len(shown) + 1) + 4, 420))
 
 
-def operating_points(board: pd.DataFrame, present: bool = False) -> None:
+def operating_points(board: pd.DataFrame) -> None:
     """Each run's operating point on one PR and one ROC chart, a colour per strategy."""
     from imbalance_core.outputs.plots import make_operating_points_figure
 
-    from .results import sized
-
-    shown = board
     charts = (("pr", "recall", "precision", "Each run on the PR plane"),
               ("roc", "fpr", "recall", "Each run on the ROC plane"))
     for column, (kind, x, y, title) in zip(st.columns(2), charts):
-        groups = {label: (part[x], part[y], list(part["who"])) for label, part in shown.groupby("strategy", sort=False)}
-        column.plotly_chart(sized(make_operating_points_figure(groups, kind=kind, title=title), present),
-                            key=f"chart.board.{kind}")
+        groups = {label: (part[x], part[y], list(part["who"])) for label, part in board.groupby("strategy", sort=False)}
+        column.plotly_chart(make_operating_points_figure(groups, kind=kind, title=title), key=f"chart.board.{kind}")
 
 
 def best_runs(board: pd.DataFrame) -> None:

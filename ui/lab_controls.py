@@ -109,32 +109,31 @@ def strategy_settings(strategy: Strategy, dataset: Dataset, counts: dict[int, in
 
 def network_settings(counts: dict[int, int], lesson: ActiveLesson | None = None) -> tuple[dict[str, Any], int, float]:
     """The network's settings, the seed and the test split, folded in a box; the batch size follows the data. In a
-    lesson, the groups it does not let students change are its own values, without widgets."""
-    if lesson is not None and not (lesson.allows("network") or lesson.allows("seed")):
-        plan = lesson.lesson.plan
-        network = {p.name: plan.network.get(p.name, p.default_for(counts)) for p in NETWORK_PARAMS}
-        st.caption(f"The lesson fixes the network ({network['hidden_layers']} units, {network['epochs']} epochs), "
-                   f"the seed ({plan.seed}) and the test split ({plan.test_size:.0%}).")
-        return network, plan.seed, plan.test_size
-    batch = BATCH_SIZE.default_for(counts)  # follows the training rows while the user leaves it
-    follow_default(LAB.network("batch_size"), batch)
-    with st.expander("Network and training"):
-        if lesson is not None and not lesson.allows("network"):
-            network = {p.name: lesson.lesson.plan.network.get(p.name, p.default_for(counts)) for p in NETWORK_PARAMS}
-            st.caption(f"The lesson fixes the network ({network['hidden_layers']} units, {network['epochs']} epochs).")
-            return network, param_widget(SEED, key=LAB.seed, default=SEED.default), \
-                param_widget(TEST_SIZE, key=LAB.test_size, default=TEST_SIZE.default)
-        network = param_widgets(NETWORK_PARAMS, key_prefix=LAB.network_prefix)
-        if batch != BATCH_SIZE.default and network["batch_size"] == batch:
-            st.caption(f"Batch size {batch:,} for {sum(counts.values()):,} training rows: about a hundred "
-                       "gradient steps per epoch (the toy sets use 32; TensorFlow's tutorial uses 2048 on its "
-                       "285k-row fraud table).")
-        if lesson is not None and not lesson.allows("seed"):
-            plan = lesson.lesson.plan
-            st.caption(f"The lesson fixes the seed ({plan.seed}) and the test split ({plan.test_size:.0%}).")
-            return network, plan.seed, plan.test_size
-        seed = param_widget(SEED, key=LAB.seed, default=SEED.default)
-        test_size = param_widget(TEST_SIZE, key=LAB.test_size, default=TEST_SIZE.default)
+    lesson, the groups it does not let students change are its own values, said in a line, without widgets."""
+    fixed_network = lesson is not None and not lesson.allows("network")
+    fixed_seed = lesson is not None and not lesson.allows("seed")
+    box = st.container() if fixed_network and fixed_seed else st.expander("Network and training")
+    with box:
+        if fixed_network:
+            network = lesson.network(counts)
+        else:
+            batch = BATCH_SIZE.default_for(counts)  # follows the training rows while the user leaves it
+            follow_default(LAB.network("batch_size"), batch)
+            network = param_widgets(NETWORK_PARAMS, key_prefix=LAB.network_prefix)
+            if batch != BATCH_SIZE.default and network["batch_size"] == batch:
+                st.caption(f"Batch size {batch:,} for {sum(counts.values()):,} training rows: about a hundred "
+                           "gradient steps per epoch (the toy sets use 32; TensorFlow's tutorial uses 2048 on its "
+                           "285k-row fraud table).")
+        if fixed_seed:
+            seed, test_size = lesson.lesson.plan.seed, lesson.lesson.plan.test_size
+        else:
+            seed = param_widget(SEED, key=LAB.seed, default=SEED.default)
+            test_size = param_widget(TEST_SIZE, key=LAB.test_size, default=TEST_SIZE.default)
+        fixed = ([f"the network ({md_escape(network['hidden_layers'], 60)} units, {network['epochs']} epochs)"]
+                 if fixed_network else []) + (
+            [f"the seed ({seed}) and the test split ({test_size:.0%})"] if fixed_seed else [])
+        if fixed:
+            st.caption(f"The lesson fixes {', '.join(fixed)}.")
     return network, seed, test_size
 
 

@@ -45,6 +45,12 @@ class ActiveLesson:
     def allows(self, group: str) -> bool:
         return self.lesson.allows(group)
 
+    def network(self, counts: dict[int, int]) -> dict[str, Any]:
+        """The lesson's network settings, every one (those it leaves out take their defaults for this data)."""
+        from imbalance_core import NETWORK_PARAMS
+
+        return {p.name: self.lesson.plan.network.get(p.name, p.default_for(counts)) for p in NETWORK_PARAMS}
+
 
 def active() -> ActiveLesson | None:
     return st.session_state.get(LESSON.active)

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from ..errors import UserError
 from ..outputs.files import csv_text
 from ..runs.evaluation import METRIC_LABELS
 from ..training.strategies import get_strategy
@@ -23,7 +24,7 @@ SETUP_SKIP = {"data", "file", "target", "positive", "feature", "present", "lesso
 def strategy_label(key: str) -> str:
     try:
         return get_strategy(key).label
-    except Exception:  # noqa: BLE001 - a key from the database that this version does not know
+    except UserError:  # a key from the database that this version does not know
         return key
 
 

@@ -220,22 +220,24 @@ class Store:
 
     def is_teacher(self, lesson_id: str, key: str | None) -> bool:
         """Whether ``key`` is the lesson's teacher key (compared in constant time)."""
-        if not key:
-            return False
-        from sqlalchemy import select
-
         with self._begin() as db:
-            stored = db.execute(select(schema.lessons.c.key_hash).where(schema.lessons.c.id == str(lesson_id)[:32])
-                                ).scalar()
-        return stored is not None and hmac.compare_digest(stored, _key_hash(str(key)[:200]))
+            return self._key_matches(db, lesson_id, key) is True
 
-    def _teacher(self, db, lesson_id: str, key: str | None) -> None:
+    @staticmethod
+    def _key_matches(db, lesson_id: str, key: str | None) -> bool | None:
+        """Whether ``key`` is the lesson's teacher key (None: no such lesson); compared in constant time."""
         from sqlalchemy import select
 
         stored = db.execute(select(schema.lessons.c.key_hash).where(schema.lessons.c.id == str(lesson_id)[:32])).scalar()
         if stored is None:
+            return None
+        return bool(key) and hmac.compare_digest(stored, _key_hash(str(key)[:200]))
+
+    def _teacher(self, db, lesson_id: str, key: str | None) -> None:
+        matches = self._key_matches(db, lesson_id, key)
+        if matches is None:
             raise LessonNotFound("No lesson has this id.")
-        if not key or not hmac.compare_digest(stored, _key_hash(str(key)[:200])):
+        if not matches:
             raise NotTeacher("Only the lesson's teacher (with the teacher link) can do this.")
 
     def close(self, lesson_id: str, key: str | None = None, *, admin: bool = False) -> None:
