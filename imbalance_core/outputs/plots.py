@@ -79,24 +79,35 @@ def _merged(base: Mapping, extra: Mapping) -> dict:
     return out
 
 
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, xaxis: Mapping | None = None,
-            yaxis: Mapping | None = None, **extra) -> go.Figure:
-    """Common layout; ``title`` is Plotly text already (escaped by the caller), the axis titles plain text;
-    ``xaxis``/``yaxis`` and ``extra`` are merged over it.
-
-    The whole layout is set at once: Plotly's ``update_layout`` and ``update_xaxes`` cost about 3 ms a call
-    (their property paths and validation), several per chart, and a result draws eight charts for every
-    student of a class on one web server."""
-    layout = _merged({
+def _base_layout(title: str, x_title: str, y_title: str, xaxis: Mapping | None, yaxis: Mapping | None,
+                 extra: Mapping) -> dict:
+    """The layout every chart shares; ``title`` is Plotly text already (escaped by the caller), the axis titles
+    plain text; ``xaxis``/``yaxis`` and ``extra`` are merged over it."""
+    return _merged({
         "title": {"text": title, "x": 0.0, "xanchor": "left"},
         "xaxis": {"title": {"text": _label(x_title)}, **(xaxis or {})},
         "yaxis": {"title": {"text": _label(y_title)}, **(yaxis or {})},
         "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
         "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0.0},
     }, extra)
+
+
+def _figure(traces: Sequence, title: str, x_title: str, y_title: str, *, xaxis: Mapping | None = None,
+            yaxis: Mapping | None = None, **extra) -> go.Figure:
+    """A chart made in one go from its traces and :func:`_base_layout`.
+
+    Plotly validates whatever is set on a figure, and a layout set afterwards is validated again with the
+    theme's template (``update_layout`` and ``update_xaxes`` cost about 3 ms a call); a result draws six charts
+    for every student of a class on one web server, so each is built with its whole layout at once."""
+    return go.Figure(data=list(traces), layout=_base_layout(title, x_title, y_title, xaxis, yaxis, extra))
+
+
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, xaxis: Mapping | None = None,
+            yaxis: Mapping | None = None, **extra) -> go.Figure:
+    """:func:`_base_layout` over a figure that has a layout already (small multiples from ``make_subplots``)."""
     current = fig.layout.to_plotly_json()
     current.pop("template", None)  # the default template: put back as it was, not validated again (~20 ms)
-    fig.layout = _merged(current, layout) if current else layout
+    fig.layout = _merged(current, _base_layout(title, x_title, y_title, xaxis, yaxis, extra))
     return fig
 
 
@@ -124,32 +135,30 @@ def make_boundary_figure(
         return _boundary_1d_figure(boundary, view, show_synthetic=show_synthetic, show_removed=show_removed,
                                    show_lineage=show_lineage, threshold=threshold, title=title)
     colors = class_colors(len(view.classes), view.positive_index)
-    fig = go.Figure(_boundary_shading(boundary, view, colors, threshold))
     copies = view.copies if view.copies is not None and len(view.copies) and view.copies.max() > 1 else None
-    fig.add_traces(_training_points(view, colors, copies))
+    traces = _boundary_shading(boundary, view, colors, threshold) + _training_points(view, colors, copies)
     if show_removed and len(view.removed_points):
         ghost = _drawn(view.removed_points, "removed")
-        fig.add_trace(go.Scattergl(
+        traces.append(go.Scattergl(
             x=ghost[:, 0], y=ghost[:, 1], mode="markers", name="removed by undersampling",
             marker=dict(color="rgba(120,120,120,0.25)", size=6, symbol="circle-open"),
         ))
     if show_lineage and view.lineage is not None and len(view.lineage):
         segments, n_shown = _lineage_segments(view.lineage)
-        fig.add_trace(_lineage_trace(segments, n_shown, view.lineage_total or len(view.lineage)))
+        traces.append(_lineage_trace(segments, n_shown, view.lineage_total or len(view.lineage)))
     if show_synthetic and len(view.synthetic_points):
         for c in np.unique(view.synthetic_labels):
             synth = _drawn(view.synthetic_points[view.synthetic_labels == c], "synthetic", int(c))
-            fig.add_trace(go.Scattergl(
+            traces.append(go.Scattergl(
                 x=synth[:, 0], y=synth[:, 1], mode="markers", name=f"{_label(view.classes[int(c)])} (synthetic)",
                 marker=dict(color=colors[int(c)], size=8, symbol="x-thin", line=dict(color=colors[int(c)], width=2)),
             ))
     shown_title = _label(title) + _boundary_subtitles(boundary, view, copies)
     x_title, y_title = boundary.axis_titles
-    _layout(fig, shown_title, x_title, y_title, height=520,
-            margin={"t": 95} if shown_title.count("<br>") >= 2 else {},  # two subtitle lines: room for both
-            xaxis={"range": [float(boundary.x[0]), float(boundary.x[-1])], "showgrid": False},
-            yaxis={"range": [float(boundary.y[0]), float(boundary.y[-1])], "showgrid": False})
-    return fig
+    return _figure(traces, shown_title, x_title, y_title, height=520,
+                   margin={"t": 95} if shown_title.count("<br>") >= 2 else {},  # two subtitle lines: room for both
+                   xaxis={"range": [float(boundary.x[0]), float(boundary.x[-1])], "showgrid": False},
+                   yaxis={"range": [float(boundary.y[0]), float(boundary.y[-1])], "showgrid": False})
 
 
 def _boundary_shading(boundary: Boundary, view: PointsView, colors: Sequence[str], threshold: float) -> list:
@@ -222,7 +231,7 @@ def make_data_figure(
     """The rows in the view the boundary will use: training rows filled, test rows hollow, the class balance
     in the title. A 1-D view puts each class on its own row."""
     colors = class_colors(len(classes), positive_index)
-    fig = go.Figure()
+    traces = []
     one_d = train_points.ndim == 1 or train_points.shape[1] == 1
     for c, name in enumerate(classes):
         for points, labels, part, filled in ((train_points, train_labels, "training", True),
@@ -230,7 +239,7 @@ def make_data_figure(
             mine = _drawn(np.asarray(points)[labels == c].reshape(int((labels == c).sum()), -1), "real", c)
             x = mine[:, 0]
             y = np.full(len(mine), float(c), dtype=np.float32) if one_d else mine[:, 1]
-            fig.add_trace(go.Scattergl(
+            traces.append(go.Scattergl(
                 x=x, y=y, mode="markers", name=f"{_label(name)} ({part})",
                 marker=dict(color=colors[c] if filled else "rgba(0,0,0,0)", size=7 if filled else 8,
                             line=dict(color="white" if filled else colors[c], width=0.8 if filled else 1.5)),
@@ -242,10 +251,10 @@ def make_data_figure(
     if is_pca:
         subtitle += "; more than 2 features, so the first two principal components"
     x_title, y_title = axis_titles
-    _layout(fig, f"{_label(title)}<br><sup>{_label(subtitle)}</sup>", x_title,
-            "class" if one_d else y_title, height=520,
-            yaxis={"tickvals": list(range(len(classes))), "ticktext": [_label(c) for c in classes]} if one_d else None)
-    return fig
+    return _figure(traces, f"{_label(title)}<br><sup>{_label(subtitle)}</sup>", x_title,
+                   "class" if one_d else y_title, height=520,
+                   yaxis={"tickvals": list(range(len(classes))), "ticktext": [_label(c) for c in classes]} if one_d
+                   else None)
 
 
 def _lineage_segments(lineage: np.ndarray) -> tuple[np.ndarray, int]:
@@ -340,16 +349,15 @@ def _axis_1d(classes: Sequence[str], *, removed: bool) -> dict:
 
 def _boundary_1d_figure(boundary: Boundary, view: PointsView, *, show_synthetic: bool, show_removed: bool,
                         show_lineage: bool, threshold: float, title: str) -> go.Figure:
-    fig = go.Figure(_boundary_1d_traces(boundary, view, threshold=threshold, show_synthetic=show_synthetic,
-                                        show_removed=show_removed, show_lineage=show_lineage))
+    traces = _boundary_1d_traces(boundary, view, threshold=threshold, show_synthetic=show_synthetic,
+                                 show_removed=show_removed, show_lineage=show_lineage)
     x_title, y_title = boundary.axis_titles
     shown_title = (_label(title) + "<br><sup>One feature: the probability along it; the points in rows below</sup>"
                    + _sample_note(view))
-    _layout(fig, shown_title, x_title, y_title, height=520,
-            margin={"t": 95} if shown_title.count("<br>") >= 2 else {},  # two subtitle lines: room for both
-            xaxis={"range": [float(boundary.x[0]), float(boundary.x[-1])], "showgrid": False},
-            yaxis=_axis_1d(view.classes, removed=show_removed and len(view.removed_points) > 0))
-    return fig
+    return _figure(traces, shown_title, x_title, y_title, height=520,
+                   margin={"t": 95} if shown_title.count("<br>") >= 2 else {},  # two subtitle lines: room for both
+                   xaxis={"range": [float(boundary.x[0]), float(boundary.x[-1])], "showgrid": False},
+                   yaxis=_axis_1d(view.classes, removed=show_removed and len(view.removed_points) > 0))
 
 
 def make_confusion_figure(
@@ -368,14 +376,13 @@ def make_confusion_figure(
     text = [[f"{share[i, j]:.0%}<br>({int(matrix[i, j])})" if normalize else f"{int(matrix[i, j])}<br>({share[i, j]:.0%})"
              for j in range(len(classes))] for i in range(len(classes))]
     labels = [_label(c) for c in classes]
-    fig = go.Figure(go.Heatmap(
+    heatmap = go.Heatmap(
         z=share.astype(np.float32), x=labels, y=labels, text=text, texttemplate="%{text}", colorscale="Blues",
         zmin=0.0, zmax=1.0, showscale=False,
         hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>",
-    ))
-    _layout(fig, _label(title), "Predicted class", "True class", height=380,
-            xaxis={"type": "category", "side": "bottom"}, yaxis={"autorange": "reversed", "type": "category"})
-    return fig
+    )
+    return _figure([heatmap], _label(title), "Predicted class", "True class", height=380,
+                   xaxis={"type": "category", "side": "bottom"}, yaxis={"autorange": "reversed", "type": "category"})
 
 
 def _curve_color(i: int, n: int) -> str:
@@ -417,21 +424,20 @@ def make_roc_figure(
 
     ``operating_points``: one ``(point, threshold)`` per curve, for overlays where each curve has its own.
     """
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance (AUC 0.50)",
-                             line=dict(color="#999999", dash="dash", width=1)))
+    traces = [go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance (AUC 0.50)",
+                         line=dict(color="#999999", dash="dash", width=1))]
     for i, curve in enumerate(curves):
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=curve.x.astype(np.float32), y=curve.y.astype(np.float32), mode="lines",
             name=f"{_label(curve.name)} (AUC {curve.area:.3f})", line=dict(width=2.5, color=_curve_color(i, len(curves))),
         ))
     if operating_point is not None:
-        fig.add_trace(_operating_point_trace(operating_point["fpr"], operating_point["tpr"], threshold))
+        traces.append(_operating_point_trace(operating_point["fpr"], operating_point["tpr"], threshold))
     if operating_points:
-        fig.add_trace(_curve_points_trace(curves, operating_points, "fpr", "tpr"))
-    _layout(fig, _label(title), "False positive rate", "True positive rate (recall)", height=_curves_height(len(curves)),
-            xaxis={"range": [0, 1], "constrain": "domain"}, yaxis={"range": [0, 1.02]})
-    return fig
+        traces.append(_curve_points_trace(curves, operating_points, "fpr", "tpr"))
+    return _figure(traces, _label(title), "False positive rate", "True positive rate (recall)",
+                   height=_curves_height(len(curves)), xaxis={"range": [0, 1], "constrain": "domain"},
+                   yaxis={"range": [0, 1.02]})
 
 
 def make_pr_figure(
@@ -440,23 +446,22 @@ def make_pr_figure(
     operating_points: Sequence[tuple[Mapping[str, float], float]] | None = None,
 ) -> go.Figure:
     """One line per curve, average precision in the legend, the no-skill line, and where the threshold sits."""
-    fig = go.Figure()
+    traces = []
     if positive_rate is not None and np.isfinite(positive_rate):
-        fig.add_trace(go.Scatter(x=[0, 1], y=[positive_rate, positive_rate], mode="lines",
+        traces.append(go.Scatter(x=[0, 1], y=[positive_rate, positive_rate], mode="lines",
                                  name=f"no skill (precision {positive_rate:.2f})",
                                  line=dict(color="#999999", dash="dash", width=1)))
     for i, curve in enumerate(curves):
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=curve.x.astype(np.float32), y=curve.y.astype(np.float32), mode="lines", line_shape="hv",
             name=f"{_label(curve.name)} (AP {curve.area:.3f})", line=dict(width=2.5, color=_curve_color(i, len(curves))),
         ))
     if operating_point is not None and np.isfinite(operating_point["precision"]):
-        fig.add_trace(_operating_point_trace(operating_point["recall"], operating_point["precision"], threshold))
+        traces.append(_operating_point_trace(operating_point["recall"], operating_point["precision"], threshold))
     if operating_points:
-        fig.add_trace(_curve_points_trace(curves, operating_points, "recall", "precision"))
-    _layout(fig, _label(title), "Recall", "Precision", height=_curves_height(len(curves)),
-            xaxis={"range": [0, 1]}, yaxis={"range": [0, 1.02]})
-    return fig
+        traces.append(_curve_points_trace(curves, operating_points, "recall", "precision"))
+    return _figure(traces, _label(title), "Recall", "Precision", height=_curves_height(len(curves)),
+                   xaxis={"range": [0, 1]}, yaxis={"range": [0, 1.02]})
 
 
 def make_class_balance_figure(
@@ -464,12 +469,12 @@ def make_class_balance_figure(
     positive_index: int | None = None, title: str = "Class balance",
 ) -> go.Figure:
     """Grouped bars: rows per class at each stage (e.g. training set before and after resampling)."""
-    fig = go.Figure()
+    traces = []
     colors = class_colors(len(classes), positive_index)
     stage_names = list(stages)
     for c, name in enumerate(classes):
         values = np.array([stages[s].get(name, 0) for s in stage_names], dtype=np.float32)
-        fig.add_trace(go.Bar(
+        traces.append(go.Bar(
             x=[_label(s) for s in stage_names], y=values, name=_label(name), marker_color=colors[c],
             text=[f"{int(v)}" for v in values], textposition="outside",
         ))
@@ -478,51 +483,58 @@ def make_class_balance_figure(
         notes = ", ".join(f"{_label(k)}: {v}" for k, v in synthetic.items() if v)
         if notes:
             shown_title += f"<br><sup>synthetic rows among them - {notes}</sup>"
-    _layout(fig, shown_title, "", "Rows", height=400, barmode="group", xaxis={"tickangle": 0})
-    return fig
+    return _figure(traces, shown_title, "", "Rows", height=400, barmode="group", xaxis={"tickangle": 0})
 
 
 def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, total_epochs: int | None = None,
                         initial_loss: float | None = None, title: str = "Training history",
                         best_epochs: Sequence[int] | None = None) -> go.Figure:
     """Loss and PR AUC per epoch, training and validation; ensemble members drawn one after another.
-    ``best_epochs``: with early stopping, each network's kept epoch, marked on its validation PR AUC."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "PR AUC"), horizontal_spacing=0.1)
+    ``best_epochs``: with early stopping, each network's kept epoch, marked on its validation PR AUC.
+
+    Two panels side by side (loss left, PR AUC right), laid out by hand: Plotly's ``make_subplots`` and a
+    ``row=, col=`` per trace cost more than all the other charts of a result together."""
     styles = {"loss": ("training", PALETTE[0]), "val_loss": ("validation", PALETTE[1]),
               "pr_auc": ("training", PALETTE[0]), "val_pr_auc": ("validation", PALETTE[1])}
-    shown = set()
+    panel = {True: {"xaxis": "x", "yaxis": "y"}, False: {"xaxis": "x2", "yaxis": "y2"}}  # loss: True
+    traces, shown = [], set()
     for m, member in enumerate(history):
         for key, (who, color) in styles.items():
             values = np.asarray(member.get(key, []), dtype=np.float32)
             if values.size == 0:
                 continue
-            col = 1 if key.endswith("loss") else 2
             label = who if len(history) == 1 else f"{who} (each network)"
-            fig.add_trace(go.Scatter(
+            traces.append(go.Scatter(
                 x=np.arange(1, values.size + 1, dtype=np.float32), y=values, mode="lines", name=label,
                 legendgroup=who, showlegend=who not in shown,
                 line=dict(color=color, width=2 if len(history) == 1 else 1.5),
                 opacity=1.0 if len(history) == 1 else 0.7,
                 hovertemplate=f"network {m + 1}, epoch %{{x}}: %{{y:.3f}}<extra>{who}</extra>",
-            ), row=1, col=col)
+                **panel[key.endswith("loss")]))
             shown.add(who)
     if initial_loss is not None:
-        fig.add_trace(go.Scatter(x=np.array([0], dtype=np.float32), y=np.array([initial_loss], dtype=np.float32),
-                                 mode="markers", name="before training", marker=dict(color="#222222", size=9)),
-                      row=1, col=1)
+        traces.append(go.Scatter(x=np.array([0], dtype=np.float32), y=np.array([initial_loss], dtype=np.float32),
+                                 mode="markers", name="before training", marker=dict(color="#222222", size=9),
+                                 **panel[True]))
     if best_epochs:
         kept = [(e, member["val_pr_auc"][e - 1]) for e, member in zip(best_epochs, history)
                 if "val_pr_auc" in member and 1 <= e <= len(member["val_pr_auc"])]
         if kept:
-            fig.add_trace(go.Scatter(
+            traces.append(go.Scatter(
                 x=np.array([e for e, _ in kept], dtype=np.float32), y=np.array([v for _, v in kept], dtype=np.float32),
                 mode="markers", name="best epoch (weights kept)", marker=dict(color="#222222", size=11, symbol="star"),
-                hovertemplate="best epoch %{x}: validation PR AUC %{y:.3f}<extra></extra>"), row=1, col=2)
-    _layout(fig, _label(title), "", "", height=340, legend={"orientation": "v", "yanchor": "top", "y": 1.0, "x": 1.02})
+                hovertemplate="best epoch %{x}: validation PR AUC %{y:.3f}<extra></extra>", **panel[False]))
     first = -1 if initial_loss is not None else 1  # room for the whole epoch-0 marker
-    fig.update_xaxes(title_text="Epoch", range=[first, total_epochs] if total_epochs else None)
-    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    return fig
+    epochs = {"title": {"text": "Epoch"}, "range": [first, total_epochs] if total_epochs else None}
+    panel_title = {"xref": "paper", "yref": "paper", "y": 1.0, "yanchor": "bottom", "xanchor": "center",
+                   "showarrow": False, "font": {"size": 16}}
+    return _figure(traces, _label(title), "", "", height=340,
+                   legend={"orientation": "v", "yanchor": "top", "y": 1.0, "x": 1.02},
+                   xaxis={**epochs, "domain": [0.0, 0.45], "anchor": "y"}, yaxis={"anchor": "x", "domain": [0.0, 1.0]},
+                   xaxis2={**epochs, "domain": [0.55, 1.0], "anchor": "y2"},
+                   yaxis2={"anchor": "x2", "domain": [0.0, 1.0], "range": [0, 1.02]},
+                   annotations=[{**panel_title, "text": "Loss", "x": 0.225},
+                                {**panel_title, "text": "PR AUC", "x": 0.775}])
 
 
 def make_focal_loss_figure(curves: Mapping[str, np.ndarray], p_true: np.ndarray, *, gamma: float,
@@ -530,39 +542,36 @@ def make_focal_loss_figure(curves: Mapping[str, np.ndarray], p_true: np.ndarray,
                            title: str = "Focal loss of one example") -> go.Figure:
     """Loss of one example against the probability the network gives its true class: cross-entropy, and the
     focal loss of an example of each class (``curves[name]``, weighted by ``weights[name]``, its alpha)."""
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=np.asarray(p_true, dtype=np.float32),
-                             y=np.asarray(curves["cross_entropy"], dtype=np.float32), mode="lines",
-                             name="cross-entropy", line=dict(color="#999999", dash="dash", width=2.5)))
+    traces = [go.Scatter(x=np.asarray(p_true, dtype=np.float32), y=np.asarray(curves["cross_entropy"], dtype=np.float32),
+                         mode="lines", name="cross-entropy", line=dict(color="#999999", dash="dash", width=2.5))]
     names = list(weights)
     colors = class_colors(len(names), names.index(positive) if positive in names else None)
     for name, color in zip(names, colors):
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=np.asarray(p_true, dtype=np.float32), y=np.asarray(curves[name], dtype=np.float32), mode="lines",
             name=f"focal, a {_label(name)} example (alpha {weights[name]:.2f})", line=dict(color=color, width=2.5)))
     if gamma == 0:
         subtitle = "gamma 0: no focusing; each class's cross-entropy is only scaled by its alpha"
     else:
         subtitle = f"gamma {gamma:.2f}: examples the network already gets right (right) count less"
-    _layout(fig, f"{_label(title)}<br><sup>{subtitle}</sup>", "Probability given to the true class", "Loss",
-            height=420, yaxis={"range": [0, 2.5]}, legend={"orientation": "v", "yanchor": "top", "y": -0.22, "x": 0.0},
-            margin={"t": 90, "b": 110 + 18 * len(names)})
-    return fig
+    return _figure(traces, f"{_label(title)}<br><sup>{subtitle}</sup>", "Probability given to the true class", "Loss",
+                   height=420, yaxis={"range": [0, 2.5]},
+                   legend={"orientation": "v", "yanchor": "top", "y": -0.22, "x": 0.0},
+                   margin={"t": 90, "b": 110 + 18 * len(names)})
 
 
 def make_reliability_figure(calibrations: Mapping[str, Calibration], *,
                             title: str = "Calibration (test split)") -> go.Figure:
     """Reliability diagram: mean predicted probability against the observed rate, one line per model."""
-    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated",
-                               line=dict(color="#999999", dash="dash", width=1)))
+    traces = [go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated",
+                         line=dict(color="#999999", dash="dash", width=1))]
     for i, (name, cal) in enumerate(calibrations.items()):
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=np.asarray(cal.mean_predicted, dtype=np.float32), y=np.asarray(cal.observed_rate, dtype=np.float32),
             mode="lines+markers", name=f"{_label(name)} (Brier {cal.brier:.3f})", line=dict(color=PALETTE[i % len(PALETTE)]),
         ))
-    _layout(fig, _label(title), "Mean predicted probability of the positive class", "Observed share of positives",
-            height=420, xaxis={"range": [0, 1]}, yaxis={"range": [0, 1.02]})
-    return fig
+    return _figure(traces, _label(title), "Mean predicted probability of the positive class",
+                   "Observed share of positives", height=420, xaxis={"range": [0, 1]}, yaxis={"range": [0, 1.02]})
 
 
 def _grid_shape(n: int, columns: int) -> tuple[int, int]:
@@ -663,17 +672,16 @@ def make_operating_points_figure(groups: Mapping[str, tuple[Sequence[float], Seq
                                  kind: str, title: str) -> go.Figure:
     """Many runs' operating points on one ROC (``kind="roc"``: FPR, TPR) or PR (``"pr"``: recall, precision)
     chart, one colour per group (a strategy); ``groups[name] = (x, y, hover names)``, every name shown as text."""
-    fig = go.Figure()
+    traces = []
     if kind == "roc":
-        fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", hoverinfo="skip",
+        traces.append(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", hoverinfo="skip",
                                  line=dict(color="#999999", dash="dash", width=1)))
     for i, (name, (x, y, hover)) in enumerate(groups.items()):
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float), mode="markers", name=_label(name),
             text=[_label(h) for h in hover], hovertemplate="%{text}<br>(%{x:.3f}, %{y:.3f})<extra>" + _label(name)
             + "</extra>", marker=dict(size=12, color=PALETTE[i % len(PALETTE)], line=dict(width=1, color="white"))))
     x_title, y_title = (("False positive rate", "True positive rate (recall)") if kind == "roc" else
                         ("Recall", "Precision"))
-    _layout(fig, _label(title), x_title, y_title, height=_curves_height(len(groups)), xaxis={"range": [-0.02, 1.02]},
-            yaxis={"range": [-0.02, 1.04]})
-    return fig
+    return _figure(traces, _label(title), x_title, y_title, height=_curves_height(len(groups)),
+                   xaxis={"range": [-0.02, 1.02]}, yaxis={"range": [-0.02, 1.04]})
