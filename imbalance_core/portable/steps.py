@@ -8,6 +8,7 @@ scikit-learn and imbalanced-learn only: no Imbalance Lab import, no messages for
 
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -126,8 +127,6 @@ def prior_bias(y: np.ndarray, n_classes: int) -> tuple[float, ...]:
 
 def metric_or_nan(fn, *args, **kwargs) -> float:
     """A metric, or NaN where it is undefined on these rows (e.g. a class missing)."""
-    import warnings
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -168,12 +167,19 @@ def metric_values(y_true: np.ndarray, proba: np.ndarray, *, positive_index: int 
         roc_auc = metric_or_nan(skm.roc_auc_score, y_true, proba, multi_class="ovr", average="macro", labels=labels)
         pr_auc = metric_or_nan(skm.average_precision_score, label_binarize(y_true, classes=labels), proba, average="macro")
         averaging = {"average": "macro"}
+    try:  # one call for the three (precision_score, recall_score and f1_score each make this same call)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            precision, recall, f1, _ = skm.precision_recall_fscore_support(y_true, y_pred, labels=labels,
+                                                                            zero_division=0, **averaging)
+    except ValueError:
+        precision = recall = f1 = float("nan")
     values = {
         "accuracy": metric_or_nan(skm.accuracy_score, y_true, y_pred),
         "balanced_accuracy": metric_or_nan(skm.balanced_accuracy_score, y_true, y_pred),
-        "precision": metric_or_nan(skm.precision_score, y_true, y_pred, labels=labels, zero_division=0, **averaging),
-        "recall": metric_or_nan(skm.recall_score, y_true, y_pred, labels=labels, zero_division=0, **averaging),
-        "f1": metric_or_nan(skm.f1_score, y_true, y_pred, labels=labels, zero_division=0, **averaging),
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
         "roc_auc": roc_auc,
         "pr_auc": pr_auc,
         "g_mean": metric_or_nan(geometric_mean_score, y_true, y_pred, labels=labels, average="multiclass"),

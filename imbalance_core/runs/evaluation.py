@@ -116,8 +116,13 @@ def evaluate(
             continue
         fpr, tpr, _ = skm.roc_curve(truth, proba[:, c])
         prec, rec, _ = skm.precision_recall_curve(truth, proba[:, c])
-        roc.append(Curve(classes[c], fpr, tpr, metric_or_nan(skm.roc_auc_score, truth, proba[:, c])))
-        pr.append(Curve(classes[c], rec, prec, metric_or_nan(skm.average_precision_score, truth, proba[:, c])))
+        if binary:  # the positive class's areas are the run's ROC AUC and PR AUC, computed just above
+            roc_auc, pr_auc = metrics["roc_auc"], metrics["pr_auc"]
+        else:
+            roc_auc = metric_or_nan(skm.roc_auc_score, truth, proba[:, c])
+            pr_auc = metric_or_nan(skm.average_precision_score, truth, proba[:, c])
+        roc.append(Curve(classes[c], fpr, tpr, roc_auc))
+        pr.append(Curve(classes[c], rec, prec, pr_auc))
     positive_rate = float(np.mean(y_true == positive_index)) if len(y_true) else float("nan")
     return Evaluation(metrics, per_class, confusion, roc, pr, y_pred, positive_rate, threshold, notes)
 
