@@ -38,7 +38,7 @@ from websockets.sync.client import connect  # noqa: E402
 
 from support.cluster import dask_cluster  # noqa: E402
 from support.postgres import postgres_server  # noqa: E402
-from support.processes import cpu_seconds, tree  # noqa: E402
+from support.processes import cpu_seconds, idle, tree  # noqa: E402
 from support.served import serve, stop  # noqa: E402
 
 KEPT = b"On the class board as"
@@ -101,14 +101,17 @@ PROFILE: Path | None = None  # --profile DIR: py-spy's collapsed stacks of the l
 
 
 def profile(pids: list[int], n: int) -> list[subprocess.Popen]:
-    """py-spy recording every web server and worker process (``py-spy record --format raw``) until stopped."""
+    """py-spy recording every web server (the thread holding the GIL) and worker process (``py-spy record --format
+    raw``) until stopped."""
     PROFILE.mkdir(parents=True, exist_ok=True)
     spies = []
     for server in pids:
         for i, pid in enumerate(tree(server)):
             role = "server" if i == 0 else f"worker{i}"
+            gil = ["--gil"] if role == "server" else []  # the web server's threads take turns: what holds the GIL
             spies.append(subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
-                                           "--output", str(PROFILE / f"{n}-{server}-{role}.txt"), "--nonblocking"],
+                                           "--output", str(PROFILE / f"{n}-{server}-{role}.txt"), "--nonblocking",
+                                           *gil],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     time.sleep(1.0)  # attached before the room starts
     return spies
@@ -151,10 +154,11 @@ def measure(name: str, urls: list[str], pids: list[int], store, lesson_id: str, 
             expected: dict[int, float]) -> None:
     print(f"\n== {name}")
     room(urls, lesson_id, 1, 0)  # warm: the workers compile the setup
-    time.sleep(3.1)  # one run per session every 3 s: the next rooms are new sessions anyway
+    idle(pids)  # the workers' background warm-up (a class's room shapes) is done: solo and rooms on a quiet machine
     solo = statistics.median(room(urls[:1], lesson_id, 1, i)[0][1] for i in range(3))
     print(f"solo run (median of 3): {solo:.2f} s")
     for n in sizes:
+        idle(pids)
         before = len(store.runs(lesson_id, include_hidden=True))
         cpu_before = cpu_split(pids)
         spies = profile(pids, n) if PROFILE and n == sizes[-1] else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["cpu_seconds", "rss_mb", "tree"]
+__all__ = ["cpu_seconds", "idle", "rss_mb", "tree"]
 
 
 def tree(pid: int) -> list[int]:
@@ -46,3 +46,23 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle(pids: list[int], *, window: float = 0.5, busy: float = 0.1, timeout: float = 180.0) -> bool:
+    """Wait until these processes and their descendants are idle: less than ``busy`` of a core over ``window``
+    seconds (a worker compiling in the background, a server still warming, have settled). Whether they did
+    within ``timeout``."""
+    import time
+
+    def used() -> float:
+        return sum(cpu_seconds(p) for root in pids for p in tree(root))
+
+    deadline = time.monotonic() + timeout
+    before = used()
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        now = used()
+        if now - before < busy * window:
+            return True
+        before = now
+    return False

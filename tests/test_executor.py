@@ -11,14 +11,16 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from imbalance_core import run_experiment
+from imbalance_core.compute.engines import Record
 from imbalance_core.compute.executor import Busy, DaskEngine, Executor, InProcessEngine, reset_executor, wait_all
-from imbalance_core.compute.jobs import Cancelled, TrainJob, attach, seed_jobs
+from imbalance_core.compute.jobs import Cancelled, RoomJob, TrainJob, attach, seed_jobs
 from imbalance_core.runs.compare import compare_strategies
 from imbalance_core.runs.evaluation import IMBALANCE_METRICS
 from imbalance_core.training.network import NetworkConfig
@@ -169,6 +171,68 @@ def test_a_room_trains_on_while_one_of_its_runs_is_stopped_and_ends_when_all_are
         time.sleep(0.05)
     assert room.state == "cancelled" and not executor._running, time.monotonic() - deadline
     executor.shutdown()
+
+
+def test_a_room_hands_each_run_over_as_soon_as_it_is_evaluated(moons):
+    """A class's room trains its runs together, then each student's result goes to the executor when that run is
+    evaluated, not when the last one is: the web server draws the first while the worker evaluates the rest."""
+    gate = GATES.setdefault("room-part", threading.Event())
+
+    @dataclass(frozen=True)
+    class GatedRoom(RoomJob):
+        def finish(self, trained, index):
+            if index > 0:  # the second run is evaluated only once the first has been handed over
+                assert gate.wait(120)
+            return super().finish(trained, index)
+
+    configs = tuple(tiny_config("smote", params={"k_neighbors": k}) for k in (3, 4, 5))
+    riders = [Record(id=f"run-{i}", job=TrainJob(c), session=f"student-{i}", data_key="moons", kind="lab")
+              for i, c in enumerate(configs)]
+    room = Record(id="room", job=GatedRoom(configs), session="", data_key="moons", kind="room", members=riders)
+    engine = InProcessEngine()
+    engine.put_data("moons", moons)
+    parts, first, ended = [], threading.Event(), threading.Event()
+
+    def on_part(record, index, outcome, error):
+        parts.append((index, outcome, error))
+        first.set()
+
+    engine.launch(room, lambda record, outcome, error: ended.set(), on_part)
+    assert first.wait(300) and not ended.is_set()
+    assert [index for index, _, _ in parts] == [0]  # handed over while the others wait to be evaluated
+    gate.set()
+    assert ended.wait(300)
+    assert [index for index, _, _ in parts] == [0, 1, 2]
+    for (index, outcome, error), config in zip(parts, configs):
+        assert error is None
+        np.testing.assert_array_equal(attach(outcome, moons).proba_test, run_experiment(moons, config).proba_test)
+
+
+def test_a_run_waits_for_others_of_its_class_only_while_they_keep_arriving():
+    """The gathering rule: a run that could ride with other sessions' runs (same data, split, seed and network)
+    waits while such runs keep arriving (the last less than GATHER_QUIET ago), never longer than GATHER_MAX; a
+    run with nothing like it queued or training, or only its own session's, leaves at once."""
+    from imbalance_core.compute.executor import GATHER_MAX, GATHER_QUIET
+
+    executor = Executor(InProcessEngine(slots=2))  # not started: the rule alone, on records placed by hand
+
+    def run(session: str, at: float, seed: int = 0) -> Record:
+        config = tiny_config("smote") if seed == 0 else replace(tiny_config("smote"), seed=seed)
+        return Record(id=session, job=TrainJob(config), session=session, data_key="moons", kind="lab", submitted=at)
+
+    alone = run("a", 100.0)
+    executor._queue = [alone]
+    assert executor._gathering(alone, 100.0) == 0  # nothing like it: it leaves at once
+    executor._queue = [alone, run("a", 100.01), run("b", 100.01, seed=9), Record(
+        id="hold", job=Hold("x"), session="c", data_key="moons", kind="Hold", submitted=100.01)]
+    assert executor._gathering(alone, 100.02) == 0  # its own session's, another seed's, another kind's: not alike
+    executor._running = [run("b", 99.0)]  # another student's run like it trains: the class is arriving
+    assert executor._gathering(alone, 100.0) == pytest.approx(GATHER_QUIET)
+    executor._queue.append(run("c", 100.05))
+    assert executor._gathering(alone, 100.06) == pytest.approx(GATHER_QUIET - 0.01)  # waits on for the newcomer
+    executor._queue.append(run("d", 100.0 + GATHER_MAX - 0.01))
+    assert executor._gathering(alone, 100.0 + GATHER_MAX - 0.01) == pytest.approx(0.01)  # never past GATHER_MAX
+    assert executor._gathering(alone, 100.0 + GATHER_MAX + 0.5) == 0
 
 
 def test_a_new_run_of_the_same_kind_stops_the_running_one():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from typing import TYPE_CHECKING, Any, Callable
 
 import streamlit as st
@@ -116,7 +115,7 @@ def wait(handle: Handle, *, on_queue: Callable[[str], None], on_progress: Callab
             if progress is not None and progress.epoch != last_epoch:
                 on_progress(progress)
                 last_epoch = progress.epoch
-            time.sleep(poll)
+            handle.wait(poll)  # back at once when it ends
             _yield_point()
         return handle.result()
     except ScriptControlException:  # a rerun or a stop of the script run

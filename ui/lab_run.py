@@ -218,6 +218,8 @@ class LiveView:
         gap = max(self.CHART_EVERY, self.SLOWING * (now - self._started))
         if progress.epoch == progress.epochs or now - self._started < self.CHARTS_AFTER or now - self._drawn < gap:
             return  # done (the result's charts replace the live ones at once), just started, or drawn lately
+        if not progress.history and progress.boundary is None:
+            return  # a run trained in a room reports its epochs only: no chart to draw (the data stays shown)
         self._drawn = now
         figures = live_figures(progress)
         # no keys: each redraw replaces the chart in place (the figures differ, so no duplicate ids)

@@ -66,15 +66,27 @@ def open_lesson(asked: LabSetup) -> LabSetup | None:
     """The lesson a link names, made this session's lesson; returns the setup it allows from the link's (None, and
     the reason kept for :func:`banner`, when it cannot be opened)."""
     try:
-        store = _store()
-        lesson = store.lesson(asked.lesson)
-        spec = store.lesson_data(lesson)
+        from imbalance_core.lessons.store import database_url
+
+        lesson, spec = _lesson_and_data(database_url(), asked.lesson)
     except UserError as exc:
         st.session_state[LESSON.problem] = str(exc)
         st.session_state.pop(LESSON.active, None)
         return None
     st.session_state[LESSON.active] = ActiveLesson(lesson, spec)
     return allowed_setup(lesson, spec, asked)
+
+
+@st.cache_resource(ttl=60, show_spinner=False, max_entries=64)
+def _lesson_and_data(database: str, lesson_id: str) -> tuple[Lesson, DataSpec]:
+    """A lesson and its data, read from the database at most once a minute per server however many students open
+    its link at once (shared, read-only: what a lesson trains never changes; whether it is still open is read
+    apart, by :func:`_is_open`). A lesson that cannot be read raises, and is asked again next time."""
+    from imbalance_core.lessons.store import open_store
+
+    store = open_store(database)
+    lesson = store.lesson(lesson_id)
+    return lesson, store.lesson_data(lesson)
 
 
 def allowed_setup(lesson: Lesson, spec: DataSpec, asked: LabSetup) -> LabSetup:

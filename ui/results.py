@@ -8,6 +8,7 @@ import threading
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from imbalance_core import METRIC_LABELS, THRESHOLD
@@ -46,8 +47,9 @@ def presentation_style() -> None:
 
 
 def sized(fig, present: bool):
-    """Figures for a room: taller, with larger text."""
+    """Figures for a room: taller, with larger text (a copy: a figure may be shared between sessions)."""
     if present:
+        fig = go.Figure(fig)
         fig.update_layout(height=int((fig.layout.height or 450) * 1.3), font=dict(size=18),
                           legend=dict(font=dict(size=17)))
         fig.update_xaxes(tickfont=dict(size=16), title_font=dict(size=18))

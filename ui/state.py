@@ -83,7 +83,7 @@ def active_dataset(spec: DataSpec | None = None) -> tuple[DataSpec, Dataset]:
         st.stop()
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)  # one figure shared by every session: never changed in place
 def _data_figure(identity: str, seed: int, test_size: float, _dataset: Dataset):
     from imbalance_core.outputs.figures import data_figure
 

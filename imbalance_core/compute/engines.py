@@ -2,26 +2,31 @@
 
 An engine takes :class:`Record` s from the executor (:mod:`imbalance_core.compute.executor`), sends each
 job and its data where it runs, relays its progress and stop requests through a channel, and calls back
-when it ends. The executor chooses the engine by configuration; nothing that submits a job knows which.
+when it ends (a room: when each of its runs is evaluated, then when the room ends). The executor chooses the
+engine by configuration; nothing that submits a job knows which.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from ..runs.progress import Progress
-from .jobs import Job, execute
+from .jobs import Job, RoomJob, execute, guarded
+from .warmup import FIRST, MORE
 
-__all__ = ["DaskEngine", "InProcessEngine", "Record", "run_on_worker"]
+__all__ = ["DaskEngine", "InProcessEngine", "Record", "finish_room_run", "run_on_worker", "train_room_on_worker"]
 
 ROOT = Path(__file__).resolve().parents[2]
+PROGRESS_EVERY = 0.2  # s: a running job's progress is read from the scheduler at most this often
 
 
 @dataclass(eq=False)
@@ -41,6 +46,11 @@ class Record:
     members: list[Record] | None = None  # a room: the runs it trains together (this record is their group)
     group: Record | None = None  # a run trained within a room: that room's record, and its place in it
     index: int = 0
+    submitted: float = field(default_factory=time.monotonic)
+
+
+Finished = Callable[[Record, Any, "BaseException | None"], None]  # a job ended: its outcome, or its error
+Part = Callable[[Record, int, Any, "BaseException | None"], None]  # one run of a room ended: its index, outcome, error
 
 
 class _LocalChannel:
@@ -78,12 +88,26 @@ class InProcessEngine:
     def drop_data(self, key: str) -> None:
         self._data.pop(key, None)
 
-    def launch(self, record: Record, on_finish: Callable[[Record, Any, BaseException | None], None]) -> None:
+    def launch(self, record: Record, on_finish: Finished, on_part: Part) -> None:
         channel = _LocalChannel()
         record.task = channel
         dataset = self._data.get(record.data_key) if record.data_key else None
 
         def work() -> None:
+            if record.members is not None:  # a room: each run's result as soon as it is evaluated
+                try:
+                    trained = guarded(record.job.train, dataset, channel)
+                except BaseException as exc:  # noqa: BLE001 - handed to every run in the room
+                    on_finish(record, None, exc)
+                    return
+                for index in range(len(record.members)):
+                    try:
+                        outcome, error = guarded(record.job.finish, trained, index), None
+                    except BaseException as exc:  # noqa: BLE001 - handed to this run's session
+                        outcome, error = None, exc
+                    on_part(record, index, outcome, error)
+                on_finish(record, None, None)
+                return
             try:
                 outcome, error = execute(record.job, dataset, channel), None
             except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the job
@@ -131,6 +155,16 @@ def run_on_worker(job: Job, dataset: Any, job_id: str) -> Any:
     return execute(job, dataset, _DaskChannel(job_id))
 
 
+def train_room_on_worker(job: RoomJob, dataset: Any, job_id: str) -> Any:
+    """What a Dask worker runs to train a room's runs together (kept there for :func:`finish_room_run`)."""
+    return guarded(job.train, dataset, _DaskChannel(job_id))
+
+
+def finish_room_run(job: RoomJob, trained: Any, index: int) -> Any:
+    """What a Dask worker runs to evaluate one run of a trained room."""
+    return guarded(job.finish, trained, index)
+
+
 class DaskEngine:
     """Jobs on Dask workers: an existing cluster (``address``), or an embedded one on 127.0.0.1: one
     worker process with ``threads`` threads (default: one per core)."""
@@ -146,6 +180,8 @@ class DaskEngine:
         self._data: dict[str, Any] = {}
         self._nthreads = 0
         self._lock = threading.Lock()
+        self._progress: dict[str, tuple[float, Progress | None]] = {}  # job id -> (when read, what it said)
+        self._warming: list = []  # the background warm-up's futures (held, or Dask would drop the tasks)
 
     def start(self) -> None:
         """Connect, or start the embedded scheduler and workers; warm the workers (blocking: call in a thread)."""
@@ -160,12 +196,14 @@ class DaskEngine:
                 self.client = Client(self._cluster, set_as_default=False)
                 self._processes.append(self._spawn_worker())
                 self.client.wait_for_workers(1, timeout=120)
-                self._warm()
+                self.client.gather(self._warm(FIRST))
             self._refresh_slots()
         except BaseException as exc:  # noqa: BLE001 - reported to every job that waits
             self.failed = exc
         finally:
             self.ready.set()
+        if self._cluster is not None and self.failed is None:
+            self._warming = self._warm(MORE)  # the setups a first Train does not need, while jobs already run
 
     def _spawn_worker(self) -> subprocess.Popen:
         # MALLOC_TRIM_THRESHOLD_ as Dask's nanny sets it for its workers: freed memory goes back to the system
@@ -178,15 +216,15 @@ class DaskEngine:
              "--nworkers", "1", "--no-nanny", "--no-dashboard", "--death-timeout", "30", "--name", "lab"],
             cwd=str(ROOT), env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def _warm(self) -> None:
-        """Every worker imports TensorFlow and compiles the default setups before the first job."""
+    def _warm(self, stage: str) -> list:
+        """Every worker imports TensorFlow and compiles the default setups (:mod:`.warmup`): the futures."""
         from .warmup import (
             prepare_kernel,  # sent to the workers by reference; it imports TensorFlow there
         )
 
         workers = list(self.client.scheduler_info()["workers"])
-        futures = [self.client.submit(prepare_kernel, workers=[w], pure=False, key=f"warm-up-{w}") for w in workers]
-        self.client.gather(futures)
+        return [self.client.submit(prepare_kernel, stage, workers=[w], pure=False, key=f"warm-up-{stage}-{w}")
+                for w in workers]
 
     def _refresh_slots(self) -> None:
         info = self.client.scheduler_info()["workers"]
@@ -206,12 +244,15 @@ class DaskEngine:
         with self._lock:
             self._data.pop(key, None)  # Dask frees the data once no future holds it
 
-    def launch(self, record: Record, on_finish: Callable[[Record, Any, BaseException | None], None]) -> None:
+    def launch(self, record: Record, on_finish: Finished, on_part: Part) -> None:
         from distributed import Variable
 
         data = self._data.get(record.data_key) if record.data_key else None
         Variable(f"{record.id}/progress", client=self.client).set(b"")  # set before reading: a read never waits
         Variable(f"{record.id}/stop", client=self.client).set(False)
+        if record.members is not None:
+            self._launch_room(record, data, on_finish, on_part)
+            return
         future = self.client.submit(run_on_worker, record.job, data, record.id, key=f"imbalance-lab-{record.id}",
                                     pure=False)
         record.task = future
@@ -225,14 +266,53 @@ class DaskEngine:
 
         future.add_done_callback(done)
 
+    def _launch_room(self, record: Record, data: Any, on_finish: Finished, on_part: Part) -> None:
+        """A room as a task that trains its runs together and one task per run that evaluates it there (where the
+        trained room stays): each session's result comes back as soon as its run is evaluated, and the web server
+        draws the first while the worker evaluates the others."""
+        trained = self.client.submit(train_room_on_worker, record.job, data, record.id,
+                                     key=f"imbalance-lab-{record.id}", pure=False)
+        parts = [self.client.submit(finish_room_run, record.job, trained, index, pure=False,
+                                    key=f"imbalance-lab-{record.id}-{index}") for index in range(len(record.members))]
+        record.task = parts
+        left, lock = [len(parts)], threading.Lock()
+
+        def done(index: int, f) -> None:
+            try:
+                outcome, error = f.result(), None
+            except BaseException as exc:  # noqa: BLE001 - training failed or stopped: every run says so
+                outcome, error = None, exc
+            on_part(record, index, outcome, error)
+            with lock:
+                left[0] -= 1
+                last = left[0] == 0
+            if last:  # the trained room is released on the worker; a failure to train is the room's too
+                failed = trained.exception() if trained.status == "error" else None
+                record.task = None
+                trained.release()
+                on_finish(record, None, failed)
+
+        for index, part in enumerate(parts):
+            part.add_done_callback(functools.partial(done, index))
+
     def progress(self, record: Record) -> Progress | None:
+        """The job's latest progress, read from the scheduler at most every :data:`PROGRESS_EVERY` seconds
+        (a class's thirty sessions follow one room: one read serves them all)."""
         from distributed import Variable
 
+        now = time.monotonic()
+        with self._lock:
+            seen = self._progress.get(record.id)
+        if seen is not None and now - seen[0] < PROGRESS_EVERY:
+            return seen[1]
         try:
             raw = Variable(f"{record.id}/progress", client=self.client).get(timeout=1)
         except Exception:  # noqa: BLE001 - the job just ended and its variables are gone
             return None
-        return pickle.loads(raw) if raw else None
+        progress = pickle.loads(raw) if raw else None
+        with self._lock:
+            self._progress[record.id] = (now, progress)
+        return progress
 
     def request_stop(self, record: Record) -> None:
         from distributed import Variable
@@ -242,6 +322,9 @@ class DaskEngine:
     def forget(self, record: Record) -> None:
         """Drop the job's variables on the scheduler."""
         from distributed import Variable
+
+        with self._lock:
+            self._progress.pop(record.id, None)
 
         for name in ("progress", "stop"):
             try:

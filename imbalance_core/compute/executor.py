@@ -20,7 +20,10 @@ seeds); every job can say how many runs are ahead of it; queued jobs are capped 
 all. Lab runs of different sessions that wait at the same time and share their data, split, seed and
 network (a class on one lesson) leave together as one *room* (:class:`~imbalance_core.compute.jobs.RoomJob`,
 one kernel group of up to :data:`ROOM_LIMIT` runs, each equal to the run alone): a class costs the workers
-about what a few runs cost, not thirty. A job reports progress and honours a stop request between compiled calls; stopping, a newer job
+about what a few runs cost, not thirty. A class's runs reach the server over a few tenths of a second (each
+session's page runs up to its Train first), so while such runs keep arriving, one that could ride with them
+waits for them (:data:`GATHER_QUIET`, at most :data:`GATHER_MAX`); a run with nothing like it on the workers or
+in the queue leaves at once. A job reports progress and honours a stop request between compiled calls; stopping, a newer job
 of the same kind, or the session's end cancel it on the worker. A session's data goes to the workers
 once (keyed by its content) and is released when the session ends.
 """
@@ -39,13 +42,14 @@ from typing import Any, Callable
 from ..errors import UserError
 from ..runs.progress import Progress
 from .engines import DaskEngine, InProcessEngine, Record
-from .jobs import Cancelled, Job, RoomJob
+from .jobs import ROOM_LIMIT, Cancelled, Job, JobFailed, RoomJob
 
 __all__ = ["Busy", "Cancelled", "DASK_ENV", "ENGINE_ENV", "Executor", "Handle", "get_executor", "reset_executor",
            "wait_all"]
 
 _LOG = logging.getLogger("imbalance_core.executor")
-ROOM_LIMIT = 32  # runs trained together at most (one kernel group)
+GATHER_QUIET = 0.06  # s: a run that could ride with others waits while such runs keep arriving this close together
+GATHER_MAX = 0.3  # s: ... but never longer than this after it arrived
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"
 ENGINE_ENV = "IMBALANCE_LAB_ENGINE"
 
@@ -66,6 +70,10 @@ class Handle:
 
     def done(self) -> bool:
         return self._record.finished.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the job ends, at most ``timeout`` seconds; whether it has."""
+        return self._record.finished.wait(timeout)
 
     def ahead(self) -> int | None:
         """How many queued runs will start before this one (None once it runs)."""
@@ -123,6 +131,7 @@ class Executor:
         self._ids = itertools.count(1)
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._wake = float("inf")  # when a run held for others to ride with it is due (monotonic)
 
     # ----- lifecycle
 
@@ -251,7 +260,7 @@ class Executor:
             if record in self._running:
                 self._running.remove(record)
             if record.members is not None:
-                self._finish_room_locked(record, outcome, error)
+                self._finish_room_locked(record, error)
             elif record.state == "cancelling" or isinstance(error, Cancelled):
                 self._settle(record, None, Cancelled("stopped"), "cancelled")
             else:
@@ -264,20 +273,30 @@ class Executor:
         if forget is not None:
             forget(record)
 
-    def _finish_room_locked(self, room: Record, outcome: Any, error: BaseException | None) -> None:
-        """A room ended: each run still in it gets its own result (or the room's error)."""
+    def _part(self, room: Record, index: int, outcome: Any, error: BaseException | None) -> None:
+        """The engine says one run of a room is evaluated (any thread): its session gets it now."""
+        with self._cond:
+            self._settle_rider_locked(room, room.members[index], outcome, error)
+            self._cond.notify_all()
+
+    def _settle_rider_locked(self, room: Record, member: Record, outcome: Any, error: BaseException | None) -> None:
+        if member not in self._riding:
+            return  # cancelled while the room trained, or already given its result
+        self._riding.remove(member)
+        if room.state == "cancelling" or isinstance(error, Cancelled):
+            self._settle(member, None, Cancelled("stopped"), "cancelled")
+        elif error is not None:
+            self._settle(member, None, error, "failed")
+        elif isinstance(outcome, BaseException):  # this run's own settings could not be used
+            self._settle(member, None, outcome, "failed")
+        else:
+            self._settle(member, outcome, None, "done")
+
+    def _finish_room_locked(self, room: Record, error: BaseException | None) -> None:
+        """A room ended: its runs were given their results as each was evaluated (:meth:`_part`); one still
+        waiting gets the room's error (training failed or stopped)."""
         for member in room.members:
-            if member not in self._riding:
-                continue  # cancelled while the room trained
-            self._riding.remove(member)
-            if room.state == "cancelling" or isinstance(error, Cancelled):
-                self._settle(member, None, Cancelled("stopped"), "cancelled")
-            elif error is not None:
-                self._settle(member, None, error, "failed")
-            elif isinstance(outcome[member.index], BaseException):  # this run's own settings could not be used
-                self._settle(member, None, outcome[member.index], "failed")
-            else:
-                self._settle(member, outcome[member.index], None, "done")
+            self._settle_rider_locked(room, member, None, error or JobFailed(f"Room {room.id} ended without this run."))
         if error is not None and not isinstance(error, (UserError, Cancelled)):
             _LOG.error("room %s failed: %s", room.id, getattr(error, "details", "") or error)
         stopped = room.state == "cancelling" or isinstance(error, Cancelled)
@@ -308,6 +327,24 @@ class Executor:
             self._riding.append(rider)
         return room
 
+    def _gathering(self, record: Record, now: float) -> float:
+        """How much longer ``record`` waits for other sessions' runs that can ride with it: while such runs keep
+        arriving (the last less than :data:`GATHER_QUIET` ago) and it has waited less than :data:`GATHER_MAX`;
+        0 when nothing like it is waiting or running (a run alone never waits)."""
+        key = getattr(record.job, "room_key", None)
+        if key is None:
+            return 0.0
+
+        def alike(other: Record) -> bool:
+            return (other.session != record.session and other.data_key == record.data_key
+                    and getattr(other.job, "room_key", None) == key)
+
+        arrivals = [r.submitted for r in self._queue if alike(r)]
+        if not arrivals and not any(alike(r) for r in self._running + self._riding):
+            return 0.0
+        last = max(arrivals + [record.submitted])
+        return max(0.0, min(last + GATHER_QUIET, record.submitted + GATHER_MAX) - now)
+
     def _running_for(self, session: str) -> int:
         return sum(r.session == session for r in self._running) + sum(r.session == session for r in self._riding)
 
@@ -331,6 +368,7 @@ class Executor:
                              "failed")
             return
         free = self.engine.slots() - len(self._running)
+        now = time.monotonic()
         for record in list(self._queue):
             if free <= 0:
                 break
@@ -338,6 +376,10 @@ class Executor:
                 continue  # gone into an earlier record's room
             if self._running_for(record.session) >= self._share(record.session):
                 continue
+            hold = self._gathering(record, now)
+            if hold > 0:  # nothing behind it overtakes it meanwhile: first come, first served
+                self._wake = min(self._wake, now + hold)
+                break
             self._queue.remove(record)
             launched = self._room_for(record)
             self._running.append(launched)
@@ -347,11 +389,11 @@ class Executor:
                 if record.data_key and record.data_key not in self._on_engine:
                     self.engine.put_data(record.data_key, self._datasets[record.data_key])
                     self._on_engine.add(record.data_key)
-                self.engine.launch(launched, self._finish)
+                self.engine.launch(launched, self._finish, self._part)
             except BaseException as exc:  # noqa: BLE001 - the job fails, the executor goes on
                 self._running.remove(launched)
                 if launched.members is not None:
-                    self._finish_room_locked(launched, None, exc)
+                    self._finish_room_locked(launched, exc)
                 else:
                     self._settle(record, None, exc, "failed")
 
@@ -371,6 +413,7 @@ class Executor:
             with self._cond:
                 if self._stopping:
                     return
+                self._wake = float("inf")
                 self._dispatch_locked()
                 if time.monotonic() - last_check > 1.0:
                     last_check = time.monotonic()
@@ -378,7 +421,7 @@ class Executor:
                         self._check_sessions_locked()
                     except Exception:  # noqa: BLE001 - a liveness check must not stop the executor
                         pass
-                self._cond.wait(timeout=0.5)
+                self._cond.wait(timeout=min(0.5, max(0.001, self._wake - time.monotonic())))
 
 
 def wait_all(handles: list[Handle], *, on_done: Callable[[int, Any], None],

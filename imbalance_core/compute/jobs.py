@@ -15,7 +15,7 @@ results), never what trains it: ``run`` imports that when it runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from ..data.dataset import Dataset
 from ..errors import UserError
@@ -25,7 +25,9 @@ from ..runs.progress import Progress
 from ..runs.result import ExperimentResult
 
 __all__ = ["Cancelled", "Channel", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob", "RoomJob", "RowsJob",
-           "TrainJob", "attach", "execute", "seed_jobs"]
+           "ROOM_LIMIT", "TrainJob", "attach", "execute", "guarded", "seed_jobs"]
+
+ROOM_LIMIT = 32  # a room's runs at most (one kernel group)
 
 
 class Cancelled(Exception):
@@ -111,24 +113,44 @@ class RoomJob:
 
     def run(self, dataset: Dataset, channel: Channel) -> list[ExperimentResult | UserError]:
         """One result per run; a run whose settings cannot be used gets its own error (the others train on)."""
-        from ..runs.compare import train_together
+        trained = self.train(dataset, channel)
+        return [self.finish(trained, index) for index in range(len(self.configs))]
+
+    def train(self, dataset: Dataset, channel: Channel) -> Any:
+        """The runs trained together, each not yet evaluated (what :meth:`finish` takes, one run at a time: an
+        engine hands each student's result back as soon as it is ready). If one run's settings cannot be used,
+        nothing is trained here: :meth:`finish` trains each run alone, so only that one fails."""
+        from ..runs.compare import TrainedTogether
 
         try:
-            results: list = train_together(dataset, self.configs, on_progress=channel.report,
-                                           should_stop=channel.should_stop)
-        except UserError:  # one run's settings: each trains alone, and only that one fails
-            results = [self._alone(dataset, config, channel) for config in self.configs]
-        return [r if isinstance(r, UserError) else _detached(r, views=self.views) for r in results]
+            return TrainedTogether.train(dataset, self.configs, on_progress=channel.report,
+                                         should_stop=channel.should_stop, power_of_two=True)
+        except UserError:
+            return _Alone(dataset)
+
+    def finish(self, trained: Any, index: int) -> ExperimentResult | UserError:
+        """Run ``index``'s result, ready to send back (or the error its own settings gave)."""
+        if isinstance(trained, _Alone):
+            result = self._alone(trained.dataset, self.configs[index])
+            return result if isinstance(result, UserError) else _detached(result, views=self.views)
+        return _detached(trained.result(index), views=self.views)
 
     @staticmethod
-    def _alone(dataset: Dataset, config: ExperimentConfig, channel: Channel) -> ExperimentResult | UserError:
+    def _alone(dataset: Dataset, config: ExperimentConfig) -> ExperimentResult | UserError:
         from ..runs.experiment import run_experiment
 
         try:
-            return run_experiment(dataset, config, should_stop=channel.should_stop)
+            return run_experiment(dataset, config)
         except UserError as exc:
             exc.__cause__ = exc.__context__ = None
             return exc.with_traceback(None)
+
+
+@dataclass(frozen=True)
+class _Alone:
+    """A room whose runs could not train together: each trains alone when it is finished."""
+
+    dataset: Dataset
 
 
 @dataclass(frozen=True)
@@ -204,8 +226,13 @@ def execute(job: Job, dataset: Dataset | None, channel: Channel) -> Any:
     Raises the user's errors as they are (``UserError``: a message for the user), ``Cancelled`` when
     the channel asked to stop, and ``JobFailed`` for anything else.
     """
+    return guarded(job.run, dataset, channel)
+
+
+def guarded(work: Callable[..., Any], *args: Any) -> Any:
+    """``work(*args)``, with what it raises made fit to cross a process (see :func:`execute`)."""
     try:
-        return job.run(dataset, channel)
+        return work(*args)
     except UserError as exc:
         error: BaseException = exc
     except Exception as exc:

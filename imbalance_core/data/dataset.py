@@ -12,6 +12,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ..portable.steps import MAX_CATEGORY_LEVELS, is_numeric
+
 __all__ = ["Dataset", "count_classes"]
 
 
@@ -65,6 +67,15 @@ class Dataset:
         codes = pd.Categorical(self.labels, categories=self.classes).codes.astype(np.int64)
         codes.setflags(write=False)
         return codes
+
+    @cached_property
+    def encoded_width(self) -> int:
+        """Columns after preprocessing: one per number, up to ``MAX_CATEGORY_LEVELS`` per text column."""
+        width = 0
+        for column in self.features.columns:
+            series = self.features[column]
+            width += 1 if is_numeric(series) else min(int(series.nunique(dropna=True)), MAX_CATEGORY_LEVELS)
+        return max(1, width)
 
     @property
     def is_binary(self) -> bool:

@@ -562,11 +562,23 @@ def _focal_settings(network: Network, members: Sequence[Member]) -> Losses:
     return Losses(np.ones((len(members), k), np.float32), is_focal, gamma, alpha)
 
 
+def group_slots(members: int, *, power_of_two: bool = False) -> int:
+    """How many members a group of ``members`` trains as (the others rest): XLA compiles the training step once
+    per slot count (about half a second each), so there are few: 2 (XLA compiles a lone member differently, to
+    the last bit, and a network's numbers must not depend on whether it trained alone), then a multiple of 4
+    (a comparison's strategies), or with ``power_of_two`` 4, 8, 16, 32 ... (a class's runs trained together come
+    in any number: these few shapes are compiled on the workers ahead of them)."""
+    if members <= 2:
+        return 2
+    if power_of_two:
+        return 1 << (members - 1).bit_length()
+    return -(-members // 4) * 4
+
+
 @dataclass(frozen=True)
 class _Group:
-    """Members trained together, as the compiled loop takes them: padded with resting members (no rows) to 2 or a
-    multiple of 4, so a few XLA compilations serve every group size (at least 2: XLA compiles a lone member
-    differently, to the last bit, and a network's numbers must not depend on whether it trained alone)."""
+    """Members trained together, as the compiled loop takes them: padded with resting members (no rows) to
+    :func:`group_slots`, so a few XLA compilations serve every group size."""
 
     members: tuple
     real: int
@@ -575,9 +587,10 @@ class _Group:
     validation: Validation
 
     @classmethod
-    def of(cls, network: Network, X_pool, y_pool, members: Sequence[Member], X_val, y_val) -> _Group:
+    def of(cls, network: Network, X_pool, y_pool, members: Sequence[Member], X_val, y_val, *,
+           power_of_two: bool = False) -> _Group:
         real = len(members)
-        slots = 2 if real <= 2 else -(-real // 4) * 4
+        slots = group_slots(real, power_of_two=power_of_two)
         members = tuple(members) + (Member(rows=np.arange(0), seed=members[0].seed),) * (slots - real)
         width = max(1, max(len(m.rows) for m in members))
         positions = np.zeros((len(members), width), np.int32)
@@ -634,8 +647,10 @@ def train(
     on_progress: Callable[[Checkpoint], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     interval: float = 0.4,
+    power_of_two: bool = False,
 ) -> Trained:
-    """Train every member (same network shape) together; return their weights and history.
+    """Train every member (same network shape) together; return their weights and history (``power_of_two``: see
+    :func:`group_slots`).
 
     Whole epochs run per compiled call; between calls ``on_progress`` is called (at most every
     ``interval`` seconds, and after the last epoch) and ``should_stop`` is asked (``Stopped`` is raised
@@ -649,7 +664,7 @@ def train(
     start = time.perf_counter()
     if not members:
         raise ValueError("no members to train")
-    group = _Group.of(network, X_pool, y_pool, members, X_val, y_val)
+    group = _Group.of(network, X_pool, y_pool, members, X_val, y_val, power_of_two=power_of_two)
     run = _epochs_function(_shape(network, group.focal))
     state = group.initial_state(network)
     history = [{name: [] for name in History._fields} for _ in group.members]

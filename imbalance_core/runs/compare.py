@@ -8,7 +8,7 @@ a strategy's numbers here equal the lab's for the same setup.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,8 +24,13 @@ from .experiment import finish, plan_run, prepare_run, train_plans
 from .progress import Progress
 from .result import ExperimentResult
 
-__all__ = ["FIRST_SEED", "REPEATS", "Comparison", "compare_seed", "compare_strategies", "seed_configs",
-           "train_together"]
+if TYPE_CHECKING:
+    from ..data.preprocessing import PreparedData
+    from ..portable.kernel import Network
+    from .experiment import Plan
+
+__all__ = ["FIRST_SEED", "REPEATS", "Comparison", "TrainedTogether", "compare_seed", "compare_strategies",
+           "seed_configs", "train_together"]
 
 # how many seeds a comparison trains each strategy with (the compare page, its links, the CLI's --seeds)
 REPEATS = Param("repeats", "int", 1, "Seeds per strategy", "More seeds show how much of a difference is luck.",
@@ -213,18 +218,44 @@ def train_together(
     """Several runs that share a split, a seed and a network (one :attr:`~ExperimentConfig.group_key`), trained as
     one kernel group: one result per config, in order, each equal to the run alone (a comparison's strategies, or
     a class's runs that reach the workers together)."""
-    if len({c.group_key for c in configs}) != 1:
-        raise ValueError("runs trained together share their split, seed and network")
-    prepared = prepare_run(dataset, configs[0])
-    plans = [plan_run(dataset, prepared, config) for config in configs]
-    network = configs[0].network.kernel_network(prepared.n_features, len(dataset.classes))
-    report = None
-    if on_progress is not None:
-        def report(checkpoint) -> None:
-            on_progress(Progress(checkpoint.epoch, checkpoint.epochs, len(configs), []))
-    trained = train_plans(network, prepared, plans, on_progress=report, should_stop=should_stop)
-    return [finish(dataset, prepared, plan_, network, weights, history, seconds)
-            for plan_, (weights, history, seconds) in zip(plans, trained)]
+    together = TrainedTogether.train(dataset, configs, on_progress=on_progress, should_stop=should_stop)
+    return [together.result(i) for i in range(len(configs))]
+
+
+@dataclass
+class TrainedTogether:
+    """Runs trained as one kernel group, each not yet evaluated: :meth:`result` evaluates one of them (a class's
+    room hands each student's result back as soon as it is evaluated, not when the last one is)."""
+
+    dataset: Dataset
+    prepared: PreparedData
+    plans: list[Plan]
+    network: Network
+    trained: list[tuple[list[list[np.ndarray]], list[dict[str, list[float]]], float]]  # per run, as train_plans
+
+    @classmethod
+    def train(cls, dataset: Dataset, configs: Sequence[ExperimentConfig], *,
+              on_progress: Callable[[Progress], None] | None = None,
+              should_stop: Callable[[], bool] | None = None, power_of_two: bool = False) -> TrainedTogether:
+        """Train ``configs`` as one kernel group (``power_of_two``: its size in the kernel, see
+        :func:`~imbalance_core.portable.kernel.group_slots`)."""
+        if len({c.group_key for c in configs}) != 1:
+            raise ValueError("runs trained together share their split, seed and network")
+        prepared = prepare_run(dataset, configs[0])
+        plans = [plan_run(dataset, prepared, config) for config in configs]
+        network = configs[0].network.kernel_network(prepared.n_features, len(dataset.classes))
+        report = None
+        if on_progress is not None:
+            def report(checkpoint) -> None:
+                on_progress(Progress(checkpoint.epoch, checkpoint.epochs, len(configs), []))
+        trained = train_plans(network, prepared, plans, on_progress=report, should_stop=should_stop,
+                              power_of_two=power_of_two)
+        return cls(dataset, prepared, plans, network, trained)
+
+    def result(self, index: int) -> ExperimentResult:
+        """The ``index``-th run's result, evaluated on the untouched test split."""
+        weights, history, seconds = self.trained[index]
+        return finish(self.dataset, self.prepared, self.plans[index], self.network, weights, history, seconds)
 
 
 def compare_strategies(dataset: Dataset, strategies: Sequence[str], base: ExperimentConfig, *,

@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 
 from ..data.dataset import Dataset
-from ..portable.steps import MAX_CATEGORY_LEVELS, is_numeric
 from ..training.strategies import get_strategy
 from .config import ExperimentConfig
 
@@ -68,18 +67,6 @@ class RunCost:
         return max(self.steps / budget.steps, self.operations / budget.operations)
 
 
-def _input_width(dataset: Dataset) -> int:
-    """Columns after preprocessing: one per number, up to ``MAX_CATEGORY_LEVELS`` per text column."""
-    width = 0
-    for column in dataset.features.columns:
-        series = dataset.features[column]
-        if is_numeric(series):
-            width += 1
-        else:
-            width += min(int(series.nunique(dropna=True)), MAX_CATEGORY_LEVELS)
-    return max(1, width)
-
-
 def estimate_cost(dataset: Dataset, config: ExperimentConfig) -> RunCost:
     """The training work ``run_experiment(dataset, config)`` would do, estimated from class counts.
 
@@ -96,7 +83,7 @@ def estimate_cost(dataset: Dataset, config: ExperimentConfig) -> RunCost:
     else:
         rows = len(counts) * max(counts)  # oversampled to the largest class
     network = config.network
-    widths = [_input_width(dataset), *network.hidden_layers, 1 if len(counts) == 2 else len(counts)]
+    widths = [dataset.encoded_width, *network.hidden_layers, 1 if len(counts) == 2 else len(counts)]
     weights = sum(a * b for a, b in zip(widths, widths[1:]))
     return RunCost(rows=rows, networks=strategy.n_members(params), epochs=network.epochs,
                    batch_size=network.batch_size, weights=weights)

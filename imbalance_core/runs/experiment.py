@@ -109,10 +109,12 @@ def train_plans(
     on_progress: Callable | None = None,
     should_stop: Callable[[], bool] | None = None,
     interval: float = 0.5,
+    power_of_two: bool = False,
 ) -> list[tuple[list[list[np.ndarray]], list[dict[str, list[float]]], float]]:
     """Train every network of every plan together (one kernel group); ``(weights, history, seconds)`` per plan.
 
-    The plans share the prepared split (and so the validation rows) and the network's shape.
+    The plans share the prepared split (and so the validation rows) and the network's shape. ``power_of_two``:
+    the group's size in the kernel (:func:`~imbalance_core.portable.kernel.group_slots`).
     """
     from ..portable import kernel
 
@@ -122,7 +124,8 @@ def train_plans(
                for r, (seed, weights, focal, bias) in zip(rows, [
                    item for p in plans for item in zip(p.seeds, p.class_weights, p.focal, p.output_bias)])]
     trained = kernel.train(network, X_pool, y_pool, members, X_val=prepared.X_val, y_val=prepared.y_val,
-                           on_progress=on_progress, should_stop=should_stop, interval=interval)
+                           on_progress=on_progress, should_stop=should_stop, interval=interval,
+                           power_of_two=power_of_two)
     out, start = [], 0
     for p in plans:
         end = start + len(p.resampled)
