@@ -34,8 +34,7 @@ __all__ = [
 ]
 
 PALETTE = ("#4C78A8", "#E45756", "#54A24B", "#F58518", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6", "#BAB0AC")
-
-
+GROUP_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "triangle-down", "pentagon", "star")
 RUG_STEP = 0.09  # 1-D views: the gap between the rows of points drawn under the probability curves
 
 
@@ -671,7 +670,8 @@ def make_confusion_grid_figure(panels: Sequence[tuple[str, np.ndarray]], classes
 def make_operating_points_figure(groups: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[str]]], *,
                                  kind: str, title: str) -> go.Figure:
     """Many runs' operating points on one ROC (``kind="roc"``: FPR, TPR) or PR (``"pr"``: recall, precision)
-    chart, one colour per group (a strategy); ``groups[name] = (x, y, hover names)``, every name shown as text."""
+    chart, one colour and hollow marker shape per group (a strategy: runs on the same point stay told apart);
+    ``groups[name] = (x, y, hover names)``, every name shown as text."""
     traces = []
     if kind == "roc":
         traces.append(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", hoverinfo="skip",
@@ -680,8 +680,9 @@ def make_operating_points_figure(groups: Mapping[str, tuple[Sequence[float], Seq
         traces.append(go.Scatter(
             x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float), mode="markers", name=_label(name),
             text=[_label(h) for h in hover], hovertemplate="%{text}<br>(%{x:.3f}, %{y:.3f})<extra>" + _label(name)
-            + "</extra>", marker=dict(size=12, color=PALETTE[i % len(PALETTE)], line=dict(width=1, color="white"))))
+            + "</extra>", marker=dict(size=13, color=PALETTE[i % len(PALETTE)], line=dict(width=2.5),
+                                      symbol=GROUP_SYMBOLS[i % len(GROUP_SYMBOLS)] + "-open")))
     x_title, y_title = (("False positive rate", "True positive rate (recall)") if kind == "roc" else
                         ("Recall", "Precision"))
     return _figure(traces, _label(title), x_title, y_title, height=_curves_height(len(groups)),
-                   xaxis={"range": [-0.02, 1.02]}, yaxis={"range": [-0.02, 1.04]})
+                   xaxis={"range": [-0.04, 1.04]}, yaxis={"range": [-0.04, 1.06]})
