@@ -184,7 +184,8 @@ class DaskEngine:
         self._warming: list = []  # the background warm-up's futures (held, or Dask would drop the tasks)
 
     def start(self) -> None:
-        """Connect, or start the embedded scheduler and workers; warm the workers (blocking: call in a thread)."""
+        """Connect, or start the embedded scheduler and workers; warm the workers (blocking: call in a thread; a
+        cluster's workers are warmed in the background)."""
         try:
             from distributed import Client, LocalCluster
 
@@ -202,8 +203,9 @@ class DaskEngine:
             self.failed = exc
         finally:
             self.ready.set()
-        if self._cluster is not None and self.failed is None:
-            self._warming = self._warm(MORE)  # the setups a first Train does not need, while jobs already run
+        if self.failed is None:  # the setups a first Train does not need, while jobs already run (on a cluster,
+            # its workers' first setups too: a worker compiles each shape once, so a second server's warm-up is quick)
+            self._warming = (self._warm(FIRST) if self.address else []) + self._warm(MORE)
 
     def _spawn_worker(self) -> subprocess.Popen:
         # MALLOC_TRIM_THRESHOLD_ as Dask's nanny sets it for its workers: freed memory goes back to the system
