@@ -75,6 +75,10 @@ def test_landing_page_trains_live_shows_every_chart_and_hands_on_every_file(page
     download a valid file (the script, run on its own, prints the numbers the page shows)."""
     assert page.get_by_role("heading", name="Imbalance Lab").is_visible()
     assert page.get_by_text("Moons").first.is_visible()
+    assert page.title() == "Imbalance Lab"
+    toolbar = page.get_by_test_id("stToolbar")
+    expect(toolbar).to_be_visible()
+    expect(toolbar.get_by_text("Deploy")).to_have_count(0)  # nothing of Streamlit's development tools on screen
     _choose_strategy(page, "SMOTE")
     _set_epochs(page, 40)
     page.get_by_role("button", name="Train", exact=True).click()
