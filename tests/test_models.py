@@ -43,6 +43,9 @@ def test_prior_bias_lowers_the_epoch_zero_loss_on_imbalanced_data(moons):
     # after balancing, the priors are 50/50 and the bias changes nothing
     balanced = run_experiment(moons, tiny_config("random_oversampling"))
     assert balanced.initial_loss["prior_bias"] == pytest.approx(balanced.initial_loss["zero_bias"], abs=1e-6)
+    # ...and the note says so, with one number, instead of the same number three times
+    assert "balanced" in balanced.loss_note and balanced.loss_note.count(f"{balanced.initial_loss['zero_bias']:.3f}") == 1
+    assert "from the class priors at" not in balanced.loss_note and "from the class priors at" in primed.loss_note
 
 
 def test_history_marks_the_loss_before_training():

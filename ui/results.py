@@ -196,11 +196,7 @@ def _charts_below(result: ExperimentResult, figures: dict, evaluation) -> None:
     left.plotly_chart(figures["roc"], key="chart.roc")
     right.plotly_chart(figures["pr"], key="chart.pr")
     st.plotly_chart(figures["history"], key="chart.history")
-    start = result.initial_loss
-    used = "with" if result.config.network.prior_bias else "without"
-    st.caption(f"Loss before training ({used} the output bias from the class priors, the dot at epoch 0): "
-               f"{start['prior_bias' if used == 'with' else 'zero_bias']:.3f}. With a zero bias it starts at "
-               f"{start['zero_bias']:.3f}; from the class priors at {start['prior_bias']:.3f}.")
+    st.caption(result.loss_note)
     st.markdown("**Per class (test split)**")
     st.dataframe(evaluation.per_class, hide_index=True,
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")})

@@ -115,6 +115,21 @@ class ExperimentResult:
         return kept_epochs(self.history)
 
     @property
+    def loss_note(self) -> str:
+        """What the dot at epoch 0 of the history is: the loss before training, with or without the output bias
+        from the class priors; when the training rows are balanced (that bias is zero), says so rather than
+        giving one number three times."""
+        start = self.initial_loss
+        used = "with" if self.config.network.prior_bias else "without"
+        shown = start["prior_bias" if self.config.network.prior_bias else "zero_bias"]
+        if abs(start["prior_bias"] - start["zero_bias"]) < 5e-4:
+            return (f"Loss before training (the dot at epoch 0): {shown:.3f}. The training rows are balanced, so "
+                    "the output bias from the class priors is zero: it starts the network where a zero bias does.")
+        return (f"Loss before training ({used} the output bias from the class priors, the dot at epoch 0): "
+                f"{shown:.3f}. With a zero bias it starts at {start['zero_bias']:.3f}; from the class priors at "
+                f"{start['prior_bias']:.3f}.")
+
+    @property
     def view(self) -> PointsView:
         """The training rows in the 2-D (or 1-D) view, with synthetic and removed rows apart."""
         return self.views.view
