@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -82,6 +83,14 @@ def test_module_entry_point_runs_as_a_process(tmp_path):
                          "random_oversampling", "--json", *FAST], capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["counts"]["train_resampled"] == {"1": 4, "0": 4}
+    # a quiet CLI: TensorFlow's C++ log lines (absl, oneDNN, the CUDA probe) never reach the terminal...
+    assert not [line for line in ok.stderr.splitlines() if any(
+        mark in line for mark in ("I0000", "E0000", "W0000", "absl::", "oneDNN", "cuda", "CUDA", "tensorflow"))], ok.stderr
+    # ...unless asked for: IMBALANCE_LAB_DEBUG=1 leaves the process's stderr as it is
+    loud = subprocess.run([sys.executable, "-m", "imbalance_core", "train", "--builtin", "article", "--strategy",
+                           "none", "--json", *FAST], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "IMBALANCE_LAB_DEBUG": "1", "TF_CPP_MIN_LOG_LEVEL": "0"})
+    assert loud.returncode == 0 and "0000" in loud.stderr, loud.stderr
 
 
 def test_the_default_batch_size_follows_the_training_rows_and_an_explicit_one_wins(tmp_path, capsys):
