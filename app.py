@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from ui.jobs import start_workers
+from ui.jobs import spawn_workers, start_workers
 from ui.lesson import prepare_database
 from ui.routing import mark_routed
 from ui.share import adopt_query_params
 from ui.state import keep_widget_state
 
 st.set_page_config(page_title="Imbalance Lab", page_icon=":material/balance:", layout="wide")
+spawn_workers()  # on a cold server: the worker process starts importing TensorFlow while this page is drawn
 keep_widget_state()
 page = st.navigation([
     st.Page("pages/lab.py", title="Lab", icon=":material/science:", default=True),
@@ -23,7 +24,7 @@ adopt_query_params(page.url_path)  # a shared link: its settings go into the pag
 mark_routed()  # pages check this (ui/routing.py)
 page.run()
 
-# after the page is drawn: start the training workers in the background (each imports TensorFlow and
-# compiles the kernel; the web server itself never imports TensorFlow)
+# after the page is drawn: start the workers' scheduler in the background; the workers import TensorFlow and
+# compile the kernel (the web server itself never imports TensorFlow)
 start_workers()
 prepare_database()  # lessons and the class board: migrations applied in the background

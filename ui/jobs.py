@@ -41,6 +41,11 @@ def executor() -> Executor:
     return get_executor(is_alive=_is_alive, default=DEFAULT_ENGINE)
 
 
+def spawn_workers() -> None:
+    """Start the worker processes (before the first page is drawn: they import TensorFlow meanwhile)."""
+    executor().spawn()
+
+
 def start_workers() -> None:
     """Start the worker pool in the background (called once the first page is drawn)."""
     executor().start()
@@ -77,7 +82,7 @@ def queue_text(handle: Handle) -> str | None:
     if handle.done():
         return None
     if executor().starting:
-        return "Starting the training workers (the first run after the server starts waits about 15 s)..."
+        return "Starting the training workers (the first run on a server that has just started waits a few seconds)..."
     ahead = handle.ahead()
     if ahead is None:
         return None

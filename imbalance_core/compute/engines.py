@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+import socket
 import subprocess
 import sys
 import threading
@@ -47,6 +48,13 @@ class Record:
     group: Record | None = None  # a run trained within a room: that room's record, and its place in it
     index: int = 0
     submitted: float = field(default_factory=time.monotonic)
+
+
+def _free_port() -> int:
+    """A TCP port of 127.0.0.1 free now (the embedded scheduler opens it a moment later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 Finished = Callable[[Record, Any, "BaseException | None"], None]  # a job ended: its outcome, or its error
@@ -182,6 +190,18 @@ class DaskEngine:
         self._lock = threading.Lock()
         self._progress: dict[str, tuple[float, Progress | None]] = {}  # job id -> (when read, what it said)
         self._warming: list = []  # the background warm-up's futures (held, or Dask would drop the tasks)
+        self._port = 0  # the embedded scheduler's port, chosen when the worker is spawned ahead of it
+
+    def spawn(self) -> None:
+        """Start the embedded pool's worker process now, on the port its scheduler will open in :meth:`start`:
+        it imports TensorFlow while the web server draws its first page (cheap here: no Dask import, one
+        process start). Idempotent; nothing to do for a cluster."""
+        with self._lock:
+            if self.address or any(p.poll() is None for p in self._processes):
+                return
+            self._processes.clear()  # one spawned for a scheduler that never came has given up (death timeout)
+            self._port = _free_port()
+            self._processes.append(self._spawn_worker(f"tcp://127.0.0.1:{self._port}"))
 
     def start(self) -> None:
         """Connect, or start the embedded scheduler and workers; warm the workers (blocking: call in a thread; a
@@ -192,10 +212,16 @@ class DaskEngine:
             if self.address:
                 self.client = Client(self.address, set_as_default=False)
             else:
-                self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
-                                             scheduler_port=0, dashboard_address=":0", silence_logs=40)
+                self.spawn()
+                try:
+                    self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
+                                                 scheduler_port=self._port, dashboard_address=":0", silence_logs=40)
+                except OSError:  # the port was taken meanwhile: another port, and a worker for it
+                    self._stop_processes()
+                    self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
+                                                 scheduler_port=0, dashboard_address=":0", silence_logs=40)
+                    self._processes.append(self._spawn_worker(self._cluster.scheduler_address))
                 self.client = Client(self._cluster, set_as_default=False)
-                self._processes.append(self._spawn_worker())
                 self.client.wait_for_workers(1, timeout=120)
                 self.client.gather(self._warm(FIRST))
             self._refresh_slots()
@@ -207,14 +233,14 @@ class DaskEngine:
             # its workers' first setups too: a worker compiles each shape once, so a second server's warm-up is quick)
             self._warming = (self._warm(FIRST) if self.address else []) + self._warm(MORE)
 
-    def _spawn_worker(self) -> subprocess.Popen:
+    def _spawn_worker(self, address: str) -> subprocess.Popen:
         # MALLOC_TRIM_THRESHOLD_ as Dask's nanny sets it for its workers: freed memory goes back to the system
         # (a large table's arrays would otherwise stay in the process after every job)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                    TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
                    MALLOC_TRIM_THRESHOLD_=os.environ.get("MALLOC_TRIM_THRESHOLD_", "65536"))
         return subprocess.Popen(
-            [sys.executable, "-m", "imbalance_core.compute.worker", self._cluster.scheduler_address, "--nthreads", str(self.threads),
+            [sys.executable, "-m", "imbalance_core.compute.worker", address, "--nthreads", str(self.threads),
              "--nworkers", "1", "--no-nanny", "--no-dashboard", "--death-timeout", "30", "--name", "lab"],
             cwd=str(ROOT), env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -341,6 +367,10 @@ class DaskEngine:
             self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+        self._stop_processes()
+
+    def _stop_processes(self) -> None:
         for process in self._processes:
             if process.poll() is None:
                 process.terminate()
+        self._processes.clear()

@@ -145,6 +145,13 @@ class Executor:
         if not self.engine.ready.is_set():
             threading.Thread(target=self.engine.start, name="imbalance-lab-engine-start", daemon=True).start()
 
+    def spawn(self) -> None:
+        """Start the engine's worker processes now, if it has its own (they import TensorFlow meanwhile);
+        :meth:`start` does the rest. Cheap: for the web server's first page."""
+        spawn = getattr(self.engine, "spawn", None)
+        if spawn is not None and not self.engine.ready.is_set():
+            spawn()
+
     def shutdown(self) -> None:
         with self._cond:
             self._stopping = True
