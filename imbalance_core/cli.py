@@ -91,8 +91,8 @@ def _network_arguments(parser: argparse.ArgumentParser, *, first_seed: Param = S
     parser.set_defaults(seed_setting=first_seed)
 
 
-def _data_source(parser: argparse.ArgumentParser, data_help: str = "CSV file (comma/semicolon/tab; may be gzipped)",
-                 ) -> None:
+def _data_source(parser: argparse.ArgumentParser,
+                 data_help: str = "CSV file (comma/semicolon/tab/pipe/space; header optional; may be gzipped)") -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", metavar="PATH", help=data_help)
     source.add_argument("--builtin", metavar="NAME", help="built-in data set (see: datasets)")

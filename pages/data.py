@@ -44,8 +44,9 @@ def _refused(message: str) -> None:
 def _uploaded_file(current) -> tuple[bytes, str, str]:
     """The file's bytes, name and content digest: a new upload, or the one the lab already uses."""
     upload = st.file_uploader(
-        "CSV file (comma, semicolon or tab separated; may be gzip-compressed) or Parquet file",
-        type=["csv", "tsv", "txt", "gz", "parquet"], key=DATA.upload, max_upload_size=MAX_FILE_BYTES // 2**20)
+        "CSV file (comma, semicolon, tab or space separated, with or without a header row; may be gzip-compressed) "
+        "or Parquet file",
+        type=["csv", "tsv", "txt", "data", "dat", "gz", "parquet"], key=DATA.upload, max_upload_size=MAX_FILE_BYTES // 2**20)
     if upload is None and current.uploaded:
         st.caption(f"Using the file uploaded earlier: **{md_escape(current.filename)}**.")
         return current.data, current.filename, current.digest
@@ -137,7 +138,8 @@ with left:
     preview.insert(len(preview.columns), f"{dataset.target} (class)", dataset.labels[:500])
     st.dataframe(preview, height=380)
     positive = md_escape(dataset.positive_class, 60)
-    st.caption(f"{len(dataset.labels)} rows (first 500 shown), {dataset.n_features} feature columns; positive class: "
+    shown = "" if len(dataset.labels) <= len(preview) else f" (first {len(preview)} shown)"
+    st.caption(f"{len(dataset.labels):,} rows{shown}, {dataset.n_features} feature columns; positive class: "
                f"{positive}; imbalance {dataset.imbalance_ratio:.1f} : 1.")
 with right:
     st.plotly_chart(make_class_balance_figure({"all rows": dataset.class_counts}, classes=dataset.classes,

@@ -23,6 +23,17 @@ def test_train_builtin_prints_the_json_contract(capsys):
     assert out["network"]["prior_bias"] is False
 
 
+def test_train_reads_a_space_separated_table_without_a_header(tmp_path, capsys):
+    from tests.test_datasets import german_like
+
+    path = tmp_path / "german.data"
+    path.write_bytes(german_like())
+    assert main(["train", "--data", str(path), "--strategy", "smote", "--json", *FAST]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["classes"] == ["1", "2"] and out["positive_class"] == "2" and out["counts"]["synthetic"] > 0
+    assert main(["train", "--data", str(path), "--target", "column_1", "--strategy", "none", "--json", *FAST]) == 0
+
+
 def test_train_csv_writes_one_prediction_per_test_row(tmp_path, capsys):
     rows = ["id;amount;channel;label"] + [
         f"{i};{'' if i % 9 == 0 else i * 1.5};{['web', 'shop', 'NA'][i % 3]};{'fraud' if i % 6 == 0 else 'ok'}"

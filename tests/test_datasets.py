@@ -80,6 +80,31 @@ def test_separators_are_sniffed(sep):
     assert frame.shape == (4, 3)
 
 
+def german_like(rows: int = 120) -> bytes:
+    """A table shaped like UCI's german.data: columns apart by spaces, no header row, categorical codes (A11 ...)
+    beside numbers, the class (1 good, 2 bad) last."""
+    lines = []
+    for i in range(rows):
+        bad = i % 4 == 0
+        lines.append(" ".join([f"A1{1 + i % 4}", str(6 + (i * 7) % 48), f"A3{i % 5}", str(1000 + (i * 137) % 9000),
+                               f"A9{1 + i % 3}", str(20 + (i * 3) % 50), "2" if bad else "1"]))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_space_separated_table_without_a_header_is_read_with_numbered_columns():
+    frame = read_table(german_like(), filename="german.data")
+    assert list(frame.columns) == [f"column_{i}" for i in range(1, 8)]
+    assert frame.shape == (120, 7)  # the first row is data, not a header
+    assert frame["column_1"].iloc[0] == "A11" and frame["column_2"].iloc[0] == 6
+    data = dataset_from_table(frame, name="german.data")
+    assert data.target == "column_7" and sorted(data.classes) == ["1", "2"] and data.positive_class == "2"
+    # a header of words is still a header; a table of words only keeps its first row as the header
+    assert list(read_table(b"size colour label\n1 red x\n2 blue y\n3 red x\n").columns) == ["size", "colour", "label"]
+    assert list(read_table(b"a,b,c\nx,y,z\nu,v,w\n").columns) == ["a", "b", "c"]
+    # and a headerless comma-separated table gets numbered columns too
+    assert list(read_table(b"1,2.5,x\n2,3.5,y\n3,1.5,x\n").columns) == ["column_1", "column_2", "column_3"]
+
+
 def test_bom_latin1_gzip_and_missing_markers():
     with_bom = read_table(_csv(bom=True))
     assert list(with_bom.columns)[0] == "size"
@@ -113,7 +138,7 @@ def _zip_bytes():
         (_zip_bytes(), "zip archive"),
         (b'[{"a": 1, "label": "x"}]', "looks like JSON"),
         (b'{"a": [1, 2]}', "looks like JSON"),
-        (b"label\nx\ny\n", "single column"),
+        (b"label\nx\ny\n", "single column.*commas, semicolons, tabs, pipes or spaces"),
         (b"\x1f\x8bnot really gzip", "could not be decompressed"),
     ],
 )

@@ -207,6 +207,24 @@ def test_uploaded_csv_with_categories_and_missing_values_trains():
     assert result.positive_class == "fraud" and result.counts["synthetic"] > 0
 
 
+def test_an_uploaded_space_separated_table_without_a_header_trains():
+    """UCI's german.data shape (spaces between columns, no header row, categorical codes): read with numbered
+    columns, the last one the class, and trained."""
+    from tests.test_datasets import german_like
+
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
+    at.file_uploader(key="data.upload").set_value(("german.data", german_like(), "application/octet-stream")).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="data.target").value == "column_7"
+    at.switch_page("pages/lab.py").run()
+    at = _train(at, "smote")
+    assert not at.exception and not at.error
+    result = lab_result(at)
+    assert result.positive_class == "2" and len(result.prepared.y_test) == 30
+
+
 def test_uploaded_parquet_file_trains_in_the_lab():
     import io
 

@@ -129,7 +129,8 @@ def _looks_like_json(text: str) -> bool:
 def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
     """Read a CSV-like table (or a Parquet file) from bytes (or a path) into a DataFrame of raw values.
 
-    Handles comma / semicolon / tab / pipe separators (sniffed), UTF-8 with or without BOM,
+    Handles comma / semicolon / tab / pipe separators (sniffed) and columns apart by spaces, a header row or none
+    (guessed: columns are then named ``column_1``, ...), UTF-8 with or without BOM,
     a Latin-1 fallback, gzip compression (decompressed in a stream that stops at the size limit)
     and the usual missing-value markers. Column names longer than ``MAX_NAME_CHARS`` are refused.
 
@@ -166,7 +167,8 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
     encoding = _encoding(raw)
     head = raw[:HEAD_BYTES].decode(encoding, errors="ignore")  # a character cut at the end is dropped
     # rows: an upper bound from the line breaks (a quoted cell may hold one); columns: the header's separators
-    _check_memory(label, raw.count(b"\n"), max(1, max(head.split("\n", 1)[0].count(sep) for sep in ",;\t|") + 1),
+    header = head.split("\n", 1)[0]
+    _check_memory(label, raw.count(b"\n"), max(1, max(header.count(sep) for sep in ",;\t|") + 1, len(header.split())),
                   about=True)
     if head.lstrip()[:1] in ("{", "[") and _looks_like_json(raw.decode(encoding).lstrip()):
         raise DataError(f"{label} looks like JSON, not a CSV table. Export the data as CSV with one row per example.")
@@ -175,19 +177,19 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
         lines = lines[:-1]  # the last line of the head may be cut short
     elif len(lines) < 2:
         raise DataError(f"{label} has a header row but no data rows. Add rows of data below the header.")
-    sample = "\n".join(lines[:50])
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _separator(lines[:50])
+    fields = [_split(line, delimiter) for line in lines[:50]]
+    names = None if _has_header(fields) else [f"column_{i}" for i in range(1, len(fields[0]) + 1)]
     try:
         frame = pd.read_csv(
             io.BytesIO(raw),
             encoding=encoding,
             sep=delimiter,
+            header=0 if names is None else None,
+            names=names,
             na_values=MISSING_MARKERS,
             keep_default_na=True,
-            skipinitialspace=True,
+            skipinitialspace=delimiter != WHITESPACE,
             skip_blank_lines=True,
             low_memory=False,
         )
@@ -195,6 +197,43 @@ def read_table(data: bytes | str, *, filename: str = "") -> pd.DataFrame:
         first = str(exc).splitlines()[0]
         raise DataError(f"{label} could not be read as a table ({first}). Check that every row has the same number of separators.") from None
     return _checked_frame(frame, label)
+
+
+WHITESPACE = r"\s+"  # pandas' separator for columns apart by spaces (UCI files such as german.data)
+SEPARATORS = "commas, semicolons, tabs, pipes or spaces"  # what is tried, in the words of the messages
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    return line.split() if delimiter == WHITESPACE else next(csv.reader([line], delimiter=delimiter))
+
+
+def _separator(lines: list[str]) -> str:
+    """The column separator of these first lines: comma, semicolon, tab or pipe (Python's ``csv.Sniffer``), else
+    spaces when every line splits on them into the same number (two or more) of fields; else a comma."""
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+    except csv.Error:
+        pass
+    widths = {len(line.split()) for line in lines}
+    return WHITESPACE if len(widths) == 1 and widths.pop() >= 2 else ","
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _has_header(rows: list[list[str]]) -> bool:
+    """Whether the first row names the columns: it does unless, in some column whose other values are all numbers,
+    it holds a number too (a header names its columns in words; a table without one starts with data). A table
+    of words only keeps its first row as the header."""
+    first, rest = rows[0], rows[1:]
+    numeric = [c for c in range(len(first))
+               if rest and all(c < len(row) and _is_number(row[c]) for row in rest)]
+    return not numeric or not all(_is_number(first[c]) for c in numeric)
 
 
 def free_memory_bytes() -> int:
@@ -265,7 +304,7 @@ def _checked_frame(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     if frame.shape[1] < 2:
         raise DataError(
             f"{label} has a single column ({shorten(frame.columns[0])!r}), so there is nothing to predict from. "
-            "A table needs feature columns and a class column, separated by commas, semicolons or tabs."
+            f"A table needs feature columns and a class column, separated by {SEPARATORS}."
         )
     return frame
 
