@@ -174,11 +174,16 @@ def test_data_page_switches_to_another_builtin_and_the_lab_uses_it():
     assert lab_result(at).dataset_name.startswith("Wine")
 
 
-def test_malformed_upload_gets_a_clear_message_and_the_lab_still_trains():
-    at = _app()
+def _upload(at: AppTest, name: str, raw: bytes, mime: str) -> AppTest:
+    """Upload a file on the Data page, as a user does."""
     at.switch_page("pages/data.py").run()
     at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
-    at.file_uploader(key="data.upload").set_value(("broken.csv", b'{"not": "a table"}', "text/csv")).run()
+    at.file_uploader(key="data.upload").set_value((name, raw, mime)).run()
+    return at
+
+
+def test_malformed_upload_gets_a_clear_message_and_the_lab_still_trains():
+    at = _upload(_app(), "broken.csv", b'{"not": "a table"}', "text/csv")
     assert not at.exception
     assert any("looks like JSON" in e.value for e in at.error)
     assert at.session_state["dataset_spec"].key == "moons"
@@ -193,10 +198,7 @@ def test_uploaded_csv_with_categories_and_missing_values_trains():
         f"{'fraud' if i % 8 == 0 else 'ok'}"
         for i in range(160)
     ]
-    at = _app()
-    at.switch_page("pages/data.py").run()
-    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
-    at.file_uploader(key="data.upload").set_value(("tx.csv", "\n".join(rows).encode(), "text/csv")).run()
+    at = _upload(_app(), "tx.csv", "\n".join(rows).encode(), "text/csv")
     assert not at.exception and not at.error
     assert at.selectbox(key="data.target").value == "label"
     assert at.session_state["dataset_spec"].filename == "tx.csv"
@@ -212,10 +214,7 @@ def test_an_uploaded_space_separated_table_without_a_header_trains():
     columns, the last one the class, and trained."""
     from tests.test_datasets import german_like
 
-    at = _app()
-    at.switch_page("pages/data.py").run()
-    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
-    at.file_uploader(key="data.upload").set_value(("german.data", german_like(), "application/octet-stream")).run()
+    at = _upload(_app(), "german.data", german_like(), "application/octet-stream")
     assert not at.exception and not at.error
     assert at.selectbox(key="data.target").value == "column_7"
     at.switch_page("pages/lab.py").run()
@@ -235,10 +234,7 @@ def test_uploaded_parquet_file_trains_in_the_lab():
                           "label": np.where(rng.random(240) < 0.12, "fraud", "ok")})
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
-    at = _app()
-    at.switch_page("pages/data.py").run()
-    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
-    at.file_uploader(key="data.upload").set_value(("tx.parquet", buffer.getvalue(), "application/octet-stream")).run()
+    at = _upload(_app(), "tx.parquet", buffer.getvalue(), "application/octet-stream")
     assert not at.exception and not at.error
     assert at.selectbox(key="data.target").value == "label"
     at.switch_page("pages/lab.py").run()
@@ -345,9 +341,7 @@ def test_the_lab_batch_size_follows_the_data_until_the_user_sets_it():
     table = pd.DataFrame({"a": rng.normal(size=34_000).round(3), "label": np.where(rng.random(34_000) < 0.05, "r", "c")})
     at = _app()
     assert at.number_input(key="lab.net.batch_size").value == 32  # Moons: 360 training rows
-    at.switch_page("pages/data.py").run()
-    at.radio(key="data.source").set_value("Upload CSV or Parquet").run()
-    at.file_uploader(key="data.upload").set_value(("big.csv", table.to_csv(index=False).encode(), "text/csv")).run()
+    _upload(at, "big.csv", table.to_csv(index=False).encode(), "text/csv")
     at.switch_page("pages/lab.py").run()
     assert not at.exception
     assert at.number_input(key="lab.net.batch_size").value == 256
