@@ -92,24 +92,31 @@ def _too_large(label: str, size: str) -> DataError:
                      "Use a sample of the rows, or keep only the columns that matter.")
 
 
-def _inflate(raw: bytes, label: str) -> bytes:
-    """Decompress gzip data, streaming, and stop as soon as it grows past the limit.
+INFLATE_COUNT_LIMIT = 16 << 30  # a compressed file is measured up to this size; beyond, "more than 16 GB"
 
-    A small file can inflate to gigabytes (a "gzip bomb"): it is refused after at most the limit
-    (plus one 1 MB step) was decompressed, and only what is kept is held in memory.
+
+def _inflate(raw: bytes, label: str) -> bytes:
+    """Decompress gzip data once it is known to fit.
+
+    A small file can inflate to gigabytes (a "gzip bomb"): it is first measured in a stream that holds one
+    1 MB step at a time (to its real size, or past 16 GB), and refused with that size before anything is kept;
+    only a file within the limit is then decompressed into memory.
     """
-    parts, total = [], 0
+    total = 0
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
             while part := stream.read(1 << 20):
                 total += len(part)
-                if total > MAX_FILE_BYTES:
-                    parts.clear()
-                    raise _too_large(label, f"more than {_size_text(MAX_FILE_BYTES)} once decompressed")
-                parts.append(part)
+                if total > INFLATE_COUNT_LIMIT:
+                    break
+            del part
+        if total > MAX_FILE_BYTES:
+            size = _size_text(total) if total <= INFLATE_COUNT_LIMIT else f"more than {_size_text(INFLATE_COUNT_LIMIT)}"
+            raise _too_large(label, f"{size} once decompressed")
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            return stream.read()
     except (OSError, EOFError, zlib.error):
         raise DataError(f"{label} looks gzip-compressed but could not be decompressed; it may be truncated.") from None
-    return b"".join(parts)
 
 
 def _looks_like_json(text: str) -> bool:
