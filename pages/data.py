@@ -43,10 +43,9 @@ def _refused(message: str) -> None:
 
 def _uploaded_file(current) -> tuple[bytes, str, str]:
     """The file's bytes, name and content digest: a new upload, or the one the lab already uses."""
-    upload = st.file_uploader(
-        "CSV file (comma, semicolon, tab or space separated, with or without a header row; may be gzip-compressed) "
-        "or Parquet file",
-        type=["csv", "tsv", "txt", "data", "dat", "gz", "parquet"], key=DATA.upload, max_upload_size=MAX_FILE_BYTES // 2**20)
+    upload = st.file_uploader("CSV file (comma, semicolon, tab or space separated, with or without a header row; may "
+                              "be gzip-compressed) or Parquet file", type=["csv", "tsv", "txt", "data", "dat", "gz",
+                              "parquet"], key=DATA.upload, max_upload_size=MAX_FILE_BYTES // 2**20)
     if upload is None and current.uploaded:
         st.caption(f"Using the file uploaded earlier: **{md_escape(current.filename)}**.")
         return current.data, current.filename, current.digest
