@@ -5,8 +5,11 @@ import gzip
 import io
 import json
 import re
+import subprocess
+import sys
 import tracemalloc
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -74,6 +77,38 @@ def test_a_gzip_bomb_is_refused_with_its_real_size_holding_one_read_step(small_l
         datasets_module.INFLATE_COUNT_LIMIT = monkeypatched
     # a compressed table within the limit is read whole
     assert read_table(gzip.compress(b"a,b\n1,2\n3,4\n"), filename="ok.csv.gz").shape == (2, 2)
+
+
+def _peak_rss_reading(path) -> float:
+    """Peak resident memory (MB) of a fresh Python reading ``path`` with a 50 MB limit (refused or not)."""
+    code = ("import sys\nfrom imbalance_core.data import tables\ntables.MAX_FILE_BYTES = 50 * 2**20\n"
+            "try:\n    tables.read_table(sys.argv[1])\nexcept tables.DataError:\n    pass\n"
+            "hwm = [line for line in open('/proc/self/status') if line.startswith('VmHWM')][0]\n"
+            "print(int(hwm.split()[1]) / 1024)")  # VmHWM starts afresh at exec (ru_maxrss keeps the parent's)
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    return float(done.stdout.strip())
+
+
+def test_a_parquet_file_that_decodes_past_the_limit_is_refused_a_batch_at_a_time(small_limit, tmp_path):
+    """Long, repeated text: a small file on the wire whose metadata declares little (dictionary-encoded, compressed),
+    150 MB of strings once decoded. Measured as it decodes, a batch at a time keeping none, and refused."""
+    frame = pd.DataFrame({"note": ["x" * 1000] * 150_000, "label": ["a", "b"] * 75_000})
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False, compression="gzip")
+    raw = buffer.getvalue()
+    assert len(raw) < small_limit // 20
+    with pytest.raises(DataError, match=r"is more than 50 MB once decoded; the limit is 50 MB"):
+        read_table(raw, filename="notes.parquet")
+    # Arrow's memory is not Python's: the peak is read from a process of its own, against the same process
+    # reading a small file
+    path = tmp_path / "notes.parquet"
+    path.write_bytes(raw)
+    floor, refusing = (_peak_rss_reading(p) for p in (tmp_path / "small.parquet", path))
+    assert refusing < floor + 100, (floor, refusing)  # MB: a batch at a time (~40), not what it decodes to (~420)
+    frame.head(1000).to_parquet(tmp_path / "small.parquet", index=False)
+    assert read_table(str(tmp_path / "small.parquet")).shape == (1000, 2)  # within the limit: read whole
 
 
 def test_the_real_limits_fit_the_fraud_table_people_bring():

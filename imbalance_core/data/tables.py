@@ -266,9 +266,13 @@ def _check_memory(label: str, rows: int, columns: int, *, about: bool) -> None:
             f"{free / 2**30:,.1f} GB free. Use a sample of the rows, or keep only the columns that matter.")
 
 
+PARQUET_BATCH_ROWS = 1 << 13  # rows decoded at a time while a Parquet file is measured
+
+
 def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
     """A Parquet file's table, its size checked from the file's own metadata before any row is decoded
-    (a small, well-compressed file can hold far more rows than it looks)."""
+    (a small, well-compressed file can hold far more rows than it looks), then measured as it decodes, a batch
+    at a time without keeping any (metadata can lie), before it is read."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -288,7 +292,17 @@ def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
         raise DataError(f"{label} has {columns:,} columns; the limit is {MAX_COLUMNS:,}. Keep the columns that matter.")
     _check_memory(label, rows, columns, about=False)
     try:
+        declared = sum(source.metadata.row_group(i).total_byte_size for i in range(source.metadata.num_row_groups))
+        if declared > MAX_FILE_BYTES:
+            raise _too_large(label, f"{_size_text(declared)} once decoded")
+        decoded = 0  # what it really decodes to (metadata can lie): measured a batch at a time, nothing kept
+        for batch in source.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            decoded += batch.nbytes
+            if decoded > MAX_FILE_BYTES:
+                raise _too_large(label, f"more than {_size_text(MAX_FILE_BYTES)} once decoded")
         return source.read().to_pandas()
+    except DataError:
+        raise
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise unreadable(exc) from None
 
