@@ -308,6 +308,12 @@ class Batch(NamedTuple):
     active: Any
 
 
+# Straight-line tensor code (no Python ``if``/``for`` on tensors) is traced as it is, without AutoGraph rewriting
+# its source: AutoGraph's rewriting of every function a compiled loop calls was most of the first trace (~2 s of a
+# cold process, where the CLI's toy run and a new worker wait). The same operations either way.
+_plain = tf.autograph.experimental.do_not_convert
+
+
 def _spec(*shape, dtype=tf.float32) -> tf.TensorSpec:
     return tf.TensorSpec(list(shape), dtype)
 
@@ -325,6 +331,7 @@ _RUN_SIGNATURE = [
 ]
 
 
+@_plain
 def _forward(flat, x, shape: Shape):
     """Probabilities ``[members, rows, outputs]``; ``x`` is ``[members, rows, features]``."""
     act = keras.activations.get(shape.activation)
@@ -338,6 +345,7 @@ def _forward(flat, x, shape: Shape):
     return tf.sigmoid(h) if shape.binary else tf.nn.softmax(h)
 
 
+@_plain
 def _per_row_loss(y, proba, losses: Losses, shape: Shape):
     """Each row's loss ``[members, rows]``: cross-entropy, or focal loss where ``losses.is_focal``.
 
@@ -365,6 +373,7 @@ def _per_row_loss(y, proba, losses: Losses, shape: Shape):
     return tf.where(losses.is_focal[:, None], loss, ce)
 
 
+@_plain
 def _histograms(y, proba, weight, shape: Shape):
     """Per member (and class), counts of positive and negative rows per probability bin: ``[2, M, C, BINS]``."""
     n_classes, binary = shape.n_classes, shape.binary
@@ -381,6 +390,7 @@ def _histograms(y, proba, weight, shape: Shape):
     return tf.reshape(tf.stack([pos, neg]), [2, members, classes, PR_BINS])
 
 
+@_plain
 def _average_precision(hist):
     """Average precision per member from ``_histograms`` (macro over classes): the live PR AUC."""
     pos, neg = hist[0], hist[1]
@@ -395,6 +405,7 @@ def _average_precision(hist):
     return tf.reduce_mean(ap, axis=-1)
 
 
+@_plain
 def _adam(optimiser: Optimiser, grad, active, learning_rate) -> Optimiser:
     """One Adam step (Keras' formula and defaults) for the members that are ``active``; the others stay put."""
     steps = optimiser.steps + tf.cast(active, tf.float32)
@@ -410,7 +421,7 @@ def _step_function(shape: Shape):
     """The training step, compiled by XLA into a few fused kernels (about three times faster than running its ~150
     small operations one by one); XLA compiles it once per number of members and batch size."""
 
-    @tf.function(jit_compile=True)
+    @tf.function(jit_compile=True, autograph=False)
     def step(optimiser: Optimiser, batch: Batch, losses: Losses, learning_rate):
         row_weight = tf.gather(losses.class_weight, batch.y, batch_dims=1) * batch.mask
         with tf.GradientTape() as tape:
@@ -534,7 +545,7 @@ def _shape(network: Network, focal: bool = True) -> Shape:
 def _predict_function(shape: Shape):
     key = ("predict", shape)
     if key not in _COMPILED:
-        @tf.function(input_signature=[_spec(None, None), _spec(None, None)])
+        @tf.function(input_signature=[_spec(None, None), _spec(None, None)], autograph=False)
         def predict(flat, X):
             members = tf.shape(flat)[0]
             return _forward(flat, tf.broadcast_to(X[None], [members, tf.shape(X)[0], tf.shape(X)[1]]), shape)
@@ -739,7 +750,7 @@ def _row_loss_function(shape: Shape):
                      Losses(_spec(None, shape.n_classes), _spec(None, dtype=tf.bool), _spec(None),
                             _spec(None, shape.n_classes))]
         _COMPILED[key] = tf.function(lambda y, proba, losses: _per_row_loss(y, proba, losses, shape),
-                                     input_signature=signature)
+                                     input_signature=signature, autograph=False)
     return _COMPILED[key]
 
 
