@@ -291,6 +291,31 @@ def _cluster_executor(address: str) -> Executor:
     return executor
 
 
+def test_the_embedded_pool_starts_its_worker_ahead_and_recovers_a_port_taken_meanwhile(moons):
+    """The web server spawns the worker when the first page starts, on the port the scheduler opens once the page is
+    drawn; if something took that port meanwhile, the scheduler opens another and a worker is started for it."""
+    import socket
+
+    engine = DaskEngine()
+    executor = Executor(engine)
+    executor.spawn()
+    early = list(engine._processes)
+    assert len(early) == 1 and early[0].poll() is None
+    executor.spawn()
+    assert engine._processes == early  # once
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", engine._port))
+        squatter.listen()
+        executor.start()
+        assert engine.ready.wait(300) and engine.failed is None, engine.failed
+    assert early[0].wait(60) is not None and len(engine._processes) == 1 and engine._processes[0] is not early[0]
+    executor.put_data("moons", moons, session="test")
+    result = attach(executor.submit(TrainJob(tiny_config("none"), views=False), session="test", data_key="moons")
+                    .result(timeout=300), moons)
+    assert result.metrics == run_experiment(moons, tiny_config("none")).metrics
+    executor.shutdown()
+
+
 def test_a_comparison_on_the_cluster_equals_in_process_and_the_cli(cluster, moons):
     address, client = cluster
     strategies = ["none", "smote", "ensemble"]

@@ -216,7 +216,8 @@ class DaskEngine:
                 try:
                     self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
                                                  scheduler_port=self._port, dashboard_address=":0", silence_logs=40)
-                except OSError:  # the port was taken meanwhile: another port, and a worker for it
+                except (OSError, RuntimeError):  # "Cluster failed to start": its port was taken meanwhile; so
+                    # another port, and a worker for it (if that fails too, the engine fails and says why)
                     self._stop_processes()
                     self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
                                                  scheduler_port=0, dashboard_address=":0", silence_logs=40)
