@@ -106,10 +106,6 @@ def test_results_can_be_taken_in_submission_order_whatever_finishes_first():
 def test_a_class_waiting_at_once_trains_as_one_room_and_each_gets_its_solo_numbers(moons):
     """Runs of different sessions that wait together on the same data, split, seed and network leave as one room;
     each result equals the run alone; one that is stopped, or whose settings cannot be used, leaves the others be."""
-    from dataclasses import replace
-
-    from imbalance_core.runs.config import ExperimentConfig
-
     executor = _executor(slots=1)
     executor.put_data("moons", moons, session="room")
     busy = executor.submit(Hold("room-busy"), session="teacher")
