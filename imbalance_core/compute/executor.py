@@ -5,12 +5,13 @@ The code that submits a job never asks where it runs:
 - ``DASK_SCHEDULER_ADDRESS`` set (Dask's own setting): an existing Dask cluster. Start it as Dask
   documents (``dask scheduler``, then ``dask worker <address>`` on each machine, with this project
   importable by the workers) and point the app or the CLI at it.
-- otherwise, in the app: an embedded pool, started in the background after the first page is drawn:
-  a Dask scheduler inside the web server and one ``dask worker`` process on 127.0.0.1 with a thread
-  per core (the same code path as a cluster). One process, not one per core: TensorFlow costs a
-  process about 1 GB before any data arrives, and the kernel's compiled calls release the GIL, so
-  threads train side by side. The worker imports TensorFlow and compiles the kernel for the default
-  setups before its first job; the web server never imports TensorFlow.
+- otherwise, in the app: an embedded pool: one ``dask worker`` process on 127.0.0.1 with a thread per
+  core, spawned when the first page starts (:meth:`Executor.spawn`: it imports TensorFlow meanwhile), and
+  a Dask scheduler inside the web server, started in the background once that page is drawn
+  (:meth:`Executor.start`; the same code path as a cluster). One process, not one per core: TensorFlow
+  costs a process about 1 GB before any data arrives, and the kernel's compiled calls release the GIL, so
+  threads train side by side. The worker compiles the kernel for the lab's default setup before its first
+  job and the other common setups afterwards; the web server never imports TensorFlow.
 - ``IMBALANCE_LAB_ENGINE=inprocess`` (the CLI's default, and the unit tests'): jobs run in a thread of
   this process.
 
