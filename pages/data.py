@@ -136,10 +136,9 @@ with left:
     preview = dataset.features.head(500).copy()
     preview.insert(len(preview.columns), f"{dataset.target} (class)", dataset.labels[:500])
     st.dataframe(preview, height=380)
-    positive = md_escape(dataset.positive_class, 60)
     shown = "" if len(dataset.labels) <= len(preview) else f" (first {len(preview)} shown)"
     st.caption(f"{len(dataset.labels):,} rows{shown}, {dataset.n_features} feature columns; positive class: "
-               f"{positive}; imbalance {dataset.imbalance_ratio:.1f} : 1.")
+               f"{md_escape(dataset.positive_class, 60)}; imbalance {dataset.imbalance_ratio:.1f} : 1.")
 with right:
     st.plotly_chart(make_class_balance_figure({"all rows": dataset.class_counts}, classes=dataset.classes,
                                               positive_index=dataset.positive_index, title="Class balance"),

@@ -182,6 +182,18 @@ def _upload(at: AppTest, name: str, raw: bytes, mime: str) -> AppTest:
     return at
 
 
+def _upload_and_train(name: str, raw: bytes, mime: str, *, target: str, strategy: str):
+    """Upload a table, check the class column the Data page proposes, train it in the lab; the shown result."""
+    at = _upload(_app(), name, raw, mime)
+    assert not at.exception and not at.error
+    assert at.selectbox(key="data.target").value == target
+    assert at.session_state["dataset_spec"].filename == name
+    at.switch_page("pages/lab.py").run()
+    at = _train(at, strategy)
+    assert not at.exception and not at.error
+    return lab_result(at)
+
+
 def test_malformed_upload_gets_a_clear_message_and_the_lab_still_trains():
     at = _upload(_app(), "broken.csv", b'{"not": "a table"}', "text/csv")
     assert not at.exception
@@ -198,14 +210,7 @@ def test_uploaded_csv_with_categories_and_missing_values_trains():
         f"{'fraud' if i % 8 == 0 else 'ok'}"
         for i in range(160)
     ]
-    at = _upload(_app(), "tx.csv", "\n".join(rows).encode(), "text/csv")
-    assert not at.exception and not at.error
-    assert at.selectbox(key="data.target").value == "label"
-    assert at.session_state["dataset_spec"].filename == "tx.csv"
-    at.switch_page("pages/lab.py").run()
-    at = _train(at, "smote")
-    assert not at.exception and not at.error
-    result = lab_result(at)
+    result = _upload_and_train("tx.csv", "\n".join(rows).encode(), "text/csv", target="label", strategy="smote")
     assert result.positive_class == "fraud" and result.counts["synthetic"] > 0
 
 
@@ -214,13 +219,8 @@ def test_an_uploaded_space_separated_table_without_a_header_trains():
     columns, the last one the class, and trained."""
     from tests.test_datasets import german_like
 
-    at = _upload(_app(), "german.data", german_like(), "application/octet-stream")
-    assert not at.exception and not at.error
-    assert at.selectbox(key="data.target").value == "column_7"
-    at.switch_page("pages/lab.py").run()
-    at = _train(at, "smote")
-    assert not at.exception and not at.error
-    result = lab_result(at)
+    result = _upload_and_train("german.data", german_like(), "application/octet-stream", target="column_7",
+                               strategy="smote")
     assert result.positive_class == "2" and len(result.prepared.y_test) == 30
 
 
@@ -234,13 +234,8 @@ def test_uploaded_parquet_file_trains_in_the_lab():
                           "label": np.where(rng.random(240) < 0.12, "fraud", "ok")})
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
-    at = _upload(_app(), "tx.parquet", buffer.getvalue(), "application/octet-stream")
-    assert not at.exception and not at.error
-    assert at.selectbox(key="data.target").value == "label"
-    at.switch_page("pages/lab.py").run()
-    at = _train(at, "class_weight")
-    assert not at.exception and not at.error
-    result = lab_result(at)
+    result = _upload_and_train("tx.parquet", buffer.getvalue(), "application/octet-stream", target="label",
+                               strategy="class_weight")
     assert result.dataset_name == "tx.parquet" and result.positive_class == "fraud"
     assert sum(result.counts["test"].values()) == 60  # the default quarter of the 240 rows, untouched
 

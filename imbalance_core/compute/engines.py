@@ -212,15 +212,17 @@ class DaskEngine:
             if self.address:
                 self.client = Client(self.address, set_as_default=False)
             else:
+                def scheduler(port: int) -> LocalCluster:
+                    return LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
+                                        scheduler_port=port, dashboard_address=":0", silence_logs=40)
+
                 self.spawn()
                 try:
-                    self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
-                                                 scheduler_port=self._port, dashboard_address=":0", silence_logs=40)
+                    self._cluster = scheduler(self._port)
                 except (OSError, RuntimeError):  # "Cluster failed to start": its port was taken meanwhile; so
                     # another port, and a worker for it (if that fails too, the engine fails and says why)
                     self._stop_processes()
-                    self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
-                                                 scheduler_port=0, dashboard_address=":0", silence_logs=40)
+                    self._cluster = scheduler(0)
                     self._processes.append(self._spawn_worker(self._cluster.scheduler_address))
                 self.client = Client(self._cluster, set_as_default=False)
                 self.client.wait_for_workers(1, timeout=120)
