@@ -1,5 +1,6 @@
 """``python -m imbalance_core ...``"""
 
+import atexit
 import os
 import sys
 
@@ -25,4 +26,14 @@ _quiet_native_stderr()
 
 from .cli import main  # noqa: E402
 
-sys.exit(main())
+status = main()
+# The interpreter's own teardown after a run (freeing TensorFlow's modules and objects one by one) takes about a
+# second and does nothing a finished command needs: the output is flushed and the exit handlers run (the executor
+# shuts its threads and workers down), then the process ends.
+for stream in (sys.stdout, sys.stderr):
+    try:
+        stream.flush()
+    except OSError:  # a reader that has gone (``| head``)
+        pass
+atexit._run_exitfuncs()
+os._exit(status)

@@ -308,10 +308,9 @@ class Batch(NamedTuple):
     active: Any
 
 
-# Straight-line tensor code (no Python ``if``/``for`` on tensors) is traced as it is, without AutoGraph rewriting
-# its source: AutoGraph's rewriting of every function a compiled loop calls was most of the first trace (~2 s of a
-# cold process, where the CLI's toy run and a new worker wait). The same operations either way.
-_plain = tf.autograph.experimental.do_not_convert
+# Every compiled function is traced with ``autograph=False``: its loops and conditions are written as
+# ``tf.while_loop`` and ``tf.cond``, so no source is rewritten at trace time (AutoGraph's rewriting of the loop and
+# every function it calls was most of a cold process's first trace, where the CLI's toy run and a new worker wait).
 
 
 def _spec(*shape, dtype=tf.float32) -> tf.TensorSpec:
@@ -331,7 +330,6 @@ _RUN_SIGNATURE = [
 ]
 
 
-@_plain
 def _forward(flat, x, shape: Shape):
     """Probabilities ``[members, rows, outputs]``; ``x`` is ``[members, rows, features]``."""
     act = keras.activations.get(shape.activation)
@@ -345,7 +343,6 @@ def _forward(flat, x, shape: Shape):
     return tf.sigmoid(h) if shape.binary else tf.nn.softmax(h)
 
 
-@_plain
 def _per_row_loss(y, proba, losses: Losses, shape: Shape):
     """Each row's loss ``[members, rows]``: cross-entropy, or focal loss where ``losses.is_focal``.
 
@@ -373,7 +370,6 @@ def _per_row_loss(y, proba, losses: Losses, shape: Shape):
     return tf.where(losses.is_focal[:, None], loss, ce)
 
 
-@_plain
 def _histograms(y, proba, weight, shape: Shape):
     """Per member (and class), counts of positive and negative rows per probability bin: ``[2, M, C, BINS]``."""
     n_classes, binary = shape.n_classes, shape.binary
@@ -390,7 +386,6 @@ def _histograms(y, proba, weight, shape: Shape):
     return tf.reshape(tf.stack([pos, neg]), [2, members, classes, PR_BINS])
 
 
-@_plain
 def _average_precision(hist):
     """Average precision per member from ``_histograms`` (macro over classes): the live PR AUC."""
     pos, neg = hist[0], hist[1]
@@ -405,7 +400,6 @@ def _average_precision(hist):
     return tf.reduce_mean(ap, axis=-1)
 
 
-@_plain
 def _adam(optimiser: Optimiser, grad, active, learning_rate) -> Optimiser:
     """One Adam step (Keras' formula and defaults) for the members that are ``active``; the others stay put."""
     steps = optimiser.steps + tf.cast(active, tf.float32)
@@ -450,15 +444,17 @@ def _train_epoch(step, optimiser: Optimiser, rows: Rows, losses: Losses, schedul
     keys = tf.where(tf.range(width)[None, :] < rows.n_rows[:, None], keys, 2.0)  # padding sorts last
     shuffled = tf.gather(rows.rows, tf.argsort(keys, axis=1, stable=True), batch_dims=1)
     shuffled = tf.pad(shuffled, [[0, 0], [0, most * batch_size - width]])
-    loss_sum = tf.zeros([members])
-    for s in tf.range(most):
+
+    def batch(s, optimiser, loss_sum):
         start = s * batch_size
         index = shuffled[:, start:start + batch_size]
         mask = tf.cast(start + tf.range(batch_size)[None, :] < rows.n_rows[:, None], tf.float32)
         active = tf.logical_and(s < steps, tf.logical_not(stopped))  # a stopped member rests
         optimiser, batch_loss = step(optimiser, Batch(tf.gather(rows.X, index), tf.gather(rows.y, index), mask, active),
                                      losses, schedule.learning_rate)
-        loss_sum += tf.where(active, batch_loss, 0.0)
+        return s + 1, optimiser, loss_sum + tf.where(active, batch_loss, 0.0)
+
+    _, optimiser, loss_sum = tf.while_loop(lambda s, *_: s < most, batch, (tf.constant(0), optimiser, tf.zeros([members])))
     return optimiser, loss_sum / tf.cast(tf.maximum(steps, 1), tf.float32)
 
 
@@ -466,46 +462,55 @@ def _fit_pr_auc(flat, rows: Rows, shape: Shape):
     """Each member's PR AUC on its own rows, a slice of rows at a time: a whole large table at once would need
     members x rows x width floats per layer."""
     members, width = tf.shape(rows.rows)[0], tf.shape(rows.rows)[1]
-    hist = tf.zeros([2, members, 1 if shape.binary else shape.n_classes, PR_BINS])
-    for c in tf.range((width + EVAL_ROWS - 1) // EVAL_ROWS):
-        tf.autograph.experimental.set_loop_options(parallel_iterations=EVAL_PARALLEL)
-        part = rows.rows[:, c * EVAL_ROWS:(c + 1) * EVAL_ROWS]
-        part_mask = tf.cast(c * EVAL_ROWS + tf.range(tf.shape(part)[1])[None, :] < rows.n_rows[:, None], tf.float32)
-        hist += _histograms(tf.gather(rows.y, part), _forward(flat, tf.gather(rows.X, part), shape), part_mask, shape)
+
+    def part(c, hist):
+        rows_c = rows.rows[:, c * EVAL_ROWS:(c + 1) * EVAL_ROWS]
+        mask = tf.cast(c * EVAL_ROWS + tf.range(tf.shape(rows_c)[1])[None, :] < rows.n_rows[:, None], tf.float32)
+        return c + 1, hist + _histograms(tf.gather(rows.y, rows_c), _forward(flat, tf.gather(rows.X, rows_c), shape),
+                                         mask, shape)
+
+    parts = (width + EVAL_ROWS - 1) // EVAL_ROWS
+    _, hist = tf.while_loop(lambda c, _: c < parts, part,
+                            (tf.constant(0), tf.zeros([2, members, 1 if shape.binary else shape.n_classes, PR_BINS])),
+                            parallel_iterations=EVAL_PARALLEL)
     return _average_precision(hist)
 
 
 def _validation_scores(flat, validation: Validation, losses: Losses, shape: Shape):
     """Each member's validation loss and PR AUC (NaN without validation rows), a slice of rows at a time."""
     members, n_val = tf.shape(flat)[0], tf.shape(validation.y)[0]
-    val_loss, val_ap = tf.fill([members], np.nan), tf.fill([members], np.nan)
-    if n_val > 0:
-        hist = tf.zeros([2, members, 1 if shape.binary else shape.n_classes, PR_BINS])
-        loss_sum = tf.zeros([members])
-        for c in tf.range((n_val + EVAL_ROWS - 1) // EVAL_ROWS):
-            tf.autograph.experimental.set_loop_options(parallel_iterations=EVAL_PARALLEL)
-            x_part = validation.X[c * EVAL_ROWS:(c + 1) * EVAL_ROWS]
-            part_rows = tf.shape(x_part)[0]
-            proba = _forward(flat, tf.broadcast_to(x_part[None], [members, part_rows, tf.shape(x_part)[1]]), shape)
-            y_part = tf.broadcast_to(validation.y[c * EVAL_ROWS:(c + 1) * EVAL_ROWS][None], [members, part_rows])
-            loss_sum += tf.reduce_sum(_per_row_loss(y_part, proba, losses, shape), axis=1)
-            hist += _histograms(y_part, proba, tf.ones_like(proba[:, :, 0]), shape)
-        val_loss, val_ap = loss_sum / tf.cast(n_val, tf.float32), _average_precision(hist)
-    return val_loss, val_ap
+
+    def part(c, hist, loss_sum):
+        x_part = validation.X[c * EVAL_ROWS:(c + 1) * EVAL_ROWS]
+        part_rows = tf.shape(x_part)[0]
+        proba = _forward(flat, tf.broadcast_to(x_part[None], [members, part_rows, tf.shape(x_part)[1]]), shape)
+        y_part = tf.broadcast_to(validation.y[c * EVAL_ROWS:(c + 1) * EVAL_ROWS][None], [members, part_rows])
+        return (c + 1, hist + _histograms(y_part, proba, tf.ones_like(proba[:, :, 0]), shape),
+                loss_sum + tf.reduce_sum(_per_row_loss(y_part, proba, losses, shape), axis=1))
+
+    def scores():
+        parts = (n_val + EVAL_ROWS - 1) // EVAL_ROWS
+        start = (tf.constant(0), tf.zeros([2, members, 1 if shape.binary else shape.n_classes, PR_BINS]),
+                 tf.zeros([members]))
+        _, hist, loss_sum = tf.while_loop(lambda c, *_: c < parts, part, start, parallel_iterations=EVAL_PARALLEL)
+        return loss_sum / tf.cast(n_val, tf.float32), _average_precision(hist)
+
+    return tf.cond(n_val > 0, scores, lambda: (tf.fill([members], np.nan), tf.fill([members], np.nan)))
 
 
 def _early_stop(early: EarlyStop, flat, val_ap, epoch, schedule: Schedule, n_val) -> EarlyStop:
     """Keras' ``EarlyStopping(mode="max", restore_best_weights=True)`` per member, after one more epoch: a member
     whose validation PR AUC has not improved for ``patience`` epochs stops (with a patience and validation rows)."""
     ran = early.ran + tf.cast(tf.logical_not(early.stopped), tf.int32)
-    best_flat, best_score, wait, stopped = early.best_flat, early.best_score, early.wait, early.stopped
-    if schedule.patience > 0 and n_val > 0:
-        improved = tf.logical_and(tf.logical_not(stopped), val_ap > best_score)  # NaN never improves
-        best_flat = tf.where(improved[:, None], flat, best_flat)
-        best_score = tf.where(improved, val_ap, best_score)
-        wait = tf.where(improved, 0, wait + 1)
-        stopped = tf.logical_or(stopped, tf.logical_and(wait >= schedule.patience, epoch > 0))
-    return EarlyStop(best_flat, best_score, wait, stopped, ran)
+
+    def watch():
+        improved = tf.logical_and(tf.logical_not(early.stopped), val_ap > early.best_score)  # NaN never improves
+        wait = tf.where(improved, 0, early.wait + 1)
+        return (tf.where(improved[:, None], flat, early.best_flat), tf.where(improved, val_ap, early.best_score), wait,
+                tf.logical_or(early.stopped, tf.logical_and(wait >= schedule.patience, epoch > 0)))
+
+    kept = lambda: (early.best_flat, early.best_score, early.wait, early.stopped)  # noqa: E731
+    return EarlyStop(*tf.cond(tf.logical_and(schedule.patience > 0, n_val > 0), watch, kept), ran)
 
 
 _COMPILED: dict = {}
@@ -518,10 +523,9 @@ def _epochs_function(shape: Shape):
         return _COMPILED[shape]
     step = _step_function(shape)
 
-    @tf.function(input_signature=_RUN_SIGNATURE)
+    @tf.function(input_signature=_RUN_SIGNATURE, autograph=False)
     def run(state: State, rows: Rows, losses: Losses, validation: Validation, schedule: Schedule):
-        history = History(*(tf.TensorArray(tf.float32, size=0, dynamic_size=True) for _ in History._fields))
-        for e in tf.range(schedule.n_epochs):
+        def epoch_of(e, state, history, _done):
             epoch = schedule.first_epoch + e
             optimiser, loss = _train_epoch(step, state.optimiser, rows, losses, schedule, epoch, state.early.stopped)
             val_loss, val_ap = _validation_scores(optimiser.flat, validation, losses, shape)
@@ -530,8 +534,11 @@ def _epochs_function(shape: Shape):
                               history.val_loss.write(e, val_loss), history.val_pr_auc.write(e, val_ap))
             state = State(optimiser, _early_stop(state.early, optimiser.flat, val_ap, epoch, schedule,
                                                  tf.shape(validation.y)[0]))
-            if tf.reduce_all(state.early.stopped):
-                break
+            return e + 1, state, history, tf.reduce_all(state.early.stopped)  # every member stopped: the loop ends
+
+        history = History(*(tf.TensorArray(tf.float32, size=0, dynamic_size=True) for _ in History._fields))
+        _, state, history, _ = tf.while_loop(lambda e, _s, _h, done: tf.logical_and(e < schedule.n_epochs, ~done),
+                                             epoch_of, (tf.constant(0), state, history, tf.constant(False)))
         return state, History(*(h.stack() for h in history))
 
     _COMPILED[shape] = run
