@@ -135,6 +135,23 @@ def test_focal_loss_on_multiclass_notes_the_per_class_alpha(wine):
     assert any("inverse frequency" in note for note in result.notes)
 
 
+def test_a_setting_that_changes_nothing_in_the_run_is_said_and_only_then(moons):
+    from imbalance_core.data.preprocessing import prepare
+    from imbalance_core.runs.experiment import plan_run
+
+    prepared = prepare(moons, seed=0)
+
+    def notes(key, **params):
+        return " ".join(plan_run(moons, prepared, tiny_config(key, params=params)).notes)
+
+    assert "(SMOTE balanced them), so class weighting changes nothing" in notes("smote+class_weight")
+    assert "class weighting changes nothing" in notes("ensemble+class_weight")
+    assert "class weighting" not in notes("class_weight") + notes("tomek_links+class_weight")  # weights differ
+    assert "half the cross-entropy" in notes("focal_loss", gamma=0.0, alpha=0.5)
+    assert "half the cross-entropy" in notes("smote+focal_loss", gamma=0.0)  # alpha: the neutral 0.5 after SMOTE
+    assert "cross-entropy" not in notes("focal_loss", gamma=0.0) + notes("smote+focal_loss")
+
+
 def test_uploaded_table_with_categories_and_missing_values_trains_and_maps_rows():
     rng = np.random.default_rng(0)
     n = 200

@@ -72,15 +72,30 @@ def plan_run(dataset: Dataset, prepared: PreparedData, config: ExperimentConfig)
     for m, data in enumerate(resampled):  # losses and weights follow the rows each network is trained on
         focal.append(strategy.make_loss(params, count_classes(data.y, n_classes), n_classes, notes if m == 0 else [])
                      if strategy.make_loss is not None else None)
+    class_weights = [balanced_class_weight(r.y, n_classes) if strategy.uses_class_weight else None for r in resampled]
     return Plan(
         config=config, strategy=strategy, params=params, resampled=resampled,
         seeds=[config.seed * 1000 + m for m in range(len(resampled))],
-        class_weights=[balanced_class_weight(r.y, n_classes) if strategy.uses_class_weight else None
-                       for r in resampled],
+        class_weights=class_weights,
         focal=focal,
         output_bias=[prior_bias(r.y, n_classes) if config.network.prior_bias else None for r in resampled],
-        notes=notes,
+        notes=notes + _no_effect_notes(strategy, class_weights, focal),
     )
+
+
+def _no_effect_notes(strategy, class_weights: list, focal: list) -> list[str]:
+    """Settings that change nothing in this run, said so (a learner would otherwise read a difference into them)."""
+    notes = []
+    if strategy.uses_class_weight and all(np.allclose(w, 1.0) for w in class_weights):
+        notes.append("Class weights are all 1: the classes are equal in the rows each network trains on"
+                     + (f" ({strategy.label.split(' + ')[0]} balanced them)" if strategy.changes_data else "")
+                     + ", so class weighting changes nothing in this run.")
+    settings = {f for f in focal if f is not None}
+    if settings and all(gamma == 0 and np.allclose(alpha, 0.5) for gamma, alpha in settings):
+        notes.append("Focal loss with gamma 0 and alpha 0.5 is half the cross-entropy, and Adam's steps do not "
+                     "depend on the loss's scale: it trains nearly as plain cross-entropy does. Raise gamma to down-weight easy "
+                     "rows, or move alpha away from 0.5 to weigh a class more.")
+    return notes
 
 
 def _early_stopping_notes(network: NetworkConfig, history: list[dict[str, list[float]]]) -> list[str]:
