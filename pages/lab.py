@@ -26,21 +26,26 @@ from ui.state import active_dataset, data_figure  # noqa: E402
 
 share.show_link_problems()
 lesson = lessons.banner()  # a student link: the lesson's question, its data, what it lets students change
-spec, dataset = active_dataset(lesson.spec if lesson else None)
-expected = share.expected_upload(spec)
 present = st.toggle("Presentation mode", key=LAB.present,
                     help="Large charts and text for a room: the picture first, the strategy and Train on top, the "
                          "other settings folded away. Also saved in the link. Switching it never stops a run.")
 layout = LabLayout.of(present)
 with layout.controls:
-    data_line(dataset, changeable=lesson is None)
+    data_box = st.container()
 strategy = strategy_picker(layout, lesson)
-counts = lab_counts(dataset)
 with layout.controls:
+    settings_box = st.container()
+with layout.train:  # Train is on screen before the data is loaded (a cold server's first page: ~1 s of imports)
+    train_slot = st.empty()
+    train = train_slot.button("Train", type="primary", key=LAB.train, width="stretch")
+with data_box:
+    spec, dataset = active_dataset(lesson.spec if lesson else None, on_stop=train_slot.empty)
+    data_line(dataset, changeable=lesson is None)
+expected = share.expected_upload(spec)
+counts = lab_counts(dataset)
+with settings_box:
     params = strategy_settings(strategy, dataset, counts, fixed=bool(lesson) and not lesson.allows("strategy_settings"))
     network, seed, test_size = network_settings(counts, lesson)
-with layout.train:
-    train = st.button("Train", type="primary", key=LAB.train, width="stretch")
 
 # one setup object: the job to train, the link in the address bar, and what a result on screen was trained with
 setup = links.LabSetup(data=expected or spec, strategy=strategy.key, params=params, network=network, seed=seed,

@@ -46,6 +46,19 @@ def test_lab_opens_on_a_builtin_data_set_ready_to_train():
     assert "chart.data" not in keys and keys[0] == "chart.boundary"  # the boundary comes first, before the metrics
 
 
+def test_data_that_cannot_be_loaded_is_said_and_takes_the_train_button_back():
+    # Train is drawn before the data is loaded (a cold server's first page); data that fails to load takes it back
+    from imbalance_core.data.spec import BuiltinSpec
+    from ui.keys import SHARED
+
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state[SHARED.dataset_spec] = BuiltinSpec.of("moons", {"n_samples": 3})
+    at.run()
+    assert not at.exception
+    assert "The chosen data set cannot be used: n\\_samples must be a whole number" in at.error[0].value
+    assert not [b for b in at.button if b.key == "lab.train"]
+
+
 # the core tests train every strategy; the app is checked on one of each kind: untouched, synthetic rows,
 # removed rows, several networks, a loss of its own
 REPRESENTATIVE = ["none", "smote", "random_undersampling", "ensemble", "focal_loss"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import streamlit as st
 
@@ -71,13 +71,15 @@ def training_counts(dataset: Dataset, *, seed: int, test_size: float) -> dict[in
         return dict(enumerate(dataset.class_counts.values()))
 
 
-def active_dataset(spec: DataSpec | None = None) -> tuple[DataSpec, Dataset]:
+def active_dataset(spec: DataSpec | None = None, *, on_stop: Callable[[], Any] | None = None) -> tuple[DataSpec, Dataset]:
     """The spec and data set the pages work on (``spec``, e.g. a lesson's, or the session's choice); if it cannot
-    be loaded, say why and stop the page."""
+    be loaded, say why and stop the page (calling ``on_stop`` first: e.g. to take back a button drawn before)."""
     spec = spec or dataset_spec()
     try:
         return spec, load_dataset(spec)
     except core.UserError as exc:
+        if on_stop is not None:
+            on_stop()
         st.error(f"The chosen data set cannot be used: {md_escape(str(exc), limit=None)}")
         st.page_link("pages/data.py", label="Choose another data set", icon=":material/table_chart:")
         st.stop()
