@@ -23,6 +23,19 @@ def test_train_builtin_prints_the_json_contract(capsys):
     assert out["network"]["prior_bias"] is False
 
 
+def test_l2_and_dropout_change_a_seeded_run_and_the_same_flags_give_the_same_numbers(capsys):
+    def metrics(*flags):
+        assert main(["train", "--builtin", "moons", "--strategy", "smote", "--json", "--epochs", "8", *flags]) == 0
+        out = json.loads(capsys.readouterr().out)
+        return out["metrics"], out["network"]
+
+    plain, _ = metrics()
+    for flags, setting in ((["--l2", "0.01"], ("l2", 0.01)), (["--dropout", "0.3"], ("dropout", 0.3))):
+        once, network = metrics(*flags)
+        assert network[setting[0]] == setting[1] and once != plain
+        assert metrics(*flags)[0] == once
+
+
 def test_train_reads_a_space_separated_table_without_a_header(tmp_path, capsys):
     from tests.test_datasets import german_like
 

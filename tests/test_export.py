@@ -53,8 +53,10 @@ def test_standalone_scripts_reproduce_their_runs_without_the_app(tmp_path, moons
     from imbalance_core.portable import kernel
     from imbalance_core.portable import steps as portable
 
-    ensemble = run_experiment(_table_with_categories(), tiny_config("ensemble+focal_loss", params={"n_members": 2}))
-    stopping = replace(TINY_NETWORK, epochs=40, patience=2)  # early stopping travels with the script too
+    ensemble = run_experiment(_table_with_categories(), tiny_config("ensemble+focal_loss", params={"n_members": 2},
+                                                                    network=replace(TINY_NETWORK, l2=0.01)))
+    # early stopping and dropout travel with the script too
+    stopping = replace(TINY_NETWORK, epochs=40, patience=2, dropout=0.3)
     cluster = run_experiment(hostile_dataset(), replace(hostile_config(), strategy="cluster_oversampling",
                                                         network=stopping))
     assert "Early stopping (patience 2): stopped after epoch" in " ".join(cluster.notes)
@@ -76,7 +78,9 @@ def test_standalone_scripts_reproduce_their_runs_without_the_app(tmp_path, moons
 def test_keras_file_loads_and_predicts_what_the_app_predicted(tmp_path, moons, strategy):
     import keras
 
-    result = run_experiment(moons, tiny_config(strategy, params={"n_members": 3} if strategy == "ensemble" else {}))
+    regularised = replace(TINY_NETWORK, l2=0.01, dropout=0.2)  # Keras' own L2 and Dropout layers in the file
+    result = run_experiment(moons, tiny_config(strategy, params={"n_members": 3} if strategy == "ensemble" else {},
+                                               network=regularised if strategy == "ensemble" else TINY_NETWORK))
     path = tmp_path / "model.keras"
     path.write_bytes(keras_file(result.network(), result.weights))
     model = keras.saving.load_model(path)
@@ -141,8 +145,10 @@ def test_a_result_leaves_its_worker_without_feature_rows_and_every_view_still_wo
 
 
 def test_html_report_is_self_contained_with_setup_metrics_and_figures(moons):
-    result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 2}))
+    result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 2},
+                                               network=replace(TINY_NETWORK, l2=0.005, dropout=0.25)))
     page = report_html(result, threshold=0.3)
+    assert "L2 weight decay 0.005; dropout 0.25" in page  # the network as it was trained
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert '<script src="http' not in page and 'id="plotly-gz"' in page  # library inlined (packed), no CDN
     for name in ("boundary", "members", "confusion", "roc", "pr", "balance", "history"):

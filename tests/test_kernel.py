@@ -20,21 +20,46 @@ NETWORK = kernel.Network(n_features=3, n_classes=2, hidden=(6, 5), activation="t
                          batch_size=96)
 
 
-@pytest.mark.parametrize("class_weight", [None, (0.6, 2.5)])
-def test_one_member_trains_exactly_as_keras_fit_with_adam(class_weight):
-    """Full-batch steps (so shuffling cannot matter): same initial weights, loss, class weights and Adam."""
+@pytest.mark.parametrize("class_weight, l2", [(None, 0.0), ((0.6, 2.5), 0.0), ((0.6, 2.5), 0.05)])
+def test_one_member_trains_exactly_as_keras_fit_with_adam(class_weight, l2):
+    """Full-batch steps (so shuffling cannot matter): same initial weights, loss, class weights, Adam, and L2 on the
+    dense kernels (Keras' ``kernel_regularizer=L2``: its penalty is in the loss Keras reports)."""
     X, y = _data()
+    network = replace(NETWORK, l2=l2)
     member = kernel.Member(rows=np.arange(len(y)), seed=3, class_weight=class_weight)
-    trained = kernel.train(NETWORK, X, y, [member])
-    model = kernel.keras_model(NETWORK, kernel.initial_weights(NETWORK, 3))
-    model.compile(optimizer=keras.optimizers.Adam(NETWORK.learning_rate), loss=keras.losses.BinaryCrossentropy())
-    history = model.fit(X, y.astype(np.float32), batch_size=len(y), epochs=NETWORK.epochs, shuffle=False, verbose=0,
+    trained = kernel.train(network, X, y, [member])
+    model = kernel.keras_model(network, kernel.initial_weights(network, 3))
+    assert len(model.losses) == (3 if l2 else 0)
+    model.compile(optimizer=keras.optimizers.Adam(network.learning_rate), loss=keras.losses.BinaryCrossentropy())
+    history = model.fit(X, y.astype(np.float32), batch_size=len(y), epochs=network.epochs, shuffle=False, verbose=0,
                         class_weight=dict(enumerate(class_weight)) if class_weight else None)
     for ours, theirs in zip(trained.weights[0], model.get_weights()):
         np.testing.assert_allclose(ours, theirs, atol=2e-5)
     np.testing.assert_allclose(trained.history[0]["loss"], history.history["loss"], rtol=1e-4)
-    np.testing.assert_allclose(kernel.predict_proba(NETWORK, trained.weights, X)[0, :, 1],
+    np.testing.assert_allclose(kernel.predict_proba(network, trained.weights, X)[0, :, 1],
                                np.asarray(model(X))[:, 0], atol=2e-5)
+
+
+def test_dropout_is_keras_dropout_seeded_per_network_and_off_at_evaluation():
+    X, y = _data(200)
+    network = kernel.Network(n_features=3, n_classes=2, hidden=(8, 8), epochs=4, batch_size=16, dropout=0.3)
+    shape = kernel._shape(network)
+    masks = kernel._dropout_masks(np.array([[1, 2], [1, 2], [5, 6]], np.int32), 4000, shape)
+    values = np.asarray(masks[0])
+    np.testing.assert_allclose(np.unique(values), [0.0, 1 / 0.7], rtol=1e-6)  # kept units scaled, as Keras' Dropout
+    assert abs((values > 0).mean() - 0.7) < 0.01 and np.array_equal(values[0], values[1])  # a seed, its masks
+    assert not np.array_equal(values[0], values[2]) and not np.array_equal(masks[0][0], masks[1][0])
+    members = [kernel.Member(rows=np.arange(200), seed=1), kernel.Member(rows=np.arange(0, 200, 2), seed=2)]
+    together = kernel.train(network, X, y, members, X_val=X[:40], y_val=y[:40])
+    alone = kernel.train(network, X, y, members[1:], X_val=X[:40], y_val=y[:40])
+    for a, b in zip(alone.weights[0], together.weights[1]):
+        np.testing.assert_array_equal(a, b)
+    plain = kernel.train(replace(network, dropout=0.0), X, y, members[1:], X_val=X[:40], y_val=y[:40])
+    assert not np.array_equal(plain.weights[0][0], alone.weights[0][0])
+    model = kernel.keras_model(network, alone.weights[0])  # Dropout layers, inactive when predicting
+    assert sum(isinstance(layer, keras.layers.Dropout) for layer in model.layers) == 2
+    np.testing.assert_allclose(kernel.predict_proba(network, alone.weights, X)[0, :, 1], np.asarray(model(X))[:, 0],
+                               atol=2e-5)
 
 
 def test_members_trained_together_equal_members_trained_alone():

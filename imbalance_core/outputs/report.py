@@ -36,7 +36,10 @@ def setup_rows(result: ExperimentResult, threshold: float | None = None) -> list
         ("Strategy settings", ", ".join(f"{k} = {v}" for k, v in result.params.items()) or "none"),
         ("Network", f"hidden layers {', '.join(map(str, network.hidden_layers))}; {network.activation}; "
                     f"learning rate {network.learning_rate}; {network.epochs} epochs; batch {network.batch_size}"
-                    + ("; output bias from class priors" if network.prior_bias else "")),
+                    + ("; output bias from class priors" if network.prior_bias else "")
+                    + (f"; early stopping, patience {network.patience}" if network.patience else "")
+                    + (f"; L2 weight decay {network.l2:g}" if network.l2 else "")
+                    + (f"; dropout {network.dropout:g}" if network.dropout else "")),
         ("Seed", str(result.config.seed)),
         ("Split", f"{len(result.prepared.y_fit)} training, {len(result.prepared.y_val)} validation, "
                   f"{len(result.prepared.y_test)} test rows (stratified; test split untouched)"),

@@ -243,7 +243,7 @@ def script_source(result: ExperimentResult, *, threshold: float = THRESHOLD.defa
         validation_size=result.config.validation_size,
         network={"hidden": tuple(network.hidden_layers), "activation": network.activation,
                  "learning_rate": network.learning_rate, "epochs": network.epochs, "batch_size": network.batch_size,
-                 "patience": network.patience},
+                 "patience": network.patience, "l2": network.l2, "dropout": network.dropout},
         class_weight=strategy.uses_class_weight,
         prior_bias=result.config.network.prior_bias,
         focal=list(result.focal),

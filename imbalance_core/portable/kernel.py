@@ -53,6 +53,8 @@ class Network:
     epochs: int = 60
     batch_size: int = 32
     patience: int = 0  # stop a member after this many epochs without a better validation PR AUC (0: never)
+    l2: float = 0.0  # Keras' ``L2(l2)`` on every dense kernel: l2 x the sum of its squared weights joins the loss
+    dropout: float = 0.0  # Keras' ``Dropout(dropout)`` after each hidden layer while training (off at evaluation)
 
     @property
     def binary(self) -> bool:
@@ -172,8 +174,13 @@ def _glorot_kernels(sizes: tuple[int, ...], seed: int) -> tuple[np.ndarray, ...]
 def keras_model(network: Network, weights: Sequence[np.ndarray]) -> keras.Model:
     """A real Keras model holding trained weights (input: the preprocessed features; output: probabilities)."""
     layers: list = [keras.Input(shape=(network.n_features,), name="features")]
-    layers += [keras.layers.Dense(units, activation=network.activation) for units in network.hidden]
-    layers.append(keras.layers.Dense(network.n_outputs, activation="sigmoid" if network.binary else "softmax"))
+    regulariser = keras.regularizers.L2(network.l2) if network.l2 else None
+    for units in network.hidden:
+        layers.append(keras.layers.Dense(units, activation=network.activation, kernel_regularizer=regulariser))
+        if network.dropout:
+            layers.append(keras.layers.Dropout(network.dropout))
+    layers.append(keras.layers.Dense(network.n_outputs, activation="sigmoid" if network.binary else "softmax",
+                                     kernel_regularizer=regulariser))
     model = keras.Sequential(layers)
     model.set_weights([np.asarray(w) for w in weights])
     return model
@@ -217,13 +224,16 @@ def _unflatten(flat, network: Network) -> list[list[np.ndarray]]:
 
 class Shape(NamedTuple):
     """What a group's compiled functions are traced for (Python values): the layers' places in a member's flat
-    weights, the activation, two classes or more, and whether any member has focal loss."""
+    weights, the activation, two classes or more, whether any member has focal loss, and the regularisation (a
+    network without it is traced without its operations)."""
 
     layout: tuple
     activation: str
     binary: bool
     n_classes: int
     focal: bool = True
+    l2: float = 0.0
+    dropout: float = 0.0
 
 
 class Optimiser(NamedTuple):
@@ -300,12 +310,14 @@ class History(NamedTuple):
 
 
 class Batch(NamedTuple):
-    """One step's rows for every member (``[members, batch, ...]``), which are real, and which members step."""
+    """One step's rows for every member (``[members, batch, ...]``), which are real, which members step, and with
+    dropout each member's seed for this step's masks (``[members, 2]``; None without dropout)."""
 
     x: Any
     y: Any
     mask: Any
     active: Any
+    noise: Any = None
 
 
 # Every compiled function is traced with ``autograph=False``: its loops and conditions are written as
@@ -330,8 +342,9 @@ _RUN_SIGNATURE = [
 ]
 
 
-def _forward(flat, x, shape: Shape):
-    """Probabilities ``[members, rows, outputs]``; ``x`` is ``[members, rows, features]``."""
+def _forward(flat, x, shape: Shape, keep: Sequence | None = None):
+    """Probabilities ``[members, rows, outputs]``; ``x`` is ``[members, rows, features]``. ``keep``: while training
+    with dropout, one scaled mask per hidden layer (``[members, rows, units]``) that multiplies its output."""
     act = keras.activations.get(shape.activation)
     h = x
     for i, (offset, fan_in, fan_out) in enumerate(shape.layout):
@@ -340,7 +353,32 @@ def _forward(flat, x, shape: Shape):
         h = tf.einsum("mbf,mfh->mbh", h, kernel) + bias[:, None, :]
         if i < len(shape.layout) - 1:
             h = act(h)
+            if keep is not None:
+                h = h * keep[i]
     return tf.sigmoid(h) if shape.binary else tf.nn.softmax(h)
+
+
+def _penalty(flat, shape: Shape):
+    """Each member's L2 penalty ``[members]``: ``l2`` x the sum of its squared kernel weights (biases are free), as
+    Keras adds a ``kernel_regularizer=L2(l2)`` of every dense layer to the loss."""
+    squares = [tf.reduce_sum(tf.square(flat[:, offset:offset + fan_in * fan_out]), axis=1)
+               for offset, fan_in, fan_out in shape.layout]
+    return shape.l2 * tf.add_n(squares)
+
+
+def _dropout_masks(noise, rows, shape: Shape) -> list:
+    """Keras' ``Dropout(rate)`` while training, per hidden layer: each unit of each row kept with probability
+    ``1 - rate`` and scaled by ``1 / (1 - rate)``. Each member draws from its own seed for the step (``noise``):
+    a network's masks are the same whether it trains alone or in a group."""
+    rate = shape.dropout
+    units = [fan_out for _, _, fan_out in shape.layout[:-1]]
+
+    def member(seed):
+        return tuple(tf.random.stateless_uniform([rows, n], seed=tf.random.experimental.stateless_fold_in(seed, i))
+                     for i, n in enumerate(units))
+
+    drawn = tf.map_fn(member, noise, fn_output_signature=tuple(tf.float32 for _ in units))
+    return [tf.cast(u >= rate, tf.float32) / (1.0 - rate) for u in drawn]
 
 
 def _per_row_loss(y, proba, losses: Losses, shape: Shape):
@@ -418,12 +456,15 @@ def _step_function(shape: Shape):
     @tf.function(jit_compile=True, autograph=False)
     def step(optimiser: Optimiser, batch: Batch, losses: Losses, learning_rate):
         row_weight = tf.gather(losses.class_weight, batch.y, batch_dims=1) * batch.mask
+        keep = _dropout_masks(batch.noise, tf.shape(batch.x)[1], shape) if shape.dropout else None
         with tf.GradientTape() as tape:
             tape.watch(optimiser.flat)
-            proba = _forward(optimiser.flat, batch.x, shape)
+            proba = _forward(optimiser.flat, batch.x, shape, keep)
             per_row = _per_row_loss(batch.y, proba, losses, shape)
             batch_loss = tf.reduce_sum(per_row * row_weight, axis=1) / tf.maximum(tf.reduce_sum(batch.mask, axis=1),
                                                                                   1.0)
+            if shape.l2:
+                batch_loss += _penalty(optimiser.flat, shape)
             total = tf.reduce_sum(batch_loss)
         grad = tape.gradient(total, optimiser.flat)
         return _adam(optimiser, grad, batch.active, learning_rate), batch_loss
@@ -431,7 +472,8 @@ def _step_function(shape: Shape):
     return step
 
 
-def _train_epoch(step, optimiser: Optimiser, rows: Rows, losses: Losses, schedule: Schedule, epoch, stopped):
+def _train_epoch(step, optimiser: Optimiser, rows: Rows, losses: Losses, schedule: Schedule, epoch, stopped,
+                 shape: Shape):
     """One epoch of every member that has not stopped: its rows shuffled (seeded by its seed and the epoch), then
     batch after batch; a member with fewer rows rests once its epoch is done. Returns the optimiser and each
     member's mean batch loss."""
@@ -450,8 +492,12 @@ def _train_epoch(step, optimiser: Optimiser, rows: Rows, losses: Losses, schedul
         index = shuffled[:, start:start + batch_size]
         mask = tf.cast(start + tf.range(batch_size)[None, :] < rows.n_rows[:, None], tf.float32)
         active = tf.logical_and(s < steps, tf.logical_not(stopped))  # a stopped member rests
-        optimiser, batch_loss = step(optimiser, Batch(tf.gather(rows.X, index), tf.gather(rows.y, index), mask, active),
-                                     losses, schedule.learning_rate)
+        noise = None
+        if shape.dropout:  # each member's seed for this step's dropout masks: its seed, the epoch and the step
+            noise = tf.map_fn(lambda seed: tf.random.experimental.stateless_fold_in(tf.stack([seed, epoch]), s),
+                              rows.seeds, fn_output_signature=tf.int32)
+        optimiser, batch_loss = step(optimiser, Batch(tf.gather(rows.X, index), tf.gather(rows.y, index), mask, active,
+                                                      noise), losses, schedule.learning_rate)
         return s + 1, optimiser, loss_sum + tf.where(active, batch_loss, 0.0)
 
     _, optimiser, loss_sum = tf.while_loop(lambda s, *_: s < most, batch, (tf.constant(0), optimiser, tf.zeros([members])))
@@ -493,7 +539,8 @@ def _validation_scores(flat, validation: Validation, losses: Losses, shape: Shap
         start = (tf.constant(0), tf.zeros([2, members, 1 if shape.binary else shape.n_classes, PR_BINS]),
                  tf.zeros([members]))
         _, hist, loss_sum = tf.while_loop(lambda c, *_: c < parts, part, start, parallel_iterations=EVAL_PARALLEL)
-        return loss_sum / tf.cast(n_val, tf.float32), _average_precision(hist)
+        val_loss = loss_sum / tf.cast(n_val, tf.float32)
+        return val_loss + _penalty(flat, shape) if shape.l2 else val_loss, _average_precision(hist)
 
     return tf.cond(n_val > 0, scores, lambda: (tf.fill([members], np.nan), tf.fill([members], np.nan)))
 
@@ -527,7 +574,8 @@ def _epochs_function(shape: Shape):
     def run(state: State, rows: Rows, losses: Losses, validation: Validation, schedule: Schedule):
         def epoch_of(e, state, history, _done):
             epoch = schedule.first_epoch + e
-            optimiser, loss = _train_epoch(step, state.optimiser, rows, losses, schedule, epoch, state.early.stopped)
+            optimiser, loss = _train_epoch(step, state.optimiser, rows, losses, schedule, epoch, state.early.stopped,
+                                           shape)
             val_loss, val_ap = _validation_scores(optimiser.flat, validation, losses, shape)
             history = History(history.loss.write(e, loss),
                               history.pr_auc.write(e, _fit_pr_auc(optimiser.flat, rows, shape)),
@@ -545,8 +593,10 @@ def _epochs_function(shape: Shape):
     return run
 
 
-def _shape(network: Network, focal: bool = True) -> Shape:
-    return Shape(_layout(network), network.activation, network.binary, network.n_classes, focal)
+def _shape(network: Network, focal: bool = True, *, training: bool = True) -> Shape:
+    """What to trace for; ``training=False``: for prediction and losses, where regularisation plays no part."""
+    return Shape(_layout(network), network.activation, network.binary, network.n_classes, focal,
+                 network.l2 if training else 0.0, network.dropout if training else 0.0)
 
 
 def _predict_function(shape: Shape):
@@ -723,7 +773,7 @@ def _trained(network: Network, group: _Group, state: State, history: list, secon
 
 def predict_proba(network: Network, weights: Sequence[Sequence[np.ndarray]], X: np.ndarray) -> np.ndarray:
     """Class probabilities ``[members, rows, classes]`` (binary: both columns, negative first)."""
-    predict = _predict_function(_shape(network))
+    predict = _predict_function(_shape(network, training=False))
     flat = tf.constant(_flatten(weights))
     parts = [np.asarray(predict(flat, tf.constant(np.asarray(X[i:i + PREDICT_ROWS], np.float32))))
              for i in range(0, len(X), PREDICT_ROWS)] or [np.zeros((len(weights), 0, network.n_outputs), np.float32)]

@@ -18,7 +18,7 @@ from ..text import shorten
 if TYPE_CHECKING:
     from ..portable.kernel import Network
 
-__all__ = ["BATCH_SIZE", "NETWORK_PARAMS", "NetworkConfig", "PATIENCE", "default_batch_size", "parse_layers"]
+__all__ = ["BATCH_SIZE", "DROPOUT", "L2", "NETWORK_PARAMS", "NetworkConfig", "PATIENCE", "default_batch_size", "parse_layers"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu")
 MAX_HIDDEN_LAYERS = 6
@@ -57,7 +57,16 @@ PATIENCE = Param("patience", "int", 0, "Early stopping patience",
                  "Epochs without a better validation PR AUC before a network stops training; it keeps the weights of "
                  "its best epoch (as the TensorFlow imbalanced-data tutorial does, with 10). 0 trains every epoch.",
                  low=0, high=200, step=1)
-NETWORK_PARAMS: tuple[Param, ...] = (HIDDEN_LAYERS, ACTIVATION, LEARNING_RATE, EPOCHS, BATCH_SIZE, PRIOR_BIAS, PATIENCE)
+L2 = Param("l2", "float", 0.0, "L2 weight decay",
+           "Adds this times the sum of the squared weights of every layer's kernel to the loss (Keras' L2 "
+           "regulariser): large weights cost, so the network cannot bend its boundary around each rare row. "
+           "0 turns it off; 0.001 to 0.01 is usual.", low=0.0, high=0.1, step=0.001)
+DROPOUT = Param("dropout", "float", 0.0, "Dropout",
+                "While training, each hidden unit is switched off for a row with this probability (Keras' Dropout "
+                "after each hidden layer; off when the network predicts), so no unit can memorise a few rare rows. "
+                "0 turns it off; 0.1 to 0.5 is usual.", low=0.0, high=0.9, step=0.05)
+NETWORK_PARAMS: tuple[Param, ...] = (HIDDEN_LAYERS, ACTIVATION, LEARNING_RATE, EPOCHS, BATCH_SIZE, PRIOR_BIAS, PATIENCE,
+                                     L2, DROPOUT)
 
 
 def parse_layers(layers: Any) -> tuple[int, ...]:
@@ -87,6 +96,8 @@ class NetworkConfig:
     batch_size: int = BATCH_SIZE.default
     prior_bias: bool = PRIOR_BIAS.default
     patience: int = PATIENCE.default  # early stopping on validation PR AUC (0: off)
+    l2: float = L2.default  # L2 weight decay on the dense kernels (0: off)
+    dropout: float = DROPOUT.default  # dropout after each hidden layer while training (0: off)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_layers", parse_layers(self.hidden_layers))
@@ -118,4 +129,4 @@ class NetworkConfig:
 
         return Network(n_features=n_features, n_classes=n_classes, hidden=self.hidden_layers,
                        activation=self.activation, learning_rate=self.learning_rate, epochs=self.epochs,
-                       batch_size=self.batch_size, patience=self.patience)
+                       batch_size=self.batch_size, patience=self.patience, l2=self.l2, dropout=self.dropout)
