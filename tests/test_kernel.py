@@ -180,3 +180,26 @@ def test_early_stopping_keeps_each_members_best_epoch_as_keras_early_stopping_do
     assert len(together.history[0]["loss"]) != len(together.history[1]["loss"])  # each stopped on its own
     without = kernel.train(network, X, y, members[:1])  # no validation rows: nothing to watch, every epoch runs
     assert len(without.history[0]["loss"]) == network.epochs
+
+
+def test_frames_keep_the_weights_of_their_epochs_and_a_run_trains_on_exactly_as_one_longer_run():
+    """Replay frames are the weights a shorter run ends with; training on from a run's end (weights, Adam's moments
+    and steps, the epoch-seeded shuffles and dropout) gives the numbers of one run of the total length."""
+    X, y = _data(200)
+    network = kernel.Network(n_features=3, n_classes=2, hidden=(8, 8), epochs=9, batch_size=32, dropout=0.2, l2=0.001)
+    members = [kernel.Member(rows=np.arange(200), seed=1),
+               kernel.Member(rows=np.arange(0, 200, 3), seed=2, focal=(2.0, 0.7))]
+    full = kernel.train(network, X, y, members, X_val=X[:40], y_val=y[:40], frames=[3, 6, 9])
+    assert [epoch for epoch, _ in full.frames] == [0, 3, 6, 9] and full.frames[0][1].shape[0] == 2
+    six = kernel.train(replace(network, epochs=6), X, y, members, X_val=X[:40], y_val=y[:40])
+    np.testing.assert_array_equal(dict(full.frames)[6], kernel._flatten(six.weights))
+    np.testing.assert_array_equal(dict(full.frames)[0], kernel._flatten(
+        [kernel.initial_weights(network, m.seed) for m in members]))
+    assert six.resume.epoch == 6
+    more = kernel.train(network, X, y, members, X_val=X[:40], y_val=y[:40], resume=six.resume, frames=[9])
+    assert [epoch for epoch, _ in more.frames] == [9]
+    for i in range(2):
+        for a, b in zip(full.weights[i], more.weights[i]):
+            np.testing.assert_array_equal(a, b)
+        assert full.history[i]["loss"] == six.history[i]["loss"] + more.history[i]["loss"]
+    assert kernel.train(network, X, y, members, X_val=X[:40], y_val=y[:40]).frames == []  # only when asked for

@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["Checkpoint", "Member", "Network", "Stopped", "Trained", "initial_weights", "keras_model", "member_loss",
-           "pool", "predict_proba", "row_loss", "train"]
+__all__ = ["Checkpoint", "Member", "Network", "Resume", "Stopped", "Trained", "initial_weights", "keras_model",
+           "member_loss", "pool", "predict_proba", "row_loss", "train"]
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam's defaults
 PR_BINS = 200  # the live PR AUC: average precision over this many probability bins
@@ -93,12 +93,28 @@ class Member:
 
 
 @dataclass
+class Resume:
+    """Where a training ended, to train on from there: after ``epoch`` epochs, each member's weights as they were
+    then (not its best epoch's), Adam's two moments and its step count (``[members, ...]`` arrays)."""
+
+    epoch: int
+    flat: np.ndarray
+    m1: np.ndarray
+    m2: np.ndarray
+    steps: np.ndarray
+
+
+@dataclass
 class Trained:
-    """What training left: each member's weights (``[W1, b1, W2, b2, ...]``) and per-epoch history."""
+    """What training left: each member's weights (``[W1, b1, W2, b2, ...]``), per-epoch history, the weights at the
+    replay's epochs (``frames``: ``(epoch, [members, parameters])``, epoch 0 the initial weights; empty unless
+    asked for) and where to train on from."""
 
     weights: list[list[np.ndarray]]
     history: list[dict[str, list[float]]]
     seconds: float
+    frames: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    resume: Resume | None = None
 
 
 @dataclass
@@ -291,13 +307,15 @@ class Validation(NamedTuple):
 
 
 class Schedule(NamedTuple):
-    """One compiled call's epochs (``n_epochs`` from ``first_epoch``) and the training settings it runs them with."""
+    """One compiled call's epochs (``n_epochs`` from ``first_epoch``), the training settings it runs them with, and
+    after which of its epochs to keep every member's weights (``snap``: ``[n_epochs]``, for a replay)."""
 
     first_epoch: Any
     n_epochs: Any
     learning_rate: Any
     batch_size: Any
     patience: Any
+    snap: Any
 
 
 class History(NamedTuple):
@@ -338,7 +356,8 @@ _RUN_SIGNATURE = [
          _spec(None, dtype=tf.int32)),
     Losses(_PER_MEMBER, _spec(None, dtype=tf.bool), _spec(None), _PER_MEMBER),
     Validation(_spec(None, None), _spec(None, dtype=tf.int32)),
-    Schedule(_spec(dtype=tf.int32), _spec(dtype=tf.int32), _spec(), _spec(dtype=tf.int32), _spec(dtype=tf.int32)),
+    Schedule(_spec(dtype=tf.int32), _spec(dtype=tf.int32), _spec(), _spec(dtype=tf.int32), _spec(dtype=tf.int32),
+             _spec(None, dtype=tf.bool)),
 ]
 
 
@@ -500,7 +519,8 @@ def _train_epoch(step, optimiser: Optimiser, rows: Rows, losses: Losses, schedul
                                                       noise), losses, schedule.learning_rate)
         return s + 1, optimiser, loss_sum + tf.where(active, batch_loss, 0.0)
 
-    _, optimiser, loss_sum = tf.while_loop(lambda s, *_: s < most, batch, (tf.constant(0), optimiser, tf.zeros([members])))
+    _, optimiser, loss_sum = tf.while_loop(lambda s, *_: s < most, batch,
+                                           (tf.constant(0), optimiser, tf.zeros([members])))
     return optimiser, loss_sum / tf.cast(tf.maximum(steps, 1), tf.float32)
 
 
@@ -565,14 +585,14 @@ _COMPILED: dict = {}
 
 def _epochs_function(shape: Shape):
     """The compiled epoch loop for one network shape (traced once, whatever the rows and members):
-    ``run(state, rows, losses, validation, schedule) -> (state, history)``."""
+    ``run(state, rows, losses, validation, schedule) -> (state, history, snapshots)``."""
     if shape in _COMPILED:
         return _COMPILED[shape]
     step = _step_function(shape)
 
     @tf.function(input_signature=_RUN_SIGNATURE, autograph=False)
     def run(state: State, rows: Rows, losses: Losses, validation: Validation, schedule: Schedule):
-        def epoch_of(e, state, history, _done):
+        def epoch_of(e, state, history, snaps, _done):
             epoch = schedule.first_epoch + e
             optimiser, loss = _train_epoch(step, state.optimiser, rows, losses, schedule, epoch, state.early.stopped,
                                            shape)
@@ -582,12 +602,17 @@ def _epochs_function(shape: Shape):
                               history.val_loss.write(e, val_loss), history.val_pr_auc.write(e, val_ap))
             state = State(optimiser, _early_stop(state.early, optimiser.flat, val_ap, epoch, schedule,
                                                  tf.shape(validation.y)[0]))
-            return e + 1, state, history, tf.reduce_all(state.early.stopped)  # every member stopped: the loop ends
+            snaps = tf.cond(schedule.snap[e], lambda: snaps.write(snaps.size(), optimiser.flat), lambda: snaps)
+            return e + 1, state, history, snaps, tf.reduce_all(state.early.stopped)  # all stopped: the loop ends
 
         history = History(*(tf.TensorArray(tf.float32, size=0, dynamic_size=True) for _ in History._fields))
-        _, state, history, _ = tf.while_loop(lambda e, _s, _h, done: tf.logical_and(e < schedule.n_epochs, ~done),
-                                             epoch_of, (tf.constant(0), state, history, tf.constant(False)))
-        return state, History(*(h.stack() for h in history))
+        snaps = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=tf.TensorShape([None, None]))
+        _, state, history, snaps, _ = tf.while_loop(
+            lambda e, _s, _h, _k, done: tf.logical_and(e < schedule.n_epochs, ~done), epoch_of,
+            (tf.constant(0), state, history, snaps, tf.constant(False)))
+        flat = state.optimiser.flat
+        return state, History(*(h.stack() for h in history)), tf.cond(
+            snaps.size() > 0, snaps.stack, lambda: tf.zeros([0, tf.shape(flat)[0], tf.shape(flat)[1]]))
 
     _COMPILED[shape] = run
     return run
@@ -689,10 +714,24 @@ class _Group:
                           tf.constant(np.arange(n) >= self.real), tf.zeros([n], tf.int32))
         return State(Optimiser(flat, tf.zeros_like(flat), tf.zeros_like(flat), tf.zeros([n], tf.float32)), early)
 
-    def schedule(self, network: Network, first_epoch: int, n_epochs: int) -> Schedule:
+    def resumed_state(self, network: Network, resume: Resume) -> State:
+        """Where ``resume`` left its members (weights, Adam's moments and steps), early stopping started afresh."""
+        pad = len(self.members) - self.real
+        start = self.initial_state(network)
+
+        def padded(values, resting):
+            return tf.constant(np.concatenate([np.asarray(values), np.asarray(resting)[self.real:]]).astype(np.float32))
+
+        zeros = np.zeros(start.optimiser.flat.shape, np.float32)
+        optimiser = Optimiser(padded(resume.flat, start.optimiser.flat), padded(resume.m1, zeros),
+                              padded(resume.m2, zeros), padded(resume.steps, np.zeros(pad + self.real)))
+        return State(optimiser, start.early._replace(best_flat=optimiser.flat))
+
+    def schedule(self, network: Network, first_epoch: int, n_epochs: int, snap: Sequence[bool] = ()) -> Schedule:
         return Schedule(tf.constant(first_epoch, tf.int32), tf.constant(n_epochs, tf.int32),
                         tf.constant(network.learning_rate, tf.float32), tf.constant(network.batch_size, tf.int32),
-                        tf.constant(network.patience if self.has_validation else 0, tf.int32))
+                        tf.constant(network.patience if self.has_validation else 0, tf.int32),
+                        tf.constant(list(snap) or [False] * n_epochs, tf.bool))
 
 
 def _extend(history: list[dict[str, list[float]]], produced: History, ran) -> None:
@@ -716,9 +755,17 @@ def train(
     should_stop: Callable[[], bool] | None = None,
     interval: float = 0.4,
     power_of_two: bool = False,
+    frames: Sequence[int] = (),
+    resume: Resume | None = None,
 ) -> Trained:
     """Train every member (same network shape) together; return their weights and history (``power_of_two``: see
     :func:`group_slots`).
+
+    ``frames``: the epochs (1 .. ``network.epochs``) after which every member's weights are kept for a replay (kept
+    inside the compiled loop: no extra calls), with the initial weights as epoch 0 and the last epoch run. ``resume``
+    (a :class:`Trained`'s): trains on from there up to ``network.epochs`` in all, with the shuffles and dropout of a
+    run that never stopped (they are seeded by the epoch); early stopping starts afresh; the history returned is the
+    new epochs'.
 
     Whole epochs run per compiled call; between calls ``on_progress`` is called (at most every
     ``interval`` seconds, and after the last epoch) and ``should_stop`` is asked (``Stopped`` is raised
@@ -734,15 +781,21 @@ def train(
         raise ValueError("no members to train")
     group = _Group.of(network, X_pool, y_pool, members, X_val, y_val, power_of_two=power_of_two)
     run = _epochs_function(_shape(network, group.focal))
-    state = group.initial_state(network)
+    state = group.initial_state(network) if resume is None else group.resumed_state(network, resume)
     history = [{name: [] for name in History._fields} for _ in group.members]
-    epoch, chunk, last_report = 0, 1, time.perf_counter()  # a run shorter than the interval reports once, at its end
+    wanted = set(frames)
+    epoch = resume.epoch if resume is not None else 0
+    kept = [(0, np.asarray(state.optimiser.flat)[:group.real])] if wanted and resume is None else []
+    chunk, last_report = 1, time.perf_counter()  # a run shorter than the interval reports once, at its end
     while epoch < network.epochs:
         n = min(chunk, network.epochs - epoch)
         began = time.perf_counter()
-        state, produced = run(state, group.rows, group.losses, group.validation, group.schedule(network, epoch, n))
+        snap = [epoch + i + 1 in wanted for i in range(n)]
+        state, produced, snaps = run(state, group.rows, group.losses, group.validation,
+                                     group.schedule(network, epoch, n, snap))
         took = time.perf_counter() - began
         _extend(history, produced, state.early.ran)
+        kept += [(e, np.asarray(w)[:group.real]) for e, w in zip([epoch + i + 1 for i in range(n) if snap[i]], snaps)]
         epoch += int(np.asarray(produced.loss).shape[0])  # fewer than n when every member stopped early
         early = bool(np.all(np.asarray(state.early.stopped)))
         # next call: as many epochs as fit in the interval (the first one also paid for tracing)
@@ -756,19 +809,25 @@ def train(
             break
         if should_stop is not None and epoch < network.epochs and should_stop():
             raise Stopped(f"stopped after {epoch} of {network.epochs} epochs")
-    return _trained(network, group, state, history[:group.real], time.perf_counter() - start)
+    if wanted and (not kept or kept[-1][0] < epoch):  # the last epoch run (early stopping may end before a frame)
+        kept.append((epoch, np.asarray(state.optimiser.flat)[:group.real]))
+    return _trained(network, group, state, history[:group.real], time.perf_counter() - start, kept, epoch)
 
 
-def _trained(network: Network, group: _Group, state: State, history: list, seconds: float) -> Trained:
+def _trained(network: Network, group: _Group, state: State, history: list, seconds: float,
+             frames: list, epoch: int) -> Trained:
     """What training left: each real member's weights (its best epoch's, with early stopping) and history."""
     if not group.has_validation:
         for h in history:
             del h["val_loss"], h["val_pr_auc"]
-    flat = state.optimiser.flat
+    optimiser = state.optimiser
+    flat = optimiser.flat
     if network.patience and group.has_validation:  # each member keeps the weights of its best epoch
         best = np.isfinite(np.asarray(state.early.best_score))
         flat = tf.where(tf.constant(best)[:, None], state.early.best_flat, flat)
-    return Trained(weights=_unflatten(flat, network)[:group.real], history=history, seconds=seconds)
+    resume = Resume(epoch, *(np.asarray(a)[:group.real] for a in optimiser))
+    return Trained(weights=_unflatten(flat, network)[:group.real], history=history, seconds=seconds, frames=frames,
+                   resume=resume)
 
 
 def predict_proba(network: Network, weights: Sequence[Sequence[np.ndarray]], X: np.ndarray) -> np.ndarray:
