@@ -4,8 +4,8 @@ Default Moons (600 rows, 1:10), the lab's default 16-16 network, 60 epochs, batc
 (TensorFlow imported and every compiled function traced), it times, best of a few rounds:
 
 - plain Keras: ``keras.Sequential(...).fit`` on the SMOTE-resampled training rows (no validation);
-- one lab run: ``run_experiment`` with SMOTE, live updates drawn as the lab draws them, and the
-  final boundary grid (what the lab shows);
+- one lab run: ``run_experiment`` with SMOTE, live updates drawn as the lab draws them, the
+  final boundary grid and the replay's frames (what the lab shows); and the same run without the replay;
 - the compare page's work for the 8 seed strategies (the 5-network ensemble included): training,
   evaluation, calibration and every strategy's boundary grid;
 - an ensemble of 5 networks against one network of the same shape on the same kind of rows
@@ -60,11 +60,15 @@ def main() -> None:
         model.compile(optimizer=keras.optimizers.Adam(network.learning_rate), loss="binary_crossentropy")
         model.fit(rows.X, rows.y.astype(np.float32), epochs=network.epochs, batch_size=network.batch_size, verbose=0)
 
-    def lab_run() -> None:
+    def lab_run(replay: bool = True) -> None:
         redraws = []
         result = run_experiment(dataset, ExperimentConfig(strategy="smote", network=network),
-                                on_update=lambda update: redraws.append(live_figures(update)))
+                                on_update=lambda update: redraws.append(live_figures(update)), replay=replay)
         assert result.boundary.proba.shape == (80, 80, 2) and redraws
+        assert not replay or len(result.replay.epochs) == 31
+
+    def lab_run_without_replay() -> None:
+        lab_run(replay=False)
 
     def compare_run() -> None:
         comparison = compare_strategies(dataset, SEED_STRATEGIES, ExperimentConfig(network=network))
@@ -81,6 +85,7 @@ def main() -> None:
         fn()
     plain = best(plain_fit, rounds)
     lab = best(lab_run, rounds)
+    bare = best(lab_run_without_replay, rounds)
     compare = best(compare_run, rounds)
     single = best(one_network, rounds)
     five = best(ensemble, rounds)
@@ -88,6 +93,8 @@ def main() -> None:
           f"{network.hidden_layers}, {network.epochs} epochs, batch {network.batch_size}; best of {rounds}")
     print(f"plain keras model.fit (SMOTE rows):          {plain:6.2f} s  1.00x")
     print(f"one lab run (SMOTE, live updates, grid):    {lab:6.2f} s  {lab / plain:.2f}x  (goal <= 0.5x)")
+    print(f"  of which its replay (30 epochs kept):     {lab - bare:6.2f} s  {lab / bare - 1:+.0%} over the run "
+          "without it (goal <= +10%)")
     print(f"compare, 8 seed strategies (+ grids):       {compare:6.2f} s  {compare / plain:.2f}x  (goal <= 2x)")
     print(f"one network (random undersampling):         {single:6.2f} s")
     print(f"ensemble of 5 networks of the same shape:   {five:6.2f} s  {five / single:.2f}x one network "

@@ -126,13 +126,15 @@ def test_a_result_leaves_its_worker_without_feature_rows_and_every_view_still_wo
             return False
 
     config = tiny_config("smote")
-    full = run_experiment(moons, config)
+    full = run_experiment(moons, config, replay=True)
     sent = execute(TrainJob(config), moons, Channel())
     assert sent.dataset is None and sent.views.prepared is None
     assert sent.prepared.X_fit.shape == (0, full.prepared.n_features)
     assert len(sent.prepared.y_fit) == len(full.prepared.y_fit)
     assert all(r.X.shape[0] == 0 for r in sent.resampled)
-    full.boundary, full.view  # noqa: B018  (drawn, as the sent one was)
+    full.boundary, full.view, full.replay  # noqa: B018  (drawn, as the sent one was)
+    assert sent.replay.epochs == full.replay.epochs and sent.frames == []  # its pictures travel, not its weights
+    assert b"imbalance_core.portable" not in pickle.dumps(sent)  # unpickling it never imports the kernel (TensorFlow)
     rows_bytes = sum(a.nbytes for a in (full.prepared.X_fit, full.prepared.X_val, full.prepared.X_test,
                                         full.resampled[0].X[full.resampled[0].is_synthetic]))
     assert len(pickle.dumps(full)) - len(pickle.dumps(sent)) >= rows_bytes
@@ -146,9 +148,15 @@ def test_a_result_leaves_its_worker_without_feature_rows_and_every_view_still_wo
 
 def test_html_report_is_self_contained_with_setup_metrics_and_figures(moons):
     result = run_experiment(moons, tiny_config("ensemble", params={"n_members": 2},
-                                               network=replace(TINY_NETWORK, l2=0.005, dropout=0.25)))
+                                               network=replace(TINY_NETWORK, l2=0.005, dropout=0.25)), replay=True)
     page = report_html(result, threshold=0.3)
     assert "L2 weight decay 0.005; dropout 0.25" in page  # the network as it was trained
+    boundary = json.loads(page.split('data-target="chart-boundary">')[1].split("</script>")[0])
+    epochs = [f"epoch {e} of {TINY_NETWORK.epochs}" for e in range(TINY_NETWORK.epochs + 1)]
+    assert [frame["name"] for frame in boundary["frames"]] == epochs  # the replay, animated in the browser
+    assert [step["label"] for step in boundary["layout"]["sliders"][0]["steps"]] == epochs
+    assert boundary["frames"][1]["layout"]["title"]["text"].startswith(
+        "Decision boundary - Balanced ensemble (average of 2 networks) - epoch 1 of")
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert '<script src="http' not in page and 'id="plotly-gz"' in page  # library inlined (packed), no CDN
     for name in ("boundary", "members", "confusion", "roc", "pr", "balance", "history"):
@@ -159,7 +167,8 @@ def test_html_report_is_self_contained_with_setup_metrics_and_figures(moons):
 
 
 def test_html_report_fits_in_an_email_with_plotly_inside():
-    """The default data and network, an ensemble (the most figures): at most 4 MB, plotly.js once, packed."""
+    """The default data and network, an ensemble (the most figures) with its replay: at most 4 MB, plotly.js once,
+    packed."""
     import base64
     import gzip
     import re
@@ -168,7 +177,8 @@ def test_html_report_fits_in_an_email_with_plotly_inside():
 
     from imbalance_core import ExperimentConfig, load_builtin
 
-    page = report_html(run_experiment(load_builtin("moons"), ExperimentConfig(strategy="ensemble")))
+    page = report_html(run_experiment(load_builtin("moons"), ExperimentConfig(strategy="ensemble"), replay=True))
+    assert '"frames"' in page
     assert len(page.encode("utf-8")) <= 4_000_000
     packed = re.search(r'<script type="application/octet-stream" id="plotly-gz">([^<]+)</script>', page).group(1)
     assert gzip.decompress(base64.b64decode(packed)).decode("utf-8") == get_plotlyjs()  # the library, whole

@@ -102,6 +102,21 @@ def test_view_options_never_retrain():
     assert "parents of synthetic points" in boundary.proto.spec
     assert lab_result(at) is result
     assert _chart_keys(at) == RESULT_CHARTS
+    # the replay: its slider names the epoch; moving it redraws boundary, numbers and history from the result
+    replay = next(s for s in at.select_slider if s.key == "lab.view.replay")
+    assert replay.label == "Replay: epoch 3 of 3" and replay.options == ["epoch 0", "epoch 1", "epoch 2", "epoch 3"]
+    replay.set_value(1).run()
+    assert not at.exception and lab_result(at) is result
+    assert next(s for s in at.select_slider if s.key == "lab.view.replay").label == "Replay: epoch 1 of 3"
+    specs = {c.key: json.loads(c.proto.spec) for c in _charts(at)}
+    assert specs["chart.boundary"]["layout"]["title"]["text"].startswith("Decision boundary - SMOTE - epoch 1 of 3")
+    assert [shape["x0"] for shape in specs["chart.history"]["layout"]["shapes"]] == [1, 1]
+    from sklearn.metrics import recall_score
+
+    frame = result.replay.proba_test[1].astype(np.float32)
+    expected = recall_score(result.prepared.y_test, frame[:, 1] / frame.sum(axis=1) >= 0.5)
+    assert {m.label: m.value for m in at.metric}["Recall"] == f"{expected:.3f}"
+    assert any(c.value.startswith("Replaying epoch 1 of 3") for c in at.caption)
 
 
 def test_threshold_slider_moves_metrics_without_retraining():
@@ -306,6 +321,13 @@ def test_compare_page_trains_the_chosen_strategies_and_shows_table_and_charts():
     assert board["Threshold"].tolist() == pytest.approx([expected[k][0]["threshold"] for k in ("none", "smote")])
     assert board["Recall"].tolist() == pytest.approx([expected[k][0]["recall"] for k in ("none", "smote")])
     assert any("cheapest on its validation split" in c.value for c in at.caption)
+    # one replay slider moves every boundary to an epoch, from the results: nothing retrained
+    replay = next(s for s in at.select_slider if s.key == "compare.view.replay")
+    assert replay.label == "Replay: epoch 2 of 2"
+    replay.set_value(1).run()
+    assert not at.exception and at.session_state["compare.result"] is comparison
+    spec = json.loads(next(c for c in _charts(at) if c.key == "compare.boundaries").proto.spec)
+    assert spec["layout"]["title"]["text"].endswith("epoch 1 of 2")
     # several seeds: one compact table (mean ± spread in one cell, a rank with ties marked), no prose list of pairs
     at.slider(key="compare.repeats").set_value(2)
     at.button(key="compare.run").click().run()

@@ -135,11 +135,8 @@ def show_comparison(comparison: Comparison) -> None:
     right.plotly_chart(make_pr_figure(_positive_curves(comparison, "pr"), positive_rate=first.evaluation.positive_rate,
                                       title="Precision-recall curves (test split)" + rare, operating_points=points),
                        key="compare.pr")
-    panels = [(r.strategy_label, r.boundary, r.view) for r in comparison.results.values()]
-    st.plotly_chart(make_boundary_grid_figure(panels, threshold=threshold if costs is None else THRESHOLD.default,
-                                              title="Decision boundaries, same axes and colour scale"
-                                              + ("" if costs is None else f" (line at P = {THRESHOLD.default})")),
-                    key="compare.boundaries")
+    _boundaries(comparison, threshold if costs is None else THRESHOLD.default,
+                "" if costs is None else f" (line at P = {THRESHOLD.default})")
     st.plotly_chart(make_confusion_grid_figure(
         [(r.strategy_label + (f" @ {evaluations[k].threshold:.2f}" if comparison.binary else ""),
           evaluations[k].confusion) for k, r in comparison.results.items()], first.classes),
@@ -149,3 +146,27 @@ def show_comparison(comparison: Comparison) -> None:
         key="compare.calibration")
     st.caption("Resampling and class weights train the network as if the rare class were common, so its predicted "
                "probabilities run high: good for ranking (ROC/PR), but read them as scores, not as real-world rates.")
+
+
+def _boundaries(comparison: Comparison, threshold: float, line: str) -> None:
+    """Every strategy's boundary side by side, and one replay slider that moves them all to an epoch together
+    (from what the results hold: nothing is trained again)."""
+    results = list(comparison.results.values())
+    replays = [r.replay for r in results]
+    epoch = None
+    if all(replays):
+        epochs = sorted({e for replay in replays for e in replay.epochs})
+        if st.session_state.get(COMPARE.replay) not in epochs:
+            st.session_state[COMPARE.replay] = epochs[-1]
+        total = replays[0].total
+        epoch = st.select_slider(f"Replay: epoch {st.session_state[COMPARE.replay]} of {total}", options=epochs,
+                                 key=COMPARE.replay, format_func=lambda e: f"epoch {e}",
+                                 help="Every strategy's boundary as it was after that epoch of its training (a "
+                                      "network that stopped early keeps its last epoch). No new run.")
+        epoch = None if epoch == epochs[-1] else epoch
+    panels = [(r.strategy_label, r.boundary if epoch is None else replay.boundary(replay.frame_at(epoch)), r.view)
+              for r, replay in zip(results, replays)]
+    title = "Decision boundaries, same axes and colour scale" + line
+    st.plotly_chart(make_boundary_grid_figure(panels, threshold=threshold, title=title if epoch is None else
+                                              f"{title} - epoch {epoch} of {replays[0].total}"),
+                    key="compare.boundaries")

@@ -39,6 +39,7 @@ class _Lab(_Page):
     run = "lab.run"  # the run's lifecycle and its last result (ui.lab_run.LabRun)
     threshold = "lab.view.threshold"
     cost_fn, cost_fp, use_cost_threshold = "lab.view.cost_fn", "lab.view.cost_fp", "lab.view.use_cost_threshold"
+    replay = "lab.view.replay"  # the epoch the replay shows (a finished run's training, no retraining)
     cost_open = "lab.view.cost_open"  # the cost box is open (its content is worked out only then)
     normalize, synthetic, lineage, removed = "lab.view.normalize", "lab.view.synthetic", "lab.view.lineage", \
         "lab.view.removed"
@@ -64,6 +65,7 @@ class _Compare(_Page):
     threshold_mode, threshold = "compare.view.threshold_mode", "compare.view.threshold"
     cost_fn, cost_fp = "compare.view.cost_fn", "compare.view.cost_fp"
     spread = "compare.view.spread"
+    replay = "compare.view.replay"  # the epoch every boundary shows (the strategies' training replayed together)
     leaderboard = "compare.leaderboard"
     download_metrics = "compare.download.metrics"
     unsettable = (run, leaderboard)

@@ -127,14 +127,20 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
     binary = len(result.classes) == 2
     present = st.session_state.get(LAB.present, False)
     views = _view_options(result)  # the picture first: its view options above it, the threshold and numbers below
+    frame = _replay_slider(result)
     picture = st.container()
     threshold = _threshold_slider(result) if binary else THRESHOLD.default
-    evaluation = result.evaluate_at(threshold)
+    evaluation = result.evaluate_at(threshold) if frame is None else result.replay.evaluation(
+        frame, result.prepared.y_test, result.classes, result.positive_index, threshold)
     with _DRAWING:  # one session builds its figures at a time: in a room, results appear in order, not all at the end
-        figures = result_figures(result, threshold=threshold, evaluation=evaluation, **views)
+        figures = result_figures(result, threshold=threshold, evaluation=evaluation, frame=frame, **views)
         figures = {name: sized(fig, present) for name, fig in figures.items()}
     picture.plotly_chart(figures["boundary"], key="chart.boundary")
     show_metrics(evaluation.metrics)
+    if frame is not None:
+        st.caption(f"Replaying epoch {result.replay.epochs[frame]} of {result.replay.total}: the boundary, these "
+                   "numbers, the confusion matrix and the curves are the network's at that epoch (the history marks "
+                   "it). Move the slider to the end for the trained result.")
     rule = f"threshold {threshold:.2f}" if binary else "predicted class = most probable"
     scope = f"positive class {md_escape(result.positive_class, 60)}" if binary else "macro averages"
     st.caption(f"Test split: {len(result.prepared.y_test)} untouched rows; {rule}. Precision, recall and F1 are "
@@ -168,6 +174,24 @@ def _view_options(result: ExperimentResult) -> dict[str, bool]:
             st.session_state.setdefault(key, default)
             shown[name] = column.toggle(label, key=key, help=help_text)
     return shown
+
+
+def _replay_slider(result: ExperimentResult) -> int | None:
+    """The replay: which of the run's kept epochs to show (None: the last, the trained result itself). Moving it
+    redraws from what the result holds; nothing is trained again."""
+    replay = result.replay
+    if replay is None:
+        return None
+    epochs = replay.epochs
+    if st.session_state.get(LAB.replay) not in epochs:  # a new result: start at its end
+        st.session_state[LAB.replay] = epochs[-1]
+    shown = st.session_state[LAB.replay]
+    epoch = st.select_slider(f"Replay: epoch {shown} of {replay.total}", options=epochs, key=LAB.replay,
+                             format_func=lambda e: f"epoch {e}",
+                             help="Training replayed: the boundary, the test-split numbers and the curves as they "
+                                  f"were after each of {len(epochs) - 1} epochs kept during the run (epoch 0: before "
+                                  "training). No new run.")
+    return None if epoch == epochs[-1] else epochs.index(epoch)
 
 
 def _threshold_slider(result: ExperimentResult) -> float:

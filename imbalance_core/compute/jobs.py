@@ -71,8 +71,10 @@ def _detached(result: ExperimentResult, *, views: bool) -> ExperimentResult:
     own object is changed: nothing here uses it afterwards."""
     if views:
         result.boundary  # noqa: B018  (computed now, on the worker, and kept in the result)
+        result.replay  # noqa: B018  (its frames' pictures, likewise; the weights they came from stay here)
         result.views.view = result.views.view.thinned()  # the points the charts draw, not every training row
         result.__dict__["member_panels"] = [(boundary, view.thinned()) for boundary, view in result.member_panels]
+    result.frames = []
     result.dataset = None
     result.views.detach()
     result.prepared = result.prepared.without_features()
@@ -93,7 +95,7 @@ class TrainJob:
         from ..runs.experiment import run_experiment
 
         result = run_experiment(dataset, self.config, on_update=channel.report, should_stop=channel.should_stop,
-                                update_interval=0.4, live=self.live)
+                                update_interval=0.4, live=self.live, replay=self.views)
         return _detached(result, views=self.views)
 
     @property
@@ -124,7 +126,7 @@ class RoomJob:
 
         try:
             return TrainedTogether.train(dataset, self.configs, on_progress=channel.report,
-                                         should_stop=channel.should_stop, power_of_two=True)
+                                         should_stop=channel.should_stop, power_of_two=True, replay=self.views)
         except UserError:
             return _Alone(dataset)
 
@@ -140,7 +142,7 @@ class RoomJob:
         from ..runs.experiment import run_experiment
 
         try:
-            return run_experiment(dataset, config)
+            return run_experiment(dataset, config, replay=True)
         except UserError as exc:
             exc.__cause__ = exc.__context__ = None
             return exc.with_traceback(None)
@@ -166,7 +168,7 @@ class CompareJob:
         from ..runs.compare import compare_seed
 
         results = compare_seed(dataset, self.strategies, self.config, params=self.params,
-                               on_progress=channel.report, should_stop=channel.should_stop)
+                               on_progress=channel.report, should_stop=channel.should_stop, replay=self.views)
         return [_detached(result, views=self.views) for result in results]
 
 

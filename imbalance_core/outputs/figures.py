@@ -13,6 +13,7 @@ from ..runs.projection import Projection
 from ..runs.result import ExperimentResult
 from ..settings import SEED, TEST_SIZE, THRESHOLD
 from .plots import (
+    animate_boundary,
     make_boundary_figure,
     make_boundary_grid_figure,
     make_class_balance_figure,
@@ -48,14 +49,20 @@ def result_figures(
     show_lineage: bool = False,
     threshold: float = THRESHOLD.default,
     evaluation: Evaluation | None = None,
+    frame: int | None = None,
+    animate: bool = False,
 ) -> dict[str, go.Figure]:
     """Every chart of a finished run, keyed by name (no retraining: views only).
 
     ``threshold`` moves a binary classifier's decision point: the confusion matrix and the
     operating point on the ROC and PR curves follow it. Pass ``evaluation`` (at that threshold)
-    when the caller already has it.
+    when the caller already has it. ``frame``: a frame of the run's replay, whose epoch the boundary, the
+    confusion matrix, the curves (``evaluation`` is then that epoch's) and a marker on the history show.
+    ``animate``: the boundary replays the run in the browser (frames, a slider and a play button: the report).
     """
-    evaluation = evaluation or result.evaluate_at(threshold)
+    replay = result.replay if frame is not None else None
+    evaluation = evaluation or (replay.evaluation(frame, result.prepared.y_test, result.classes, result.positive_index,
+                                                  threshold) if replay else result.evaluate_at(threshold))
     point = evaluation.operating_point
     counts = result.counts
     stages = {"training,\noriginal": counts["train"], "training,\nresampled": counts["train_resampled"],
@@ -65,9 +72,12 @@ def result_figures(
     title = f"Decision boundary - {result.strategy_label}"
     if result.n_members > 1:
         title += f" (average of {result.n_members} networks)"
+    if replay:
+        title += f" - epoch {replay.epochs[frame]} of {replay.total}"
     figures = {
         "boundary": make_boundary_figure(
-            result.boundary, result.view, show_synthetic=show_synthetic, show_removed=show_removed,
+            replay.boundary(frame) if replay else result.boundary, result.view, show_synthetic=show_synthetic,
+            show_removed=show_removed,
             show_lineage=show_lineage, threshold=threshold, title=title,
         ),
         "confusion": make_confusion_figure(evaluation.confusion, result.classes, normalize=normalize_confusion),
@@ -81,13 +91,21 @@ def result_figures(
         "history": make_history_figure(
             result.history, total_epochs=result.config.network.epochs,
             initial_loss=result.initial_loss["prior_bias" if result.config.network.prior_bias else "zero_bias"],
-            best_epochs=result.best_epochs,
+            best_epochs=result.best_epochs, marker=replay.epochs[frame] if replay else None,
         ),
     }
+    if animate and result.replay is not None:  # the report: the replay as a Plotly animation
+        kept = result.replay
+        # every other grid point: the 31 frames weigh ~0.5 MB, so a report still fits in an e-mail
+        frames = [(f"epoch {e} of {kept.total}", kept.boundary(i).coarse(2)) for i, e in enumerate(kept.epochs)]
+        animate_boundary(figures["boundary"], frames, result.view, threshold=threshold)
     if result.member_panels:
         panels = [("Combined (average)", result.boundary, result.view)] + [
             (f"Network {i + 1}", boundary, view) for i, (boundary, view) in enumerate(result.member_panels)
         ]
+        if replay and replay.members is not None:  # each network at the replay's epoch too
+            panels = [(f"{name} - epoch {replay.epochs[frame]}", replay.boundary(frame) if i == 0 else
+                       replay.member_boundary(frame, i - 1), view) for i, (name, _, view) in enumerate(panels)]
         figures["members"] = make_boundary_grid_figure(
             panels, threshold=threshold,
             title="Each network beside their average (each with its own training rows)",

@@ -160,6 +160,35 @@ def make_boundary_figure(
                    yaxis={"range": [float(boundary.y[0]), float(boundary.y[-1])], "showgrid": False})
 
 
+def animate_boundary(figure: go.Figure, frames: Sequence[tuple[str, Boundary]], view: PointsView, *,
+                     threshold: float = THRESHOLD.default, duration: int = 250) -> go.Figure:
+    """A boundary figure (``make_boundary_figure``) that replays: one Plotly animation frame per ``(label,
+    boundary)`` (its shading and threshold line swapped in), a slider naming each frame and a play button; the
+    browser animates it, nothing is computed again. A 1-D boundary is returned as it is."""
+    if not frames or frames[0][1].is_1d:
+        return figure
+    colors = class_colors(len(view.classes), view.positive_index)
+    shading = [_boundary_shading(boundary, view, colors, threshold) for _, boundary in frames]
+    indices = list(range(len(shading[0])))
+    head, _, rest = (figure.layout.title.text or "").partition("<br>")
+    animation = [go.Frame(data=traces, traces=indices, name=label,
+                          layout={"title": {"text": f"{head} - {label}" + (f"<br>{rest}" if rest else "")}})
+                 for (label, _), traces in zip(frames, shading)]
+    still = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
+    steps = [{"method": "animate", "label": label, "args": [[label], still]} for label, _ in frames]
+    play = {"frame": {"duration": duration, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True}
+    figure.frames = animation
+    figure.layout.sliders = [{"active": len(frames) - 1, "steps": steps, "x": 0.12, "len": 0.88, "y": -0.2,
+                              "yanchor": "top", "currentvalue": {"prefix": "Replay: "}}]
+    figure.layout.updatemenus = [{"type": "buttons", "showactive": False, "x": 0.0, "y": -0.2, "xanchor": "left",
+                                  "yanchor": "top", "pad": {"t": 25},
+                                  "buttons": [{"label": "Play", "method": "animate",
+                                               "args": [[label for label, _ in frames], play]}]}]
+    figure.layout.height = (figure.layout.height or 520) + 130
+    figure.layout.margin.b = 190
+    return figure
+
+
 def _boundary_shading(boundary: Boundary, view: PointsView, colors: Sequence[str], threshold: float) -> list:
     """The grid under the points: P(positive) and the line at the threshold (two classes), or the predicted class."""
     classes, positive_index = view.classes, view.positive_index
@@ -487,9 +516,10 @@ def make_class_balance_figure(
 
 def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, total_epochs: int | None = None,
                         initial_loss: float | None = None, title: str = "Training history",
-                        best_epochs: Sequence[int] | None = None) -> go.Figure:
+                        best_epochs: Sequence[int] | None = None, marker: int | None = None) -> go.Figure:
     """Loss and PR AUC per epoch, training and validation; ensemble members drawn one after another.
     ``best_epochs``: with early stopping, each network's kept epoch, marked on its validation PR AUC.
+    ``marker``: an epoch a replay shows, a vertical line across both panels.
 
     Two panels side by side (loss left, PR AUC right), laid out by hand: Plotly's ``make_subplots`` and a
     ``row=, col=`` per trace cost more than all the other charts of a result together."""
@@ -527,8 +557,10 @@ def make_history_figure(history: Sequence[Mapping[str, Sequence[float]]], *, tot
     epochs = {"title": {"text": "Epoch"}, "range": [first, total_epochs] if total_epochs else None}
     panel_title = {"xref": "paper", "yref": "paper", "y": 1.0, "yanchor": "bottom", "xanchor": "center",
                    "showarrow": False, "font": {"size": 16}}
-    return _figure(traces, _label(title), "", "", height=340,
-                   legend={"orientation": "v", "yanchor": "top", "y": 1.0, "x": 1.02},
+    shapes = [{"type": "line", "xref": axis, "yref": "paper", "x0": marker, "x1": marker, "y0": 0, "y1": 1,
+               "line": {"color": "#222222", "width": 1.5, "dash": "dot"}} for axis in ("x", "x2")] if marker else []
+    return _figure(traces, _label(title if marker is None else f"{title} - replay at epoch {marker}"), "", "",
+                   height=340, **({"shapes": shapes} if shapes else {}), legend={"orientation": "v", "yanchor": "top", "y": 1.0, "x": 1.02},
                    xaxis={**epochs, "domain": [0.0, 0.45], "anchor": "y"}, yaxis={"anchor": "x", "domain": [0.0, 1.0]},
                    xaxis2={**epochs, "domain": [0.55, 1.0], "anchor": "y2"},
                    yaxis2={"anchor": "x2", "domain": [0.0, 1.0], "range": [0, 1.02]},

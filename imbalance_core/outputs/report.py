@@ -76,7 +76,7 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 def report_html(result: ExperimentResult, *, threshold: float = THRESHOLD.default) -> str:
     """A self-contained HTML page (Plotly inlined, no network needed): setup, metrics, interactive figures."""
     evaluation = result.evaluate_at(threshold)
-    figures = result_figures(result, threshold=threshold, evaluation=evaluation)
+    figures = result_figures(result, threshold=threshold, evaluation=evaluation, animate=True)
     charts = []
     for name in ["boundary", "members", "confusion", "roc", "pr", "balance", "history"]:
         if name in figures:  # each figure as JSON ("</" escaped so no text can close the script element)
@@ -124,7 +124,8 @@ _LOADER = """
   document.head.appendChild(library);
   for (const spec of document.querySelectorAll('script.figure')) {
     const figure = JSON.parse(spec.textContent);
-    Plotly.newPlot(spec.dataset.target, figure.data, figure.layout, {displaylogo: false, responsive: true});
+    Plotly.newPlot(spec.dataset.target, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
+                                         config: {displaylogo: false, responsive: true}});
   }
 })();
 """

@@ -20,7 +20,7 @@ from .evaluation import (
     IMBALANCE_METRICS, METRIC_LABELS, Calibration, Evaluation, calibration, choose_cost_threshold, evaluate,
 )
 from .config import ExperimentConfig
-from .experiment import finish, plan_run, prepare_run, train_plans
+from .experiment import PlanTrained, finish, plan_run, prepare_run, train_plans
 from .progress import Progress
 from .result import ExperimentResult
 
@@ -197,15 +197,17 @@ def compare_seed(
     params: Mapping[str, Mapping[str, Any]] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    replay: bool = False,
 ) -> list[ExperimentResult]:
-    """Every strategy with ``config``'s split, network and seed, trained together as one kernel group.
+    """Every strategy with ``config``'s split, network and seed, trained together as one kernel group (``replay``:
+    each keeps its training for a replay).
 
     Returns one result per strategy, in ``strategies`` order (all or none). ``params`` holds each strategy's
     settings by key; ``on_progress`` is told the epochs done between compiled calls.
     """
     params = params or {}
     configs = [replace(config, strategy=key, params=dict(params.get(key, {}))) for key in strategies]
-    return train_together(dataset, configs, on_progress=on_progress, should_stop=should_stop)
+    return train_together(dataset, configs, on_progress=on_progress, should_stop=should_stop, replay=replay)
 
 
 def train_together(
@@ -214,11 +216,13 @@ def train_together(
     *,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    replay: bool = False,
 ) -> list[ExperimentResult]:
     """Several runs that share a split, a seed and a network (one :attr:`~ExperimentConfig.group_key`), trained as
     one kernel group: one result per config, in order, each equal to the run alone (a comparison's strategies, or
     a class's runs that reach the workers together)."""
-    together = TrainedTogether.train(dataset, configs, on_progress=on_progress, should_stop=should_stop)
+    together = TrainedTogether.train(dataset, configs, on_progress=on_progress, should_stop=should_stop,
+                                     replay=replay)
     return [together.result(i) for i in range(len(configs))]
 
 
@@ -231,14 +235,15 @@ class TrainedTogether:
     prepared: PreparedData
     plans: list[Plan]
     network: Network
-    trained: list[tuple[list[list[np.ndarray]], list[dict[str, list[float]]], float]]  # per run, as train_plans
+    trained: list[PlanTrained]  # per run, as train_plans
 
     @classmethod
     def train(cls, dataset: Dataset, configs: Sequence[ExperimentConfig], *,
               on_progress: Callable[[Progress], None] | None = None,
-              should_stop: Callable[[], bool] | None = None, power_of_two: bool = False) -> TrainedTogether:
+              should_stop: Callable[[], bool] | None = None, power_of_two: bool = False,
+              replay: bool = False) -> TrainedTogether:
         """Train ``configs`` as one kernel group (``power_of_two``: its size in the kernel, see
-        :func:`~imbalance_core.portable.kernel.group_slots`)."""
+        :func:`~imbalance_core.portable.kernel.group_slots`; ``replay``: keep each run's training to replay)."""
         if len({c.group_key for c in configs}) != 1:
             raise ValueError("runs trained together share their split, seed and network")
         prepared = prepare_run(dataset, configs[0])
@@ -249,13 +254,12 @@ class TrainedTogether:
             def report(checkpoint) -> None:
                 on_progress(Progress(checkpoint.epoch, checkpoint.epochs, len(configs), []))
         trained = train_plans(network, prepared, plans, on_progress=report, should_stop=should_stop,
-                              power_of_two=power_of_two)
+                              power_of_two=power_of_two, replay=replay)
         return cls(dataset, prepared, plans, network, trained)
 
     def result(self, index: int) -> ExperimentResult:
         """The ``index``-th run's result, evaluated on the untouched test split."""
-        weights, history, seconds = self.trained[index]
-        return finish(self.dataset, self.prepared, self.plans[index], self.network, weights, history, seconds)
+        return finish(self.dataset, self.prepared, self.plans[index], self.network, self.trained[index])
 
 
 def compare_strategies(dataset: Dataset, strategies: Sequence[str], base: ExperimentConfig, *,

@@ -22,12 +22,13 @@ from ..training.strategies import Strategy, get_strategy
 from .config import ExperimentConfig
 from .evaluation import evaluate
 from .progress import Progress
+from .replay import replay_epochs
 from .result import ExperimentResult, RunViews, kept_epochs
 
 if TYPE_CHECKING:
     from ..portable.kernel import Network
 
-__all__ = ["Plan", "finish", "plan_run", "prepare_run", "run_experiment", "train_plans"]
+__all__ = ["Plan", "PlanTrained", "finish", "plan_run", "prepare_run", "run_experiment", "train_plans"]
 
 def prepare_run(dataset: Dataset, config: ExperimentConfig) -> PreparedData:
     """The run's split, with the preprocessing fitted on its training rows."""
@@ -54,6 +55,20 @@ class Plan:
         network = self.config.network
         epochs_run = epochs_run or [network.epochs] * len(self.resampled)
         return sum(-(-len(r.y) // network.batch_size) * e for r, e in zip(self.resampled, epochs_run))
+
+
+@dataclass
+class PlanTrained:
+    """What one plan's networks learned: weights, history, the seconds their group trained, the weights at the
+    replay's epochs (``(epoch, [networks, parameters])``; empty unless asked for) and where training ended (the
+    fields of the kernel's ``Resume`` as plain arrays: a result that reaches the web server must not need the
+    kernel, and so TensorFlow, to be unpickled)."""
+
+    weights: list[list[np.ndarray]]
+    history: list[dict[str, list[float]]]
+    seconds: float
+    frames: list[tuple[int, np.ndarray]]
+    resume: dict[str, Any]
 
 
 def plan_run(dataset: Dataset, prepared: PreparedData, config: ExperimentConfig) -> Plan:
@@ -125,11 +140,13 @@ def train_plans(
     should_stop: Callable[[], bool] | None = None,
     interval: float = 0.5,
     power_of_two: bool = False,
-) -> list[tuple[list[list[np.ndarray]], list[dict[str, list[float]]], float]]:
-    """Train every network of every plan together (one kernel group); ``(weights, history, seconds)`` per plan.
+    replay: bool = False,
+) -> list[PlanTrained]:
+    """Train every network of every plan together (one kernel group); what each plan's networks learned.
 
     The plans share the prepared split (and so the validation rows) and the network's shape. ``power_of_two``:
-    the group's size in the kernel (:func:`~imbalance_core.portable.kernel.group_slots`).
+    the group's size in the kernel (:func:`~imbalance_core.portable.kernel.group_slots`); ``replay``: keep the
+    weights at the replay's epochs (:func:`~imbalance_core.runs.replay.replay_epochs`).
     """
     from ..portable import kernel
 
@@ -140,21 +157,24 @@ def train_plans(
                    item for p in plans for item in zip(p.seeds, p.class_weights, p.focal, p.output_bias)])]
     trained = kernel.train(network, X_pool, y_pool, members, X_val=prepared.X_val, y_val=prepared.y_val,
                            on_progress=on_progress, should_stop=should_stop, interval=interval,
-                           power_of_two=power_of_two)
+                           power_of_two=power_of_two, frames=replay_epochs(network.epochs) if replay else ())
     out, start = [], 0
     for p in plans:
         end = start + len(p.resampled)
-        out.append((trained.weights[start:end], trained.history[start:end], trained.seconds))
+        resume = {"epoch": trained.resume.epoch, **{name: getattr(trained.resume, name)[start:end]
+                                                     for name in ("flat", "m1", "m2", "steps")}}
+        out.append(PlanTrained(trained.weights[start:end], trained.history[start:end], trained.seconds,
+                               [(epoch, flat[start:end]) for epoch, flat in trained.frames], resume))
         start = end
     return out
 
 
-def finish(dataset: Dataset, prepared: PreparedData, plan_: Plan, network: Network,
-           weights: list[list[np.ndarray]], history: list[dict[str, list[float]]], seconds: float,
+def finish(dataset: Dataset, prepared: PreparedData, plan_: Plan, network: Network, trained: PlanTrained,
            views: RunViews | None = None) -> ExperimentResult:
     """Evaluate trained networks on the untouched test split and keep everything the views need."""
     from ..portable import kernel
 
+    weights, history, seconds = trained.weights, trained.history, trained.seconds
     config, n_classes = plan_.config, len(dataset.classes)
     proba_test = kernel.predict_proba(network, weights, prepared.X_test).mean(axis=0)
     proba_val = kernel.predict_proba(network, weights, prepared.X_val).mean(axis=0)
@@ -196,6 +216,8 @@ def finish(dataset: Dataset, prepared: PreparedData, plan_: Plan, network: Netwo
         notes=plan_.notes + _early_stopping_notes(config.network, history) + evaluation.notes,
         views=views or RunViews(prepared, plan_.resampled, list(dataset.classes), dataset.positive_index,
                                 config.seed, config.grid_resolution),
+        frames=trained.frames,
+        resume=trained.resume,
     )
 
 
@@ -224,8 +246,9 @@ def run_experiment(
     update_interval: float = 0.5,
     should_stop: Callable[[], bool] | None = None,
     live: bool = True,
+    replay: bool = False,
 ) -> ExperimentResult:
-    """Train one strategy on one data set and evaluate it honestly.
+    """Train one strategy on one data set and evaluate it honestly (``replay``: keep its training for a replay).
 
     Parameters
     ----------
@@ -249,6 +272,6 @@ def run_experiment(
     views = RunViews(prepared, plan_.resampled, list(dataset.classes), dataset.positive_index, config.seed,
                      config.grid_resolution)
     reporter = _reporter(views, network, on_update, live=live) if on_update is not None else None
-    (weights, history, seconds), = train_plans(network, prepared, [plan_], on_progress=reporter,
-                                               should_stop=should_stop, interval=update_interval)
-    return finish(dataset, prepared, plan_, network, weights, history, seconds, views)
+    trained, = train_plans(network, prepared, [plan_], on_progress=reporter, should_stop=should_stop,
+                           interval=update_interval, replay=replay)
+    return finish(dataset, prepared, plan_, network, trained, views)

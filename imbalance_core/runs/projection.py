@@ -94,6 +94,12 @@ class Boundary:
     def is_1d(self) -> bool:
         return self.proba.shape[0] == 1
 
+    def coarse(self, step: int) -> Boundary:
+        """Every ``step``-th grid point (a lighter picture of the same boundary)."""
+        rows = slice(None) if self.is_1d else slice(None, None, step)
+        return Boundary(x=self.x[::step], y=self.y[rows], proba=self.proba[rows, ::step],
+                        axis_titles=self.axis_titles, is_pca=self.is_pca)
+
 
 def decision_grid(
     projection: Projection,

@@ -7,9 +7,9 @@ training worker, and every view of it (another threshold, another chart) needs n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from ..data.preprocessing import PreparedData
 from ..training.resampling import Resampled
 from .evaluation import CostChoice, Evaluation, choose_cost_threshold, evaluate
 from .projection import Boundary, PointsView, Projection, decision_grid
+from .replay import Replay
 
 from .config import ExperimentConfig
 
@@ -65,8 +66,11 @@ class RunViews:
         """The averaged probability of ``weights``' networks on a grid over the view (one batched call)."""
         from ..portable import kernel
 
-        return decision_grid(self.projection, lambda X: kernel.predict_proba(network, weights, X).mean(axis=0),
-                             self.span, resolution=self.resolution)
+        return self.boundary_of(lambda X: kernel.predict_proba(network, weights, X).mean(axis=0))
+
+    def boundary_of(self, predict_proba: Callable[[np.ndarray], np.ndarray]) -> Boundary:
+        """``predict_proba`` (feature rows -> class probabilities) on the grid over the view."""
+        return decision_grid(self.projection, predict_proba, self.span, resolution=self.resolution)
 
 
 @dataclass
@@ -98,6 +102,8 @@ class ExperimentResult:
     gradient_steps: int
     notes: list[str]
     views: RunViews
+    frames: list[tuple[int, np.ndarray]] = field(default_factory=list)  # the kernel's weights at the replay's epochs
+    resume: dict[str, Any] | None = None  # where training ended (the kernel's ``Resume`` as a dict), to train on
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -142,6 +148,14 @@ class ExperimentResult:
     def boundary(self) -> Boundary:
         """The (averaged) predicted probability on a grid over the view, computed when first drawn."""
         return self.views.boundary(self.network(), self.weights)
+
+    @cached_property
+    def replay(self) -> Replay | None:
+        """The training replayed at up to 30 epochs (a lab run's; None for others), computed when first asked."""
+        if len(self.frames) < 2:
+            return None
+        return Replay.of(self.views.boundary_of, self.network(), self.frames, self.prepared.X_test,
+                         self.config.network.epochs)
 
     @cached_property
     def member_panels(self) -> list[tuple[Boundary, PointsView]]:

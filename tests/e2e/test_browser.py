@@ -429,12 +429,12 @@ def _workers(server) -> list[int]:
 def test_stop_cancels_the_run_on_its_worker_and_the_server_never_imports_tensorflow(tab, served):
     page = tab
     url, server = served
-    workers = _workers(server)
-    assert len(workers) >= 1
     query = {"data": "moons", "d.n_samples": "1000", "strategy": "none", "n.epochs": "1000", "n.batch_size": "4"}
     page.goto(f"{url}/?{urlencode(query)}")
     page.get_by_text("asks for a large run").wait_for()
     settle(page)
+    workers = _workers(server)  # the pool's worker is started by the first page a server draws
+    assert len(workers) >= 1
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text(re.compile(r"epoch \d+/1000")).first.wait_for()  # under way on a worker, drawn live
     busy, deadline = {pid: cpu_seconds(pid) for pid in workers}, time.monotonic() + 60
