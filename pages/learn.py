@@ -55,6 +55,14 @@ regions, and the validation line closer to the training line. Then try dropout 0
 **Costs:** too much of either underfits, and the rare class fades from the boundary again.
 """, Setup(_data("moons", {"imbalance_ratio": 20.0, "n_samples": 400}), "random_oversampling",
             network={"hidden_layers": "64,64,32", "epochs": 300, "l2": 0.01}), {}, "Regularise the islands"),
+    ("replay", "Reading a replay: how the boundary reaches the rare class", """
+After a run, the **Replay** slider above the boundary goes back through training (30 epochs kept, no new run):
+the boundary, the numbers, the confusion matrix and the curves are the network's at that epoch, and the history
+marks it. Watch three things: how early the boundary first encloses the rare class (untreated, it may never);
+whether it then keeps bending around single rare points (memorising) while the validation line on the history
+flattens or falls; and at which epoch recall stops changing - later epochs only buy confidence. The report carries
+the same replay as an animation with a Play button.
+""", Setup(_data("moons", {"imbalance_ratio": 10.0}), "smote"), {}, "Train SMOTE, then replay it"),
     ("undersampling", "Random undersampling: balance by throwing data away", """
 **What it does:** drops random common rows until the classes are equal. **Knobs:** none here (NearMiss and Tomek
 links choose *which* rows to drop). **Helps** with huge data sets, where training on everything is slow. **Costs:**

@@ -107,7 +107,7 @@ def test_learn_page_buttons_open_the_lab_on_their_preset_and_train(section, stra
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
     at.switch_page("pages/learn.py").run()
     assert not at.exception
-    assert len(at.header) == 13
+    assert len(at.header) == 14
     at.button(key=f"learn.{section}").click().run()
     assert not at.exception and not at.error
     result = lab_result(at)
