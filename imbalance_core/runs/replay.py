@@ -29,7 +29,9 @@ def replay_epochs(epochs: int, most: int = REPLAY_FRAMES) -> list[int]:
 @dataclass
 class Replay:
     """The frames of a replay: epoch, the (averaged) boundary grid (probabilities quantised to 1/255: a heat map
-    cannot show more) and the test split's probabilities (float16) at that epoch, over the last epoch's grid."""
+    cannot show more) and the test split's probabilities (float16) at that epoch, over the last epoch's grid.
+    Two classes keep the second class's probability only (the first is one minus it): half the bytes, which
+    matters on a large table's test split."""
 
     epochs: list[int]
     total: int  # the run's epochs
@@ -61,11 +63,12 @@ class Replay:
 
         grid = boundary_of(average)
         each = stacked[0].reshape(len(frames), members, len(grid.y), len(grid.x), -1)
-        grids = np.rint(each.mean(axis=1) * 255).astype(np.uint8)
+        kept = slice(1, None) if each.shape[-1] == 2 else slice(None)
+        grids = np.rint(each.mean(axis=1)[..., kept] * 255).astype(np.uint8)
         rows = slice(None) if grid.is_1d else slice(None, None, 2)
-        apart = np.rint(each[:, :, rows, ::2] * 255).astype(np.uint8) if members > 1 else None
+        apart = np.rint(each[:, :, rows, ::2, kept] * 255).astype(np.uint8) if members > 1 else None
         test = kernel.predict_proba(network, weights, X_test)
-        proba_test = test.reshape(len(frames), members, *test.shape[1:]).mean(axis=1).astype(np.float16)
+        proba_test = test.reshape(len(frames), members, *test.shape[1:]).mean(axis=1)[..., kept].astype(np.float16)
         return cls(epochs, total, grid.x, grid.y, grid.axis_titles, grid.is_pca, grids, proba_test, apart)
 
     def frame_at(self, epoch: int) -> int:
@@ -79,16 +82,21 @@ class Replay:
     def member_boundary(self, frame: int, member: int) -> Boundary:
         """One network of an ensemble at ``frame`` (on every other grid point)."""
         coarse = self.boundary(frame).coarse(2)
-        return Boundary(x=coarse.x, y=coarse.y, proba=self.members[frame, member].astype(np.float32) / 255.0,
+        return Boundary(x=coarse.x, y=coarse.y, proba=_classes(self.members[frame, member].astype(np.float32) / 255.0),
                         axis_titles=self.axis_titles, is_pca=self.is_pca)
 
     def boundary(self, frame: int) -> Boundary:
-        return Boundary(x=self.x, y=self.y, proba=self.grids[frame].astype(np.float32) / 255.0,
+        return Boundary(x=self.x, y=self.y, proba=_classes(self.grids[frame].astype(np.float32) / 255.0),
                         axis_titles=self.axis_titles, is_pca=self.is_pca)
 
     def evaluation(self, frame: int, y_test: np.ndarray, classes: list[str], positive_index: int,
                    threshold: float) -> Evaluation:
         """The test-split scores at ``frame``'s epoch (at ``threshold``, for two classes)."""
-        proba = self.proba_test[frame].astype(np.float32)
+        proba = _classes(self.proba_test[frame].astype(np.float32))
         proba = proba / proba.sum(axis=1, keepdims=True)
         return evaluate(y_test, proba, classes=classes, positive_index=positive_index, threshold=threshold)
+
+
+def _classes(kept: np.ndarray) -> np.ndarray:
+    """Every class's probability from what a frame keeps (two classes: the second's only)."""
+    return np.concatenate([1.0 - kept, kept], axis=-1) if kept.shape[-1] == 1 else kept
