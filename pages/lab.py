@@ -54,6 +54,8 @@ setup = links.LabSetup(data=expected or spec, strategy=strategy.key, params=para
                        lesson=lesson.id if lesson else None)
 st.query_params.from_dict(setup.query())  # the address bar always reopens this setup
 run = LabRun.of_session()
+job, more = run.more_epochs() if not train else (None, 0)  # "Train N more epochs" on the last result
+train = train or job is not None
 if st.session_state.pop(LAB.autotrain, False) and not train:  # a link or a preset asks for a run on arrival
     try:
         config = setup.config()
@@ -68,8 +70,8 @@ picture = data_figure(spec, dataset, seed=seed, test_size=test_size) if training
 with layout.results:
     stopped = run.show_notices()
     if training:
-        run.follow(setup, spec, dataset, label=f"Training with {strategy.label}...", present=present,
-                   picture=None if picture is None else sized(picture, present))
+        run.follow(setup, spec, dataset, present=present, picture=None if picture is None else sized(picture, present),
+                   label=f"Training {more} more epochs..." if job else f"Training with {strategy.label}...", job=job)
     if run.result is not None:
         if not setup.trains_like(run.result_setup):
             st.info("Settings changed since this result was trained. Press **Train** to see the new ones.")

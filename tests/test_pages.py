@@ -119,6 +119,28 @@ def test_view_options_never_retrain():
     assert any(c.value.startswith("Replaying epoch 1 of 3") for c in at.caption)
 
 
+def test_train_more_epochs_goes_on_from_the_result_as_one_longer_run():
+    from dataclasses import replace
+
+    from imbalance_core import load_builtin, run_experiment
+
+    at = _train(_app(), "smote", epochs=3)
+    first = lab_result(at)
+    assert at.button(key="lab.train_more").label == "Train 3 more epochs"
+    at.number_input(key="lab.view.more").set_value(2).run()
+    at.button(key="lab.train_more").click().run()
+    assert not at.exception and not at.error
+    result = lab_result(at)
+    assert result is not first and result.config.network.epochs == 5 and len(result.history[0]["loss"]) == 5
+    assert result.notes[0].startswith("Trained on from epoch 3 for 2 more")
+    assert at.number_input(key="lab.net.epochs").value == 5  # the setup (and its link) is the run of 5 epochs
+    assert next(s for s in at.select_slider if s.key == "lab.view.replay").label == "Replay: epoch 5 of 5"
+    alone = run_experiment(load_builtin("moons"), replace(first.config, network=replace(first.config.network,
+                                                                                          epochs=5)))
+    np.testing.assert_array_equal(result.proba_test, alone.proba_test)  # the numbers of one run of 5 epochs
+    assert result.history == alone.history and not any(i.value.startswith("Settings changed") for i in at.info)
+
+
 def test_threshold_slider_moves_metrics_without_retraining():
     at = _train(_app(), "class_weight")
     result = lab_result(at)

@@ -142,10 +142,22 @@ class LabRun:
                        icon=":material/hourglass_empty:")
         return stopped
 
+    def more_epochs(self) -> tuple[Any, int]:
+        """The job "Train N more epochs" asked for in the last script run (the request is used up), and N; or
+        ``(None, 0)``."""
+        more = int(st.session_state.pop(LAB.train_on, 0) or 0)
+        if not more or self.result is None:
+            return None, 0
+        from imbalance_core.compute.jobs import TrainOnJob
+        from imbalance_core.runs.experiment import RunEnd
+
+        return TrainOnJob(RunEnd.of(self.result), more), more
+
     def follow(self, setup: LabSetup, spec: DataSpec, dataset: Dataset, *, label: str, present: bool,
-               picture: Any = None) -> None:
+               picture: Any = None, job: Any = None) -> None:
         """Start the run (or follow the one in flight) in a status box with Stop and the live view, until it
-        finishes, fails or stops. A rerun ends this call with the run still in flight."""
+        finishes, fails or stops. A rerun ends this call with the run still in flight. ``job``: another job than
+        the setup's own (training the last result further)."""
         resumed = self.in_flight
         if not resumed:
             self.state, self.setup, self.result, self.epoch = RunState.QUEUED, setup, None, 0
@@ -158,7 +170,7 @@ class LabRun:
                 config = setup.config()  # a setup that cannot be used explains itself here
                 self.epochs = config.network.epochs
                 if not resumed:
-                    self.handle = jobs.submit(setup.job(), spec, dataset, kind="lab")
+                    self.handle = jobs.submit(job or setup.job(), spec, dataset, kind="lab")
                 result = attach(jobs.wait(self.handle, on_queue=live.queued, on_progress=lambda p: self._on(p, live),
                                           keep_on_rerun=True), dataset)
             except (UserError, JobFailed, Cancelled) as exc:
@@ -168,6 +180,7 @@ class LabRun:
                 live.clear()
                 status.update(label=f"Trained in {result.train_seconds:.1f} s", state="complete", expanded=False)
                 self.state, self.result, self.result_setup, self.result_spec = RunState.FINISHED, result, setup, spec
+                st.session_state.pop(LAB.replay, None)  # a new result's replay starts at its end
             self.handle = None
             stop.empty()
 

@@ -17,6 +17,7 @@ from imbalance_core.outputs.plots import make_focal_loss_figure
 from imbalance_core.outputs.report import report_html
 from imbalance_core.outputs.script import script_source
 from imbalance_core.training.losses import focal_weight_curves
+from imbalance_core.training.network import EPOCHS
 
 from .keys import LAB
 from .text import md_escape
@@ -147,6 +148,7 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
                f"for the {scope}. Trained in {result.train_seconds:.1f} s.")
     if share_link is not None:
         share_popover(share_link(threshold), uploaded=uploaded)
+        _train_more(result)
     if binary:
         cost_threshold_picker(result)
     for note in result.notes:
@@ -174,6 +176,32 @@ def _view_options(result: ExperimentResult) -> dict[str, bool]:
             st.session_state.setdefault(key, default)
             shown[name] = column.toggle(label, key=key, help=help_text)
     return shown
+
+
+def _train_more(result: ExperimentResult) -> None:
+    """"Train N more epochs": the run goes on from where it ended (its weights and optimiser state), as one
+    longer run would have; the next full script run trains it (the Epochs setting follows the new total)."""
+    if result.resume is None:
+        return
+    done = int(result.resume["epoch"])
+    room = int(EPOCHS.high) - done
+    if room < 1:
+        return
+
+    def ask() -> None:
+        more = int(st.session_state[LAB.more])
+        st.session_state[LAB.train_on] = more
+        st.session_state[LAB.network("epochs")] = done + more  # the setup (and its link) is the longer run
+
+    amount, button = st.columns([1, 2], vertical_alignment="bottom")
+    st.session_state.setdefault(LAB.more, min(done, room))
+    if LAB.more in st.session_state and st.session_state[LAB.more] > room:
+        st.session_state[LAB.more] = room
+    more = amount.number_input("More epochs", min_value=1, max_value=room, step=1, key=LAB.more)
+    if button.button(f"Train {more} more epochs", key=LAB.train_more, on_click=ask, icon=":material/fast_forward:",
+                     help=f"Go on from epoch {done} with the same weights, optimiser state, shuffles and dropout: "
+                          "the numbers of one run of the total length. The history and the replay go on."):
+        st.rerun(scope="app")
 
 
 def _replay_slider(result: ExperimentResult) -> int | None:

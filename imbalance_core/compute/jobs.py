@@ -25,7 +25,7 @@ from ..runs.progress import Progress
 from ..runs.result import ExperimentResult
 
 __all__ = ["Cancelled", "Channel", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob", "RoomJob", "RowsJob",
-           "ROOM_LIMIT", "TrainJob", "attach", "execute", "guarded", "seed_jobs"]
+           "ROOM_LIMIT", "TrainJob", "TrainOnJob", "attach", "execute", "guarded", "seed_jobs"]
 
 ROOM_LIMIT = 32  # a room's runs at most (one kernel group)
 
@@ -102,6 +102,21 @@ class TrainJob:
     def room_key(self) -> tuple:
         """Lab runs with the same key (and the same data) can train as one :class:`RoomJob`."""
         return (self.views, self.config.group_key)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainOnJob:
+    """A finished lab run trained ``more`` epochs further, from where it ended (``previous``: a ``RunEnd``)."""
+
+    previous: Any
+    more: int
+
+    def run(self, dataset: Dataset, channel: Channel) -> ExperimentResult:
+        from ..runs.experiment import train_on
+
+        result = train_on(dataset, self.previous, self.more, on_update=channel.report,
+                          should_stop=channel.should_stop, update_interval=0.4)
+        return _detached(result, views=True)
 
 
 @dataclass(frozen=True)

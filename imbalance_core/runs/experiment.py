@@ -8,15 +8,16 @@ imported only inside the functions that train (on a worker): importing this modu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from ..data.dataset import Dataset, count_classes
 from ..data.preprocessing import PreparedData, prepare
+from ..errors import ConfigError
 from ..portable.steps import balanced_class_weight, prior_bias
-from ..training.network import NetworkConfig
+from ..training.network import EPOCHS, NetworkConfig
 from ..training.resampling import Resampled, resample
 from ..training.strategies import Strategy, get_strategy
 from .config import ExperimentConfig
@@ -28,7 +29,8 @@ from .result import ExperimentResult, RunViews, kept_epochs
 if TYPE_CHECKING:
     from ..portable.kernel import Network
 
-__all__ = ["Plan", "PlanTrained", "finish", "plan_run", "prepare_run", "run_experiment", "train_plans"]
+__all__ = ["Plan", "PlanTrained", "RunEnd", "finish", "plan_run", "prepare_run", "run_experiment", "train_on",
+           "train_plans"]
 
 def prepare_run(dataset: Dataset, config: ExperimentConfig) -> PreparedData:
     """The run's split, with the preprocessing fitted on its training rows."""
@@ -108,19 +110,21 @@ def _no_effect_notes(strategy, class_weights: list, focal: list) -> list[str]:
     settings = {f for f in focal if f is not None}
     if settings and all(gamma == 0 and np.allclose(alpha, 0.5) for gamma, alpha in settings):
         notes.append("Focal loss with gamma 0 and alpha 0.5 is half the cross-entropy, and Adam's steps do not "
-                     "depend on the loss's scale: it trains nearly as plain cross-entropy does. Raise gamma to down-weight easy "
-                     "rows, or move alpha away from 0.5 to weigh a class more.")
+                     "depend on the loss's scale: it trains nearly as plain cross-entropy does. Raise gamma to "
+                     "down-weight easy rows, or move alpha away from 0.5 to weigh a class more.")
     return notes
 
 
-def _early_stopping_notes(network: NetworkConfig, history: list[dict[str, list[float]]]) -> list[str]:
-    """What early stopping did, from the history: the epochs run and the best epoch kept."""
+def _early_stopping_notes(network: NetworkConfig, history: list[dict[str, list[float]]],
+                          offset: int = 0) -> list[str]:
+    """What early stopping did, from the history (of the epochs after ``offset``, for a run trained on): the epochs
+    run and the best epoch kept."""
     if not network.patience:
         return []
     if not history or "val_pr_auc" not in history[0]:
         return ["Early stopping was off: there is no validation split to watch."]
-    ran = [len(h["loss"]) for h in history]
-    best = kept_epochs(history)
+    ran = [offset + len(h["loss"]) for h in history]
+    best = [offset + e for e in kept_epochs(history)]
     if len(history) == 1:
         how = (f"stopped after epoch {ran[0]} of {network.epochs}" if ran[0] < network.epochs
                else f"ran all {network.epochs} epochs")
@@ -141,6 +145,7 @@ def train_plans(
     interval: float = 0.5,
     power_of_two: bool = False,
     replay: bool = False,
+    resume: dict[str, Any] | None = None,
 ) -> list[PlanTrained]:
     """Train every network of every plan together (one kernel group); what each plan's networks learned.
 
@@ -157,7 +162,8 @@ def train_plans(
                    item for p in plans for item in zip(p.seeds, p.class_weights, p.focal, p.output_bias)])]
     trained = kernel.train(network, X_pool, y_pool, members, X_val=prepared.X_val, y_val=prepared.y_val,
                            on_progress=on_progress, should_stop=should_stop, interval=interval,
-                           power_of_two=power_of_two, frames=replay_epochs(network.epochs) if replay else ())
+                           power_of_two=power_of_two, frames=replay_epochs(network.epochs) if replay else (),
+                           resume=kernel.Resume(**resume) if resume is not None else None)
     out, start = [], 0
     for p in plans:
         end = start + len(p.resampled)
@@ -266,12 +272,78 @@ def run_experiment(
     DataError, ConfigError
         With a message for the user.
     """
+    prepared, plan_, network, views, reporter = _one_run(dataset, config, on_update, live)
+    trained, = train_plans(network, prepared, [plan_], on_progress=reporter, should_stop=should_stop,
+                           interval=update_interval, replay=replay)
+    return finish(dataset, prepared, plan_, network, trained, views)
+
+
+def _one_run(dataset: Dataset, config: ExperimentConfig, on_update: Callable | None, live: bool) -> tuple:
+    """One run's split, plan, network, pictures and progress reporter, before it trains."""
     prepared = prepare_run(dataset, config)
     plan_ = plan_run(dataset, prepared, config)
     network = config.network.kernel_network(prepared.n_features, len(dataset.classes))
     views = RunViews(prepared, plan_.resampled, list(dataset.classes), dataset.positive_index, config.seed,
                      config.grid_resolution)
     reporter = _reporter(views, network, on_update, live=live) if on_update is not None else None
+    return prepared, plan_, network, views, reporter
+
+
+@dataclass
+class RunEnd:
+    """What training a finished run further needs of it (small: no data set, no rows, no figures but its replay)."""
+
+    config: ExperimentConfig
+    resume: dict[str, Any] | None
+    history: list[dict[str, list[float]]]
+    replay: Any
+    train_seconds: float
+
+    @classmethod
+    def of(cls, result: ExperimentResult) -> RunEnd:
+        return cls(result.config, result.resume, result.history, result.replay, result.train_seconds)
+
+
+def train_on(
+    dataset: Dataset,
+    previous: ExperimentResult | RunEnd,
+    more: int,
+    *,
+    on_update: Callable[[Progress], None] | None = None,
+    update_interval: float = 0.5,
+    should_stop: Callable[[], bool] | None = None,
+    live: bool = True,
+) -> ExperimentResult:
+    """``previous``'s run trained ``more`` epochs further, from where it ended: its weights, Adam's moments and
+    steps, and the shuffles and dropout a longer run would have had (both are seeded by the epoch), so the
+    numbers are those of one run of the total length. The history and the replay go on past the first part;
+    early stopping, where on, watches the new epochs only.
+
+    Raises ``ConfigError`` when the total would pass the epochs' limit or the result cannot be trained on.
+    """
+    if previous.resume is None:
+        raise ConfigError("This result does not say where its training ended, so it cannot be trained further. "
+                          "Press Train to run it again.")
+    first = int(previous.resume["epoch"])
+    total = first + int(more)
+    limit = int(EPOCHS.high)
+    if not 1 <= more or total > limit:
+        raise ConfigError(f"Train on by 1 to {limit - first} epochs: the run has {first} and may have {limit} "
+                          f"in all; got {more}.")
+    config = replace(previous.config, network=replace(previous.config.network, epochs=total))
+    prepared, plan_, network, views, reporter = _one_run(dataset, config, on_update, live)
     trained, = train_plans(network, prepared, [plan_], on_progress=reporter, should_stop=should_stop,
-                           interval=update_interval, replay=replay)
-    return finish(dataset, prepared, plan_, network, trained, views)
+                           interval=update_interval, replay=previous.replay is not None, resume=previous.resume)
+    trained.history = [{name: list(before.get(name, [])) + list(after[name]) for name in after}
+                       for before, after in zip(previous.history, trained.history)]
+    result = finish(dataset, prepared, plan_, network, trained, views)
+    result.continued_from = first
+    result.notes = [n for n in result.notes if not n.startswith("Early stopping")] + _early_stopping_notes(
+        config.network, [{k: v[first:] for k, v in h.items()} for h in trained.history], offset=first)
+    same = ("early stopping watched the new epochs only" if config.network.patience else
+            f"the numbers of one run of {total} epochs: the same weights, optimiser state, shuffles and dropout")
+    result.notes.insert(0, f"Trained on from epoch {first} for {more} more ({same}).")
+    if previous.replay is not None and result.replay is not None:
+        result.__dict__["replay"] = previous.replay.then(result.replay)
+    result.train_seconds += previous.train_seconds
+    return result

@@ -71,6 +71,17 @@ class Replay:
         proba_test = test.reshape(len(frames), members, *test.shape[1:]).mean(axis=1)[..., kept].astype(np.float16)
         return cls(epochs, total, grid.x, grid.y, grid.axis_titles, grid.is_pca, grids, proba_test, apart)
 
+    def then(self, later: Replay, most: int = REPLAY_FRAMES) -> Replay:
+        """This replay followed by ``later``'s (a run trained on), thinned back to ``most`` + 1 frames evenly
+        spread, the first and the last kept."""
+        epochs = self.epochs + later.epochs
+        keep = np.unique(np.round(np.linspace(0, len(epochs) - 1, min(len(epochs), most + 1))).astype(int))
+        members = (np.concatenate([self.members, later.members])[keep]
+                   if self.members is not None and later.members is not None else None)
+        return Replay([epochs[i] for i in keep], later.total, later.x, later.y, later.axis_titles, later.is_pca,
+                      np.concatenate([self.grids, later.grids])[keep],
+                      np.concatenate([self.proba_test, later.proba_test])[keep], members)
+
     def frame_at(self, epoch: int) -> int:
         """The frame showing ``epoch``: the last one at or before it (a run stopped early ends before others)."""
         return max(i for i, e in enumerate(self.epochs) if e <= epoch or i == 0)

@@ -104,6 +104,7 @@ class ExperimentResult:
     views: RunViews
     frames: list[tuple[int, np.ndarray]] = field(default_factory=list)  # the kernel's weights at the replay's epochs
     resume: dict[str, Any] | None = None  # where training ended (the kernel's ``Resume`` as a dict), to train on
+    continued_from: int = 0  # a run trained on: the epochs of its first part (early stopping watched the rest)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -118,7 +119,8 @@ class ExperimentResult:
         """With early stopping: each network's epoch whose weights it kept (best validation PR AUC); else None."""
         if not self.config.network.patience or not self.history or "val_pr_auc" not in self.history[0]:
             return None
-        return kept_epochs(self.history)
+        first = self.continued_from
+        return [first + e for e in kept_epochs([{k: v[first:] for k, v in h.items()} for h in self.history])]
 
     @property
     def loss_note(self) -> str:
