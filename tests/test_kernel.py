@@ -54,8 +54,7 @@ def test_dropout_is_keras_dropout_seeded_per_network_and_off_at_evaluation():
     alone = kernel.train(network, X, y, members[1:], X_val=X[:40], y_val=y[:40])
     for a, b in zip(alone.weights[0], together.weights[1]):
         np.testing.assert_array_equal(a, b)
-    plain = kernel.train(replace(network, dropout=0.0), X, y, members[1:], X_val=X[:40], y_val=y[:40])
-    assert not np.array_equal(plain.weights[0][0], alone.weights[0][0])
+    # (that dropout changes a seeded run's numbers: tests/test_cli.py)
     model = kernel.keras_model(network, alone.weights[0])  # Dropout layers, inactive when predicting
     assert sum(isinstance(layer, keras.layers.Dropout) for layer in model.layers) == 2
     np.testing.assert_allclose(kernel.predict_proba(network, alone.weights, X)[0, :, 1], np.asarray(model(X))[:, 0],
