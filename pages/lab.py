@@ -75,7 +75,8 @@ with layout.results:
     if run.result is not None:
         if not setup.trains_like(run.result_setup):
             st.info("Settings changed since this result was trained. Press **Train** to see the new ones.")
-        show_result(run.result, share_link=setup.url, uploaded=spec.uploaded and not lesson, spec=run.result_spec)
+        show_result(run.result, share_link=setup.url, uploaded=spec.uploaded and not lesson, spec=run.result_spec,
+                    train_more=setup.trains_like(run.result_setup) and (not lesson or lesson.allows("network")))
         if lesson and setup.trains_like(run.result_setup):
             lessons.keep(run.result, setup, lesson)
     elif not training:

@@ -139,6 +139,8 @@ def test_train_more_epochs_goes_on_from_the_result_as_one_longer_run():
                                                                                           epochs=5)))
     np.testing.assert_array_equal(result.proba_test, alone.proba_test)  # the numbers of one run of 5 epochs
     assert result.history == alone.history and not any(i.value.startswith("Settings changed") for i in at.info)
+    at.selectbox(key="lab.strategy").set_value("none").run()  # a result of other settings is not trained on
+    assert not [b for b in at.button if b.key == "lab.train_more"]
 
 
 def test_threshold_slider_moves_metrics_without_retraining():

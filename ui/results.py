@@ -117,12 +117,13 @@ def share_popover(url: str, *, uploaded: bool) -> None:
 
 @st.fragment
 def show_result(result: ExperimentResult, share_link: Callable[[float], str] | None = None,
-                uploaded: bool = False, spec: DataSpec | None = None) -> None:
+                uploaded: bool = False, spec: DataSpec | None = None, train_more: bool = False) -> None:
     """Every chart and number of a finished run. View options rerun only this fragment.
 
     ``share_link(threshold)`` builds the link to this setup; the popover showing it lives in this
     fragment so that it follows the threshold. ``spec``: the data the run trained on (its training rows
-    are rebuilt from it on a worker when downloaded).
+    are rebuilt from it on a worker when downloaded). ``train_more``: offer "Train N more epochs" (a result of
+    the settings on screen, where nothing fixes the network: not in a lesson that does).
     """
     st.subheader(f"{result.strategy_label} on {md_escape(result.dataset_name)}")
     binary = len(result.classes) == 2
@@ -148,6 +149,7 @@ def show_result(result: ExperimentResult, share_link: Callable[[float], str] | N
                f"for the {scope}. Trained in {result.train_seconds:.1f} s.")
     if share_link is not None:
         share_popover(share_link(threshold), uploaded=uploaded)
+    if train_more:
         _train_more(result)
     if binary:
         cost_threshold_picker(result)
@@ -194,8 +196,7 @@ def _train_more(result: ExperimentResult) -> None:
         st.session_state[LAB.network("epochs")] = done + more  # the setup (and its link) is the longer run
 
     amount, button = st.columns([1, 2], vertical_alignment="bottom")
-    st.session_state.setdefault(LAB.more, min(done, room))
-    if LAB.more in st.session_state and st.session_state[LAB.more] > room:
+    if st.session_state.setdefault(LAB.more, min(done, room)) > room:
         st.session_state[LAB.more] = room
     more = amount.number_input("More epochs", min_value=1, max_value=room, step=1, key=LAB.more)
     if button.button(f"Train {more} more epochs", key=LAB.train_more, on_click=ask, icon=":material/fast_forward:",
