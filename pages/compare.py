@@ -66,6 +66,7 @@ if st.session_state.pop(COMPARE.running, False):
 if run:
     comparison = Comparison()
     st.session_state[COMPARE.result] = comparison  # holds only finished seeds, so it is safe to keep
+    st.session_state.pop(COMPARE.replay, None)  # a new comparison's replay starts at its end
     st.session_state[COMPARE.setup] = setup
     st.session_state[COMPARE.running] = True
     with st.status(f"Training {len(chosen)} strategies...", expanded=True) as status:

@@ -137,8 +137,9 @@ with left:
     preview.insert(len(preview.columns), f"{dataset.target} (class)", dataset.labels[:500])
     st.dataframe(preview, height=380)
     shown = "" if len(dataset.labels) <= len(preview) else f" (first {len(preview)} shown)"
-    st.caption(f"{len(dataset.labels):,} rows{shown}, {dataset.n_features} feature columns; positive class: "
-               f"{md_escape(dataset.positive_class, 60)}; imbalance {dataset.imbalance_ratio:.1f} : 1.")
+    counts = f"{len(dataset.labels):,} rows{shown}, {dataset.n_features} feature columns"
+    st.caption(f"{counts}; positive class: {md_escape(dataset.positive_class, 60)}; "
+               f"imbalance {dataset.imbalance_ratio:.1f} : 1.")
 with right:
     st.plotly_chart(make_class_balance_figure({"all rows": dataset.class_counts}, classes=dataset.classes,
                                               positive_index=dataset.positive_index, title="Class balance"),

@@ -356,6 +356,7 @@ def test_compare_page_trains_the_chosen_strategies_and_shows_table_and_charts():
     at.slider(key="compare.repeats").set_value(2)
     at.button(key="compare.run").click().run()
     assert not at.exception and not at.error
+    assert next(s for s in at.select_slider if s.key == "compare.view.replay").label == "Replay: epoch 2 of 2"
     shown = at.dataframe[0].value
     assert [c for c in shown.columns if c.endswith("±")] == [] and "Rank" in shown.columns
     comparison = at.session_state["compare.result"]

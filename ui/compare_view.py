@@ -16,7 +16,7 @@ from imbalance_core.settings import THRESHOLD
 
 from .keys import COMPARE
 from .text import md_escape
-from .widgets import cost_inputs
+from .widgets import cost_inputs, replay_slider
 
 if TYPE_CHECKING:
     from imbalance_core.runs.compare import Comparison
@@ -155,15 +155,9 @@ def _boundaries(comparison: Comparison, threshold: float, line: str) -> None:
     replays = [r.replay for r in results]
     epoch = None
     if all(replays):
-        epochs = sorted({e for replay in replays for e in replay.epochs})
-        if st.session_state.get(COMPARE.replay) not in epochs:
-            st.session_state[COMPARE.replay] = epochs[-1]
-        total = replays[0].total
-        epoch = st.select_slider(f"Replay: epoch {st.session_state[COMPARE.replay]} of {total}", options=epochs,
-                                 key=COMPARE.replay, format_func=lambda e: f"epoch {e}",
-                                 help="Every strategy's boundary as it was after that epoch of its training (a "
-                                      "network that stopped early keeps its last epoch). No new run.")
-        epoch = None if epoch == epochs[-1] else epoch
+        epoch = replay_slider(COMPARE.replay, sorted({e for replay in replays for e in replay.epochs}),
+                              replays[0].total, "Every strategy's boundary as it was after that epoch of its "
+                              "training (a network that stopped early keeps its last epoch). No new run.")
     panels = [(r.strategy_label, r.boundary if epoch is None else replay.boundary(replay.frame_at(epoch)), r.view)
               for r, replay in zip(results, replays)]
     title = "Decision boundaries, same axes and colour scale" + line

@@ -21,7 +21,7 @@ from imbalance_core.training.network import EPOCHS
 
 from .keys import LAB
 from .text import md_escape
-from .widgets import cost_inputs
+from .widgets import cost_inputs, replay_slider
 
 if TYPE_CHECKING:
     from imbalance_core import ExperimentResult
@@ -211,16 +211,11 @@ def _replay_slider(result: ExperimentResult) -> int | None:
     replay = result.replay
     if replay is None:
         return None
-    epochs = replay.epochs
-    if st.session_state.get(LAB.replay) not in epochs:  # a new result: start at its end
-        st.session_state[LAB.replay] = epochs[-1]
-    shown = st.session_state[LAB.replay]
-    epoch = st.select_slider(f"Replay: epoch {shown} of {replay.total}", options=epochs, key=LAB.replay,
-                             format_func=lambda e: f"epoch {e}",
-                             help="Training replayed: the boundary, the test-split numbers and the curves as they "
-                                  f"were after each of {len(epochs) - 1} epochs kept during the run (epoch 0: before "
-                                  "training). No new run.")
-    return None if epoch == epochs[-1] else epochs.index(epoch)
+    epoch = replay_slider(LAB.replay, replay.epochs, replay.total,
+                          "Training replayed: the boundary, the test-split numbers and the curves as they were after "
+                          f"each of {len(replay.epochs) - 1} epochs kept during the run (epoch 0: before training). "
+                          "No new run.")
+    return None if epoch is None else replay.epochs.index(epoch)
 
 
 def _threshold_slider(result: ExperimentResult) -> float:

@@ -74,3 +74,14 @@ def cost_inputs(positive_class: str, *, keys: tuple[str, str], meanwhile: str = 
         st.warning("Give at least one of the two mistakes a cost above 0" + (f"; {meanwhile}." if meanwhile else "."))
         return None
     return cost_fn, cost_fp
+
+
+def replay_slider(key: str, epochs: Sequence[int], total: int, help: str) -> int | None:
+    """A replay's slider, its label naming the epoch ("Replay: epoch 12 of 60"), over the ``epochs`` a run kept;
+    the epoch chosen, or None at the last one (the trained result itself). A value not among them (another
+    run's) starts at the end."""
+    if st.session_state.get(key) not in epochs:
+        st.session_state[key] = epochs[-1]
+    epoch = st.select_slider(f"Replay: epoch {int(st.session_state[key])} of {int(total)}", options=list(epochs),
+                             key=key, format_func=lambda e: f"epoch {e}", help=help)
+    return None if epoch == epochs[-1] else epoch
