@@ -117,6 +117,24 @@ def test_view_options_never_retrain():
     expected = recall_score(result.prepared.y_test, positive >= 0.5)
     assert {m.label: m.value for m in at.metric}["Recall"] == f"{expected:.3f}"
     assert any(c.value.startswith("Replaying epoch 1 of 3") for c in at.caption)
+    # Play: from the epoch on screen, one kept epoch per rerun of the results (a timer's, in the browser), to the end
+    play = at.button(key="lab.view.play")
+    assert play.label == "Play"
+    play.click().run()
+    seen = [next(s for s in at.select_slider if s.key == "lab.view.replay").label]
+    while at.button(key="lab.view.play").label == "Pause" and len(seen) < 6:
+        at.run()
+        seen.append(next(s for s in at.select_slider if s.key == "lab.view.replay").label)
+    assert seen == [f"Replay: epoch {e} of 3" for e in (1, 2, 3)] and not at.exception
+    assert at.button(key="lab.view.play").label == "Play" and lab_result(at) is result  # ended at the end; no run
+    title = json.loads(next(c for c in _charts(at) if c.key == "chart.boundary").proto.spec)["layout"]["title"]["text"]
+    assert "epoch" not in title  # the last epoch is the trained result itself
+    at.button(key="lab.view.play").click().run()  # at the end, Play starts again from the first epoch
+    assert next(s for s in at.select_slider if s.key == "lab.view.replay").label == "Replay: epoch 0 of 3"
+    at.button(key="lab.view.play").click().run()  # Pause: it stays where it is
+    at.run()
+    assert next(s for s in at.select_slider if s.key == "lab.view.replay").label == "Replay: epoch 0 of 3"
+    assert at.button(key="lab.view.play").label == "Play" and not at.exception
 
 
 def test_train_more_epochs_goes_on_from_the_result_as_one_longer_run():

@@ -40,13 +40,16 @@ class _Lab(_Page):
     threshold = "lab.view.threshold"
     cost_fn, cost_fp, use_cost_threshold = "lab.view.cost_fn", "lab.view.cost_fp", "lab.view.use_cost_threshold"
     replay = "lab.view.replay"  # the epoch the replay shows (a finished run's training, no retraining)
+    playing = "lab.view.playing"  # the replay steps on by itself (the result's fragment reruns on a timer)
+    play = "lab.view.play"  # Play / Pause
+    play_hold = "lab.view.play_hold"  # Play was just pressed: its page run shows the epoch it was pressed on
     more = "lab.view.more"  # how many epochs "Train N more epochs" adds
     train_more = "lab.train_more"  # that button
     train_on = "lab.train_on"  # its request: the next script run trains the last result further
     cost_open = "lab.view.cost_open"  # the cost box is open (its content is worked out only then)
     normalize, synthetic, lineage, removed = "lab.view.normalize", "lab.view.synthetic", "lab.view.lineage", \
         "lab.view.removed"
-    unsettable = (train, stop, autotrain, use_cost_threshold, train_more, train_on)
+    unsettable = (train, stop, autotrain, use_cost_threshold, train_more, train_on, play)
 
     def param(self, strategy: str, name: str) -> str:
         """The widget of one strategy setting (per strategy: switching back finds its value again)."""

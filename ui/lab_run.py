@@ -181,6 +181,7 @@ class LabRun:
                 status.update(label=f"Trained in {result.train_seconds:.1f} s", state="complete", expanded=False)
                 self.state, self.result, self.result_setup, self.result_spec = RunState.FINISHED, result, setup, spec
                 st.session_state.pop(LAB.replay, None)  # a new result's replay starts at its end
+                st.session_state.pop(LAB.playing, None)
             self.handle = None
             stop.empty()
 

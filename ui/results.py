@@ -115,10 +115,22 @@ def share_popover(url: str, *, uploaded: bool) -> None:
         st.code(url, language=None, wrap_lines=True)
 
 
-@st.fragment
+PLAY_SECONDS = 0.8  # a replay's step while it plays: a 31-frame replay in ~25 s, one redraw at a time per session
+
+
 def show_result(result: ExperimentResult, share_link: Callable[[float], str] | None = None,
                 uploaded: bool = False, spec: DataSpec | None = None, train_more: bool = False) -> None:
-    """Every chart and number of a finished run. View options rerun only this fragment.
+    """Every chart and number of a finished run, in a fragment: view options rerun only it. While its replay plays,
+    the fragment reruns itself every ``PLAY_SECONDS`` (each time one epoch on); Play and Pause rerun the page, which
+    starts and stops that timer."""
+    playing = result.replay is not None and st.session_state.get(LAB.playing, False)
+    st.fragment(_show_result, run_every=PLAY_SECONDS if playing else None)(
+        result, share_link=share_link, uploaded=uploaded, spec=spec, train_more=train_more)
+
+
+def _show_result(result: ExperimentResult, share_link: Callable[[float], str] | None = None,
+                 uploaded: bool = False, spec: DataSpec | None = None, train_more: bool = False) -> None:
+    """Every chart and number of a finished run.
 
     ``share_link(threshold)`` builds the link to this setup; the popover showing it lives in this
     fragment so that it follows the threshold. ``spec``: the data the run trained on (its training rows
@@ -206,16 +218,47 @@ def _train_more(result: ExperimentResult) -> None:
 
 
 def _replay_slider(result: ExperimentResult) -> int | None:
-    """The replay: which of the run's kept epochs to show (None: the last, the trained result itself). Moving it
-    redraws from what the result holds; nothing is trained again."""
+    """The replay: which of the run's kept epochs to show (None: the last, the trained result itself), and Play /
+    Pause beside it. Moving it redraws from what the result holds; nothing is trained again."""
     replay = result.replay
     if replay is None:
         return None
-    epoch = replay_slider(LAB.replay, replay.epochs, replay.total,
-                          "Training replayed: the boundary, the test-split numbers and the curves as they were after "
-                          f"each of {len(replay.epochs) - 1} epochs kept during the run (epoch 0: before training). "
-                          "No new run.")
+    playing = _play_step(replay.epochs)
+    slider, button = st.columns([5, 1], vertical_alignment="bottom")
+    with slider:
+        epoch = replay_slider(LAB.replay, replay.epochs, replay.total,
+                              "Training replayed: the boundary, the test-split numbers and the curves as they were "
+                              f"after each of {len(replay.epochs) - 1} epochs kept during the run (epoch 0: before "
+                              "training). No new run.")
+    if button.button("Pause" if playing else "Play", key=LAB.play, width="stretch",
+                     icon=":material/pause:" if playing else ":material/play_arrow:",
+                     help="Step through the kept epochs by themselves, from the start when at the end; Pause stops "
+                          "where it is.", on_click=_play_or_pause, args=(playing, replay.epochs)):
+        st.rerun(scope="app")  # the fragment starts or stops its timer only from a page run
     return None if epoch is None else replay.epochs.index(epoch)
+
+
+def _play_or_pause(playing: bool, epochs: list[int]) -> None:
+    if not playing and st.session_state.get(LAB.replay) == epochs[-1]:
+        st.session_state[LAB.replay] = epochs[0]  # at the end, Play starts again
+    st.session_state[LAB.playing] = not playing
+    st.session_state[LAB.play_hold] = True  # the first picture is the epoch Play was pressed on
+
+
+def _play_step(epochs: list[int]) -> bool:
+    """While the replay plays, each rerun of the results shows the next kept epoch; the last one ends the play
+    (the page reruns once, which stops the timer). Whether it is playing."""
+    if not st.session_state.get(LAB.playing, False):
+        return False
+    if st.session_state.get(LAB.play) or st.session_state.pop(LAB.play_hold, False):
+        return True  # Play's click (its page run comes next) and that page run show the epoch it was pressed on
+    now = st.session_state.get(LAB.replay, epochs[-1])
+    step = epochs.index(now) + 1 if now in epochs else len(epochs) - 1
+    st.session_state[LAB.replay] = epochs[min(step, len(epochs) - 1)]
+    if step >= len(epochs) - 1:
+        st.session_state[LAB.playing] = False
+        st.rerun(scope="app")
+    return True
 
 
 def _threshold_slider(result: ExperimentResult) -> float:
