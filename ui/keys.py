@@ -8,7 +8,7 @@ page's ``unsettable`` widgets (buttons and uploaders, which Streamlit does not l
 
 from __future__ import annotations
 
-__all__ = ["BOARD", "COMPARE", "DATA", "LAB", "LEAKAGE", "LEARN", "LESSON", "PAGES", "SHARED"]
+__all__ = ["BENCHMARK", "BOARD", "COMPARE", "DATA", "LAB", "LEAKAGE", "LEARN", "LESSON", "PAGES", "SHARED"]
 
 
 class _Page:
@@ -75,6 +75,29 @@ class _Compare(_Page):
     leaderboard = "compare.leaderboard"
     download_metrics = "compare.download.metrics"
     unsettable = (run, leaderboard)
+
+
+class _Benchmark(_Page):
+    prefix = "bench"
+    source = "bench.source"  # run one here, or open a results CSV
+    corpus = "bench.corpus"
+    strategies = "bench.strategies"
+    seeds = "bench.seeds"
+    max_rows = "bench.max_rows"
+    epochs = "bench.epochs"
+    run = "bench.run"
+    stop = "bench.stop"
+    upload = "bench.upload"
+    rows = "bench.rows"  # the rows of the benchmark on screen (a list of dicts; kept as tables finish)
+    about = "bench.about"  # what they are: "corpus keel, 4 strategies, 1 seed" or the file's name
+    running = "bench.running"  # a benchmark was under way when the script run ended
+    metric = "bench.view.metric"
+    gain_strategies = "bench.view.gain_strategies"
+    gain_chart = "bench.gain_chart"
+    open_table = "bench.open_table"  # "Open <table> in the lab", under the gain chart
+    go_lab = "bench.go_lab"  # that button was pressed: the next run of the page goes to the lab
+    problem = "bench.problem"  # why a table could not be opened in the lab (said once)
+    unsettable = (run, stop, upload, gain_chart)
 
 
 class _Leakage(_Page):
@@ -149,5 +172,5 @@ class _Shared:
 
 
 LAB, COMPARE, LEAKAGE, DATA, LEARN, SHARED = _Lab(), _Compare(), _Leakage(), _Data(), _Learn(), _Shared()
-LESSON, BOARD = _Lesson(), _Board()
-PAGES = (LAB, COMPARE, LEAKAGE, DATA, LESSON)  # the pages whose widget values outlive a page switch
+LESSON, BOARD, BENCHMARK = _Lesson(), _Board(), _Benchmark()
+PAGES = (LAB, COMPARE, LEAKAGE, DATA, LESSON, BENCHMARK)  # the pages whose widget values outlive a page switch

@@ -38,7 +38,7 @@ import os
 import threading
 import time
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..errors import UserError
 from ..runs.progress import Progress
@@ -467,6 +467,39 @@ def wait_all(handles: list[Handle], *, on_done: Callable[[int, Any], None],
                 time.sleep(poll)
     finally:
         for handle in handles:
+            if not handle.done():
+                handle.cancel()
+
+
+def run_many(executor: Executor, jobs: Sequence[Job], *, session: str, on_done: Callable[[int, Any], None],
+             kind: str = "many", window: int | None = None, on_tick: Callable[[int], None] | None = None,
+             poll: float = 0.1) -> None:
+    """Many jobs of one session (a benchmark's tables), at most ``window`` of them submitted at a time (default:
+    what a session may have waiting), the next submitted as one ends: the queue stays fair to other sessions.
+    ``on_done(i, result)`` as each finishes, in any order; ``on_tick(running)`` once per poll (a caller's moment to
+    draw progress or to be interrupted). Raises the first failure; leaving early cancels what still runs."""
+    window = max(1, min(window or executor.per_session, executor.per_session))
+    upcoming = iter(enumerate(jobs))
+    running: dict[int, Handle] = {}
+    try:
+        while True:
+            while len(running) < window:
+                item = next(upcoming, None)
+                if item is None:
+                    break
+                i, job = item
+                running[i] = executor.submit(job, session=session, kind=f"{kind}/{i}", replace=False)
+            if not running:
+                return
+            for i, handle in list(running.items()):
+                if handle.done():
+                    del running[i]
+                    on_done(i, handle.result())
+            if on_tick is not None:
+                on_tick(len(running))
+            time.sleep(poll)
+    finally:
+        for handle in running.values():
             if not handle.done():
                 handle.cancel()
 

@@ -19,12 +19,13 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from ..data.dataset import Dataset
 from ..errors import UserError
+from ..runs.benchmark import BenchmarkTask
 from ..runs.compare import seed_configs
 from ..runs.config import ExperimentConfig
 from ..runs.progress import Progress
 from ..runs.result import ExperimentResult
 
-__all__ = ["Cancelled", "Channel", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob", "RoomJob", "RowsJob",
+__all__ = ["BenchmarkJob", "Cancelled", "Channel", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob", "RoomJob", "RowsJob",
            "ROOM_LIMIT", "TrainJob", "TrainOnJob", "attach", "execute", "guarded", "seed_jobs"]
 
 ROOM_LIMIT = 32  # a room's runs at most (one kernel group)
@@ -102,6 +103,23 @@ class TrainJob:
     def room_key(self) -> tuple:
         """Lab runs with the same key (and the same data) can train as one :class:`RoomJob`."""
         return (self.views, self.config.group_key)
+
+
+@dataclass(frozen=True)
+class BenchmarkJob:
+    """One table of a benchmark: it reads its table where it runs (no data travels) and returns plain rows of
+    scores (a table that cannot be read or trained: one row with its reason)."""
+
+    task: BenchmarkTask
+
+    def run(self, dataset: Dataset | None, channel: Channel) -> list[dict[str, Any]]:
+        from ..runs.benchmark import benchmark_table
+
+        seeds = len(self.task.seeds)
+        channel.report(Progress(0, seeds, 1, []))
+        return benchmark_table(self.task, should_stop=channel.should_stop,
+                               on_seed=lambda seed: channel.report(
+                                   Progress(self.task.seeds.index(seed) + 1, seeds, 1, [])))
 
 
 @dataclass(frozen=True, eq=False)
