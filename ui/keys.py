@@ -97,7 +97,7 @@ class _Benchmark(_Page):
     open_table = "bench.open_table"  # "Open <table> in the lab", under the gain chart
     go_lab = "bench.go_lab"  # that button was pressed: the next run of the page goes to the lab
     problem = "bench.problem"  # why a table could not be opened in the lab (said once)
-    unsettable = (run, stop, upload, gain_chart)
+    unsettable = (run, stop, upload, gain_chart, open_table)
 
 
 class _Leakage(_Page):

@@ -81,6 +81,8 @@ def benchmark_table(task: BenchmarkTask, *, should_stop: Callable[[], bool] | No
         dataset = subsample(load_table(table, target=task.target), task.max_rows, seed=task.seeds[0])
     except UserError as exc:
         return [_row(about, error=f"not read: {exc}")]
+    except Exception as exc:  # noqa: BLE001 - a reader's own failure: the table's row says it, the rest go on
+        return [_row(about, error=f"not read: {type(exc).__name__}: {exc}")]
     about.update(rows=len(dataset.labels), features=dataset.encoded_width,
                  imbalance_ratio=round(dataset.imbalance_ratio, 3))
     rows = []
