@@ -46,6 +46,7 @@ class _Lab(_Page):
     more = "lab.view.more"  # how many epochs "Train N more epochs" adds
     train_more = "lab.train_more"  # that button
     train_on = "lab.train_on"  # its request: the next script run trains the last result further
+    epochs_back = "lab.epochs_back"  # a stopped "Train N more epochs": the Epochs setting goes back to the result's
     cost_open = "lab.view.cost_open"  # the cost box is open (its content is worked out only then)
     normalize, synthetic, lineage, removed = "lab.view.normalize", "lab.view.synthetic", "lab.view.lineage", \
         "lab.view.removed"

@@ -119,6 +119,8 @@ def network_settings(counts: dict[int, int], lesson: ActiveLesson | None = None)
         else:
             batch = BATCH_SIZE.default_for(counts)  # follows the training rows while the user leaves it
             follow_default(LAB.network("batch_size"), batch)
+            if (epochs := st.session_state.pop(LAB.epochs_back, None)) is not None:  # a stopped train-on
+                st.session_state[LAB.network("epochs")] = epochs
             network = param_widgets(NETWORK_PARAMS, key_prefix=LAB.network_prefix)
             if batch != BATCH_SIZE.default and network["batch_size"] == batch:
                 st.caption(f"Batch size {batch:,} for {sum(counts.values()):,} training rows: about a hundred "

@@ -75,6 +75,7 @@ class LabRun:
     result: ExperimentResult | None = None
     result_setup: LabSetup | None = None
     result_spec: DataSpec | None = None
+    before_more: tuple | None = None  # while training a result further: that result, its setup and spec
 
     @classmethod
     def of_session(cls) -> LabRun:
@@ -121,6 +122,13 @@ class LabRun:
             self.notice = (f"Training stopped{where}, as asked." if self.stop_asked else
                            f"Training stopped{where} because a setting changed before it finished.")
             self.state, self.handle, self.stop_asked = RunState.STOPPED, None, False
+            if self.before_more is not None:  # training on stopped: the result it went on from comes back
+                self.result, self.result_setup, self.result_spec = self.before_more
+                self.before_more = None
+                epochs = self.result.config.network.epochs
+                self.notice += f" The result of its first {epochs} epochs is back, and the Epochs setting with it."
+                st.session_state[LAB.epochs_back] = epochs
+                st.rerun()  # the settings are drawn again with the result's epochs
             return False
         return True
 
@@ -160,6 +168,7 @@ class LabRun:
         the setup's own (training the last result further)."""
         resumed = self.in_flight
         if not resumed:
+            self.before_more = (self.result, self.result_setup, self.result_spec) if job is not None else None
             self.state, self.setup, self.result, self.epoch = RunState.QUEUED, setup, None, 0
         with st.status(label, expanded=True) as status:
             stop = st.empty()  # the Stop button goes away when the run ends (it would hide in the folded box)
@@ -176,10 +185,15 @@ class LabRun:
             except (UserError, JobFailed, Cancelled) as exc:
                 self.state = RunState.STOPPED if isinstance(exc, Cancelled) else RunState.FAILED
                 jobs.show_failure(status, exc, "Training")
+                if self.before_more is not None:  # training on failed: the result it went on from stays
+                    self.result, self.result_setup, self.result_spec = self.before_more
+                    self.before_more = None
+                    st.session_state[LAB.epochs_back] = self.result.config.network.epochs
             else:
                 live.clear()
                 status.update(label=f"Trained in {result.train_seconds:.1f} s", state="complete", expanded=False)
                 self.state, self.result, self.result_setup, self.result_spec = RunState.FINISHED, result, setup, spec
+                self.before_more = None
                 st.session_state.pop(LAB.replay, None)  # a new result's replay starts at its end
                 st.session_state.pop(LAB.playing, None)
             self.handle = None

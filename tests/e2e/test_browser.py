@@ -349,6 +349,28 @@ def test_presentation_mode_on_a_projector_puts_the_picture_and_train_on_the_firs
     assert ticks >= 15 and legend >= 15  # readable from the back of the room (12 px outside presentation)
 
 
+def test_stopping_a_train_on_brings_back_the_result_it_went_on_from(tab, app_url):
+    page = tab
+    open_link(page, app_url, {"strategy": "smote", "n.epochs": "20"})
+    page.get_by_text(re.compile(r"Trained in \d")).first.wait_for()
+    settle(page)
+    box = page.locator(".st-key-lab-view-more input")
+
+    def ask_for_more() -> None:
+        box.fill("980")
+        box.press("Enter")
+
+    rerun(page, ask_for_more)
+    page.locator(".st-key-lab-train_more button:visible").first.click()
+    page.get_by_text(re.compile(r"epoch \d+/1000")).first.wait_for()
+    rerun(page, lambda: page.locator(".st-key-lab-stop").get_by_role("button").click(), idle_first=False)
+    page.get_by_text(re.compile(r"Training stopped at epoch \d+ of 1000, as asked\. The result of its first 20 "
+                                r"epochs is back")).wait_for()
+    settle(page)
+    expect(page.get_by_text("Replay: epoch 20 of 20", exact=True)).to_be_visible()  # the 20-epoch result
+    expect(page.get_by_text("Settings changed since", exact=False)).to_have_count(0)  # Epochs went back to 20
+
+
 def test_switching_presentation_mode_during_training_keeps_the_run(tab, app_url):
     page = tab
     _start_a_long_run(page, app_url)
