@@ -1,4 +1,4 @@
-"""Choose the data: a built-in set with its controls, or an uploaded CSV."""
+"""Choose the data: a built-in set with its controls, an uploaded CSV, or a public table."""
 
 import streamlit as st
 
@@ -6,15 +6,8 @@ from ui.routing import require_router
 
 require_router()
 
-from imbalance_core import (  # noqa: E402
-    BUILTIN_DATASETS,
-    SEED,
-    TEST_SIZE,
-    BuiltinSpec,
-    UploadSpec,
-    UserError,
-)
-from imbalance_core.data.spec import content_digest  # noqa: E402
+from imbalance_core import SEED, TEST_SIZE, UploadSpec, UserError  # noqa: E402
+from imbalance_core.data.spec import CorpusSpec, content_digest  # noqa: E402
 from imbalance_core.data.tables import MAX_FILE_BYTES  # noqa: E402
 from imbalance_core.outputs.plots import make_class_balance_figure  # noqa: E402
 from ui import links, share  # noqa: E402
@@ -27,11 +20,12 @@ from ui.state import (  # noqa: E402
     set_dataset_spec,
 )
 from ui.text import md_escape  # noqa: E402
-from ui.widgets import param_widgets  # noqa: E402
+from ui.widgets import builtin_picker, corpus_table_picker  # noqa: E402
 
 st.title("Data")
 share.show_link_problems()
-st.write("Pick a built-in data set, or upload a CSV or Parquet file and say which column holds the classes. The lab uses what you choose here.")
+st.write("Pick a built-in data set, upload a CSV or Parquet file and say which column holds the classes, or take one of "
+         "~120 public imbalanced tables. The lab uses what you choose here.")
 
 
 def _refused(message: str) -> None:
@@ -80,19 +74,15 @@ def _columns_for(filename: str, size: int, columns: list, current) -> None:
 
 
 current = dataset_spec()
-sources = ["Built-in data set", "Upload CSV or Parquet"]
-st.session_state.setdefault(DATA.source, sources[1] if current.uploaded else sources[0])
+sources = [DATA.BUILTIN, DATA.UPLOAD, DATA.CORPUS]
+st.session_state.setdefault(DATA.source, sources[1] if current.uploaded else sources[2]
+                            if isinstance(current, CorpusSpec) else sources[0])
 source = st.radio("Source", sources, horizontal=True, key=DATA.source)
 
 if source == sources[0]:
-    keys = list(BUILTIN_DATASETS)
-    st.session_state.setdefault(DATA.builtin, keys[0] if current.uploaded else current.key)
-    chosen = st.selectbox("Data set", keys, format_func=lambda k: BUILTIN_DATASETS[k].label, key=DATA.builtin)
-    builtin = BUILTIN_DATASETS[chosen]
-    st.caption(builtin.description)
-    defaults = current.settings if not current.uploaded and current.key == chosen else {}
-    set_dataset_spec(BuiltinSpec.of(chosen, param_widgets(builtin.params, key_prefix=DATA.settings_prefix(chosen),
-                                                          defaults=defaults)))
+    set_dataset_spec(builtin_picker(current))
+elif source == sources[2]:
+    set_dataset_spec(corpus_table_picker(current))
 else:
     raw, filename, digest = _uploaded_file(current)
     try:

@@ -92,6 +92,14 @@ def test_an_uploaded_table_is_stored_once_and_loads_back(store, tmp_path):
         assert db.execute(text("SELECT count(*) FROM lesson_tables")).scalar() == 1
 
 
+def test_a_lesson_on_a_public_table_reads_back_and_loads_it(store):
+    from imbalance_core.data.spec import CorpusSpec
+
+    lesson, _ = store.create_lesson(LessonPlan(CorpusSpec("keel", "ecoli1"), strategies=("smote",)))
+    spec = store.lesson_data(store.lesson(lesson.id))
+    assert spec == CorpusSpec("keel", "ecoli1") and spec.load().class_counts == {"negative": 259, "positive": 77}
+
+
 def test_plans_that_cannot_be_used_say_what_is_wrong():
     with pytest.raises(ConfigError, match="no strategy|unknown strategy|Unknown strategy"):
         LessonPlan(strategies=("no_such_strategy",)).checked()

@@ -41,6 +41,30 @@ def test_an_uploaded_file_is_named_in_the_link_not_carried():
     assert from_query(to_query(odd))[0].data.features == ("amount, EUR", "channel")
 
 
+def test_a_public_table_travels_in_a_link_by_name_and_the_lab_trains_on_it():
+    from imbalance_core.data.spec import CorpusSpec
+
+    setup = replace(SETUP, data=CorpusSpec("keel", "glass1"), strategy="smote", params={}, present=False)
+    query = to_query(setup)
+    assert query["data"] == "keel" and query["table"] == "glass1"
+    assert from_query(query) == (setup, [])
+    back, problems = from_query({**query, "table": "no-such-table"})
+    assert back.data == BuiltinSpec("moons") and problems[0].key == "table"
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.query_params.update({**query, "n.epochs": "3"})
+    at.run()
+    assert not at.exception and not at.error
+    result = lab_result(at)
+    assert result.dataset_name == "glass1" and result.classes == ["negative", "positive"]
+    assert result.counts["test"] == {"negative": 42, "positive": 23}  # glass1: 144 : 70, 30 % held out (SETUP)
+    at.switch_page("pages/data.py").run()  # the Data page shows it as a public table, chosen in its list
+    assert at.radio(key="data.source").value == "Public table (KEEL / UCI)"
+    assert at.selectbox(key="data.corpus_table").value == "glass1"
+    at.selectbox(key="data.corpus_table").set_value("ecoli1").run()
+    assert at.session_state["dataset_spec"] == CorpusSpec("keel", "ecoli1") and not at.exception
+    assert _query(at) == {"data": "keel", "table": "ecoli1"}
+
+
 def test_bad_values_in_a_link_are_reported_and_left_at_their_defaults():
     back, problems = from_query({"data": "moons", "d.imbalance_ratio": "5000", "strategy": "smote", "s.k_neighbors": "x",
                                  "n.epochs": "12", "threshold": "2"})

@@ -86,23 +86,22 @@ def _gain(frame: pd.DataFrame, metric: str, strategies: list[str], labels: dict[
 
 
 def open_in_lab(corpus: str, name: str) -> None:
-    """Make a corpus table the lab's data (as a table of its own) and go there."""
-    from imbalance_core.data.corpus import CorpusTable, load_table
-    from imbalance_core.data.spec import UploadSpec, content_digest
+    """Make a corpus table the lab's data (the Data page shows it too) and go there."""
+    from imbalance_core.data.spec import CorpusSpec
 
-    from .state import set_dataset_spec
+    from .share import apply_data
+    from .state import load_dataset
 
     if corpus not in ("keel", "imblearn"):
         st.session_state[BENCHMARK.problem] = f"{name} is a file of your folder: upload it on the Data page."
         return
+    spec = CorpusSpec(corpus, name)
     try:
-        dataset = load_table(CorpusTable(corpus, name))
+        load_dataset(spec)  # one that cannot be read (or fetched) stays here, saying why
     except UserError as exc:
         st.session_state[BENCHMARK.problem] = str(exc)
         return
-    table = dataset.features.assign(**{"class": dataset.labels})
-    data = csv_text(table).encode()
-    set_dataset_spec(UploadSpec(f"{name}.csv", "class", "positive", None, content_digest(data), data))
+    apply_data(spec)
     st.session_state[BENCHMARK.go_lab] = True
 
 

@@ -116,6 +116,8 @@ class _Data(_Page):
     prefix = "data"
     source = "data.source"
     builtin = "data.builtin"
+    corpus_table = "data.corpus_table"  # a table of the keel corpus
+    BUILTIN, UPLOAD, CORPUS = "Built-in data set", "Upload CSV or Parquet", "Public table (KEEL / UCI)"  # source's
     upload = "data.upload"
     digest = "data.digest"  # (upload's file id, its content digest): hashed once per file
     file = "data.file"  # (name, size) of the file whose columns the widgets show

