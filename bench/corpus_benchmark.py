@@ -71,7 +71,8 @@ def main() -> None:
           f"budget")
     print(f"reference: reading every table once in one process {reading:.1f} s ({reading / wall:.0%} of the wall)")
     print(f"per-table work summed over the workers {trained:.1f} s (reading, training together, baselines); "
-          f"the rest of the wall ({wall - trained / 2:.1f} s with two worker threads) is the pool's start and TensorFlow's "
+          f"the rest of the wall ({wall - trained / 2:.1f} s with two worker threads) is the pool's start and "
+          "TensorFlow's "
           "import and first trace in each worker")
     print("costliest tables: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in per_table.head(6).items()))
     for metric, by in report["statistics"]["versus_none"].items():

@@ -25,8 +25,8 @@ from ..runs.config import ExperimentConfig
 from ..runs.progress import Progress
 from ..runs.result import ExperimentResult
 
-__all__ = ["BenchmarkJob", "Cancelled", "Channel", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob", "RoomJob", "RowsJob",
-           "ROOM_LIMIT", "TrainJob", "TrainOnJob", "attach", "execute", "guarded", "seed_jobs"]
+__all__ = ["BenchmarkJob", "Cancelled", "Channel", "CompareJob", "Job", "JobFailed", "LeakageJob", "ModelJob",
+           "RoomJob", "RowsJob", "ROOM_LIMIT", "TrainJob", "TrainOnJob", "attach", "execute", "guarded", "seed_jobs"]
 
 ROOM_LIMIT = 32  # a room's runs at most (one kernel group)
 

@@ -33,7 +33,8 @@ def make_cd_figure(summary: BenchmarkSummary, labels: Mapping[str, str] | None =
         y = -1.0 - row * 0.5
         fig.add_trace(go.Scatter(
             x=[ranks[name], ranks[name]], y=[0, y], mode="lines+markers+text", line=dict(color="#555", width=1),
-            marker=dict(size=[9, 0], color=PALETTE[row % len(PALETTE)]), text=["", _spaced(_label(labels.get(name, name)), ranks[name] <= (k + 1) / 2)],
+            marker=dict(size=[9, 0], color=PALETTE[row % len(PALETTE)]),
+            text=["", _spaced(_label(labels.get(name, name)), ranks[name] <= (k + 1) / 2)],
             textposition="middle right" if ranks[name] <= (k + 1) / 2 else "middle left",
             hovertemplate=f"{_label(labels.get(name, name))}<br>average rank %{{x:.2f}}<extra></extra>",
             showlegend=False))
@@ -47,7 +48,8 @@ def make_cd_figure(summary: BenchmarkSummary, labels: Mapping[str, str] | None =
     if np.isfinite(cd):
         fig.add_trace(go.Scatter(x=[1, 1 + cd], y=[0.45, 0.45], mode="lines+text", line=dict(color="#E45756", width=3),
                                  text=["", f"CD = {cd:.2f}"], textposition="middle right", showlegend=False,
-                                 hovertemplate=f"critical difference {cd:.2f} ranks (Nemenyi, alpha 0.05)<extra></extra>"))
+                                 hovertemplate=f"critical difference {cd:.2f} ranks (Nemenyi, alpha 0.05)"
+                                               "<extra></extra>"))
     metric = METRIC_LABELS.get(summary.metric, summary.metric)
     friedman = ("" if not np.isfinite(summary.friedman_p) else
                 f"; Friedman p = {summary.friedman_p:.2g}")

@@ -133,7 +133,8 @@ class BenchmarkSummary:
                         "not_told_apart": self.groups,
                         "p_values": {a: {b: number(self.nemenyi.loc[a, b]) for b in self.nemenyi.columns}
                                      for a in self.nemenyi.index}},
-            "versus_none": {metric: {s: {"wins": c.wins, "ties": c.ties, "losses": c.losses, "p_value": number(c.p_value),
+            "versus_none": {metric: {s: {"wins": c.wins, "ties": c.ties, "losses": c.losses,
+                                         "p_value": number(c.p_value),
                                          "tables": c.tables} for s, c in by.items()}
                             for metric, by in self.versus_none.items()},
             "failed": [] if self.failed is None else [
