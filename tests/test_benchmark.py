@@ -164,7 +164,7 @@ def cli_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "r.csv"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        status = main(["benchmark", "--corpus", "keel", "--tables", "ecoli1,glass1,german,yeast4", "--strategies",
+        status = main(["benchmark", "--corpus", "keel", "--tables", "ecoli1,ecoli2,ecoli3,german", "--strategies",
                        "none,class_weight", "--epochs", "3", "--hidden", "8", "--out", str(out), "--json"])
     assert status == 0
     return out, json.loads(printed.getvalue())
