@@ -229,9 +229,7 @@ def _lesson_plan(args: argparse.Namespace) -> LessonPlan:
         data = UploadSpec(path.name, args.target, args.positive, features, content_digest(content), content)
         data.load()  # a table that cannot train is refused now, not in front of the class
     settable = () if args.settable.strip() == "none" else tuple(s.strip() for s in args.settable.split(",") if s.strip())
-    network = {p.name: _setting(p, getattr(args, p.name)) for p in NETWORK_PARAMS if p is not HIDDEN_LAYERS}
-    network[HIDDEN_LAYERS.name] = args.hidden_layers  # any layer sizes, as for train
-    network = {k: v for k, v in network.items() if v is not None}  # no batch size given: it follows the data
+    network = _network_values(args)
     return LessonPlan(data, args.question, tuple(args.strategies.split(",")), settable, network,
                       _setting(SEED, args.seed), _test_size(args))
 
@@ -246,6 +244,14 @@ def _load(args: argparse.Namespace, data: str | None, builtin: str | None):
     features = [c.strip() for c in args.features.split(",")] if args.features else None
     return dataset_from_table(frame, target=args.target, positive_class=args.positive, features=features,
                               name=os.path.basename(data))
+
+
+def _network_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The network flags given, checked; any layer sizes as for ``train``, and no batch size unless one was given (it
+    then follows each data set's training rows)."""
+    network = {p.name: _setting(p, getattr(args, p.name)) for p in NETWORK_PARAMS if p is not HIDDEN_LAYERS}
+    network[HIDDEN_LAYERS.name] = args.hidden_layers
+    return {k: v for k, v in network.items() if v is not None}
 
 
 def _network(args: argparse.Namespace, dataset=None) -> NetworkConfig:
@@ -477,9 +483,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     if args.max_rows is not None and args.max_rows < 20:
         raise UserError("--max-rows must be at least 20")
     seed, seeds = _setting(args.seed_setting, args.seed), _setting(REPEATS, args.repeats)
-    network = {p.name: _setting(p, getattr(args, p.name)) for p in NETWORK_PARAMS if p is not HIDDEN_LAYERS}
-    network[HIDDEN_LAYERS.name] = args.hidden_layers
-    network = {k: v for k, v in network.items() if v is not None}  # no batch size: it follows each table
+    network = _network_values(args)
     NetworkConfig.from_values(network, training_rows=100)  # settings checked before any table trains
     tasks = tasks_for(tables, _strategy_keys(args.strategies), range(seed, seed + seeds), network=network,
                       test_size=_test_size(args), max_rows=args.max_rows, target=args.target)

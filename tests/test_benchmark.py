@@ -11,7 +11,8 @@ import pytest
 from imbalance_core.cli import main
 from imbalance_core.data.corpus import corpus_tables, load_table, subsample
 from imbalance_core.errors import UserError
-from imbalance_core.runs.benchmark import BASELINES, BenchmarkTask, benchmark_table, f1_threshold
+from imbalance_core.runs.benchmark import BASELINES, BenchmarkTask, benchmark_table
+from imbalance_core.runs.evaluation import choose_f1_threshold
 from imbalance_core.runs.statistics import TIE, check_columns, summarize, table_scores
 
 # six tables x three strategies, two seeds each (the statistics average the seeds first): hand-made scores
@@ -91,13 +92,13 @@ def test_a_results_file_without_the_columns_gets_a_clear_message():
     assert list(table_scores(_frame(), "pr_auc").index) == list(SCORES)  # the error row has no score
 
 
-def test_f1_threshold_is_the_best_f1_on_the_grid():
+def test_the_f1_threshold_is_the_best_f1_on_the_grid():
     from sklearn.metrics import f1_score
 
     rng = np.random.default_rng(0)
     truth = rng.random(400) < 0.1
     score = np.clip(truth * 0.3 + rng.random(400) * 0.7, 0, 1)
-    chosen = f1_threshold(truth, score)
+    chosen = choose_f1_threshold(truth.astype(int), np.column_stack([1 - score, score]))
     grid = np.round(np.arange(1, 100) / 100, 2)
     best = max(f1_score(truth, score >= t) for t in grid)
     assert f1_score(truth, score >= chosen) == pytest.approx(best)
@@ -145,7 +146,7 @@ def test_a_table_gives_every_strategy_and_both_baselines_and_a_bad_table_its_rea
     none, _ = compare_seed(dataset, ["none", "smote"], ExperimentConfig(network=NetworkConfig(**network), seed=5))
     assert frame.loc["none", "pr_auc"] == pytest.approx(none.metrics["pr_auc"])
     tuned = frame.loc["none_tuned", "threshold"]
-    assert tuned == f1_threshold(none.prepared.y_val == 1, none.proba_val[:, 1])
+    assert tuned == choose_f1_threshold(none.prepared.y_val, none.proba_val)
     assert frame.loc["none_tuned", "recall"] == pytest.approx(none.evaluate_at(tuned).metrics["recall"])
     model = LogisticRegression(max_iter=1000, random_state=5).fit(none.prepared.X_fit, none.prepared.y_fit)
     reference = evaluate(none.prepared.y_test, model.predict_proba(none.prepared.X_test), classes=dataset.classes)

@@ -113,7 +113,7 @@ def _like_yours(frame: pd.DataFrame, dataset: Dataset, metric: str, labels: dict
         return
     st.caption(f"The benchmark's tables nearest {md_escape(dataset.name)} ({len(dataset.labels):,} rows, "
                f"{dataset.encoded_width} features, imbalance {dataset.imbalance_ratio:.1f} : 1) in rows, features and "
-               f"imbalance, and what scored best there on {METRIC_LABELS[metric]}.")
+               f"imbalance, and what scored best there on {md_escape(METRIC_LABELS[metric])}.")
     shown = pd.DataFrame({
         "Table": near["data"], "Rows": near["rows"], "Features": near["features"],
         "Imbalance": near["imbalance_ratio"].round(1), "Best": near["best"].map(labels),

@@ -122,15 +122,23 @@ class LabRun:
             self.notice = (f"Training stopped{where}, as asked." if self.stop_asked else
                            f"Training stopped{where} because a setting changed before it finished.")
             self.state, self.handle, self.stop_asked = RunState.STOPPED, None, False
-            if self.before_more is not None:  # training on stopped: the result it went on from comes back
-                self.result, self.result_setup, self.result_spec = self.before_more
-                self.before_more = None
-                epochs = self.result.config.network.epochs
+            epochs = self._bring_back()
+            if epochs is not None:  # training on stopped
                 self.notice += f" The result of its first {epochs} epochs is back, and the Epochs setting with it."
-                st.session_state[LAB.epochs_back] = epochs
                 st.rerun()  # the settings are drawn again with the result's epochs
             return False
         return True
+
+    def _bring_back(self) -> int | None:
+        """A "Train N more epochs" that ended without its result: the result it went on from is the result again,
+        and the Epochs setting follows it at the next script run. Its epochs, or None when there was none."""
+        if self.before_more is None:
+            return None
+        self.result, self.result_setup, self.result_spec = self.before_more
+        self.before_more = None
+        epochs = self.result.config.network.epochs
+        st.session_state[LAB.epochs_back] = epochs
+        return epochs
 
     def show_notices(self) -> bool:
         """Why the last run ended early (once), and a link's run that was too large to start by itself; whether it
@@ -185,10 +193,7 @@ class LabRun:
             except (UserError, JobFailed, Cancelled) as exc:
                 self.state = RunState.STOPPED if isinstance(exc, Cancelled) else RunState.FAILED
                 jobs.show_failure(status, exc, "Training")
-                if self.before_more is not None:  # training on failed: the result it went on from stays
-                    self.result, self.result_setup, self.result_spec = self.before_more
-                    self.before_more = None
-                    st.session_state[LAB.epochs_back] = self.result.config.network.epochs
+                self._bring_back()  # training on failed: the result it went on from stays
             else:
                 live.clear()
                 status.update(label=f"Trained in {result.train_seconds:.1f} s", state="complete", expanded=False)

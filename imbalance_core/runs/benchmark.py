@@ -16,19 +16,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-import numpy as np
-
 from ..data.corpus import CorpusTable, load_table, subsample
 from ..data.preprocessing import training_class_counts
 from ..errors import UserError
-from ..settings import TEST_SIZE, threshold_grid
+from ..settings import TEST_SIZE
 from ..text import shorten
 from ..training.network import NetworkConfig
 from .compare import compare_seed
 from .config import ExperimentConfig
-from .evaluation import IMBALANCE_METRICS, evaluate
+from .evaluation import IMBALANCE_METRICS, choose_f1_threshold, evaluate
 
-__all__ = ["BASELINES", "BENCHMARK_COLUMNS", "BenchmarkTask", "benchmark_table", "f1_threshold"]
+__all__ = ["BASELINES", "BENCHMARK_COLUMNS", "TEXT_COLUMNS", "BenchmarkTask", "benchmark_table"]
 
 BASELINES = {
     "none_tuned": "No treatment, threshold tuned on validation (F1)",
@@ -37,6 +35,7 @@ BASELINES = {
 # one CSV row per table x strategy x seed: sweep's columns, then the table's own
 BENCHMARK_COLUMNS = ("data", "strategy", "seed", *IMBALANCE_METRICS, "gradient_steps", "threshold", "corpus", "rows",
                      "features", "imbalance_ratio", "seconds", "error")
+TEXT_COLUMNS = ("data", "strategy", "corpus", "error")  # the rest are numbers
 
 
 @dataclass(frozen=True)
@@ -55,19 +54,6 @@ class BenchmarkTask:
     def __post_init__(self) -> None:
         if "none" not in self.strategies:
             object.__setattr__(self, "strategies", ("none", *self.strategies))
-
-
-def f1_threshold(y_true: np.ndarray, score: np.ndarray) -> float:
-    """The decision threshold (on the ``THRESHOLD`` grid, rule ``score >= t``) with the best F1 on the given rows,
-    ties to the one closest to 0.5: chosen on a validation split, never on the test split."""
-    grid = threshold_grid()
-    truth = np.asarray(y_true, dtype=bool)
-    predicted = np.asarray(score)[None, :] >= grid[:, None]  # (thresholds, rows): every cut at once
-    tp = np.sum(predicted & truth, axis=1)
-    wrong = np.sum(predicted != truth, axis=1)  # false positives and false negatives
-    f1 = np.divide(2 * tp, 2 * tp + wrong, out=np.zeros(len(grid)), where=(2 * tp + wrong) > 0)
-    best = np.lexsort((np.abs(grid - 0.5), -np.round(f1, 12)))[0]
-    return float(grid[best])
 
 
 def benchmark_table(task: BenchmarkTask, *, should_stop: Callable[[], bool] | None = None,
@@ -114,7 +100,7 @@ def _one_seed(dataset, task: BenchmarkTask, seed: int, about: dict, should_stop)
     none = results[task.strategies.index("none")]
     positive = none.positive_index
     if len(none.prepared.y_val):
-        tuned = f1_threshold(none.prepared.y_val == positive, none.proba_val[:, positive])
+        tuned = choose_f1_threshold(none.prepared.y_val, none.proba_val, positive_index=positive)
         rows.append(_row(about, strategy="none_tuned", seed=seed, metrics=none.evaluate_at(tuned).metrics,
                          steps=none.gradient_steps, threshold=tuned))
     else:

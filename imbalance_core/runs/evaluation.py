@@ -11,7 +11,7 @@ from ..portable.steps import metric_or_nan, metric_values
 from ..settings import THRESHOLD, threshold_grid
 
 __all__ = ["Calibration", "CostChoice", "Curve", "Evaluation", "IMBALANCE_METRICS", "METRIC_LABELS", "calibration",
-           "choose_cost_threshold", "evaluate"]
+           "choose_cost_threshold", "choose_f1_threshold", "evaluate"]
 
 METRIC_LABELS = {
     "accuracy": "Accuracy",
@@ -184,11 +184,25 @@ def choose_cost_threshold(
     if len(y_true) == 0:
         raise ValueError("no rows to choose a threshold on")
     candidates = threshold_grid()
-    score = proba[:, positive_index]
-    y_positive = y_true == positive_index
-    predicted = score[None, :] >= candidates[:, None]  # (candidates, rows)
-    fn = np.sum(y_positive[None, :] & ~predicted, axis=1)
-    fp = np.sum(~y_positive[None, :] & predicted, axis=1)
-    cost = (cost_fn * fn + cost_fp * fp) / len(score)
+    _, fp, fn = _grid_counts(y_true == positive_index, proba[:, positive_index], candidates)
+    cost = (cost_fn * fn + cost_fp * fp) / len(y_true)
     best = np.lexsort((np.abs(candidates - THRESHOLD.default), np.round(cost, 12)))[0]
     return CostChoice(float(candidates[best]), float(cost[best]), int(fn[best]), int(fp[best]))
+
+
+def choose_f1_threshold(y_true: np.ndarray, proba: np.ndarray, *, positive_index: int = 1) -> float:
+    """The decision threshold with the best F1 of the positive class on the given rows (a validation split, never
+    the test split): the same candidates and rule as :func:`choose_cost_threshold`, ties to the one closest to 0.5."""
+    candidates = threshold_grid()
+    tp, fp, fn = _grid_counts(y_true == positive_index, proba[:, positive_index], candidates)
+    f1 = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros(len(candidates)), where=(2 * tp + fp + fn) > 0)
+    return float(candidates[np.lexsort((np.abs(candidates - THRESHOLD.default), -np.round(f1, 12)))[0]])
+
+
+def _grid_counts(positive: np.ndarray, score: np.ndarray, candidates: np.ndarray):
+    """True positives, false positives and false negatives at every candidate threshold (``score >= t``), at once."""
+    predicted = score[None, :] >= candidates[:, None]  # (candidates, rows)
+    tp = np.sum(positive[None, :] & predicted, axis=1)
+    fp = np.sum(~positive[None, :] & predicted, axis=1)
+    fn = np.sum(positive[None, :] & ~predicted, axis=1)
+    return tp, fp, fn

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
+from .benchmark import BENCHMARK_COLUMNS, TEXT_COLUMNS
 from .evaluation import IMBALANCE_METRICS
 
 __all__ = ["ALPHA", "REQUIRED_COLUMNS", "TIE", "WTL_METRICS", "BenchmarkSummary", "check_columns", "read_results",
@@ -59,10 +60,8 @@ def read_results(data: bytes) -> pd.DataFrame:
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise UserError(f"it is not a CSV table ({' '.join(str(exc).split())[:160]})") from None
     check_columns(frame)
-    for column in frame.columns:
-        if column in (*IMBALANCE_METRICS, "seed", "gradient_steps", "threshold", "rows", "features", "imbalance_ratio",
-                      "seconds"):
-            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    for column in set(frame.columns) & (set(BENCHMARK_COLUMNS) - set(TEXT_COLUMNS)):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frame["data"] = frame["data"].astype(str)
     frame["strategy"] = frame["strategy"].where(frame["strategy"].isna(), frame["strategy"].astype(str))
     return frame
